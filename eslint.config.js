@@ -1,0 +1,69 @@
+// Lint enforces the layout of STYLE.md §1: folds do no I/O, and folders import only what they may.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const noDeepImports = (folders) =>
+  folders.map((f) => ({ group: [`../${f}/*`, `../../${f}/*`, `!../${f}/index.ts`, `!../../${f}/index.ts`], message: `import ${f}/ through its index.ts only` }));
+
+const ban = (...groups) => groups.map((g) => ({ group: [`../${g}/**`, `../../${g}/**`, `../${g}`, `../../${g}`], message: `this folder must not import ${g}/ (STYLE.md §1)` }));
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', '.services/**', 'bench/results/**', 'coverage/**', 'test/fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'scripts/*.mjs', 'bin/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-empty': ['error', { allowEmptyCatch: false }],
+    },
+  },
+  {
+    files: ['**/*.mjs', 'eslint.config.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', clearTimeout: 'readonly' } },
+  },
+  {
+    files: ['projections/**/*.fold.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['mongodb', '@nats-io/*', 'fastify', 'pino', 'node:*'], message: 'folds are pure: no I/O imports (STYLE.md §1)' },
+        { group: ['./store/*', './store'], message: 'folds never import the store' },
+      ] }],
+    },
+  },
+  {
+    files: ['projections/**/*.ts'],
+    ignores: ['projections/**/*.fold.ts', 'projections/store/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['mongodb', '@nats-io/*', 'fastify'], message: 'only projections/store/ may do I/O' },
+        ...ban('ingest', 'processors', 'api'),
+      ] }],
+    },
+  },
+  {
+    files: ['projections/store/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@nats-io/*', 'fastify'], message: 'the store talks to MongoDB only' }, ...ban('ingest', 'processors', 'api')] }] },
+  },
+  {
+    files: ['ingest/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...ban('processors', 'api'), ...noDeepImports(['projections'])] }] },
+  },
+  {
+    files: ['processors/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...ban('ingest', 'api'), { group: ['fastify'], message: 'processors serve no HTTP' }, ...noDeepImports(['projections'])] }] },
+  },
+  {
+    files: ['api/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...ban('processors'), ...noDeepImports(['projections', 'ingest'])] }] },
+  },
+  {
+    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-member-access': 'off' },
+  },
+);

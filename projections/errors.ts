@@ -1,0 +1,36 @@
+/**
+ * Base class of every error Tally raises on purpose. Subclasses live in each folder's
+ * `errors.ts`, set a stable `code`, and a `statusCode` when they can reach HTTP.
+ */
+export abstract class TallyError extends Error {
+  abstract readonly code: string;
+  readonly statusCode: number | undefined = undefined;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A stored or streamed event does not match the envelope contract. */
+export class EventDecodeError extends TallyError {
+  override readonly name = 'EventDecodeError';
+  readonly code = 'TALLY_EVENT_DECODE';
+}
+
+/** A projection flush (bulkWrite) failed; the batch is not acknowledged. */
+export class FlushFailedError extends TallyError {
+  override readonly name = 'FlushFailedError';
+  readonly code = 'TALLY_FLUSH_FAILED';
+  constructor(readonly projection: string, options?: { cause?: unknown }) {
+    super(`flush of projection ${projection} failed`, options);
+  }
+}
+
+/** A MongoDB read or write outside a flush failed. */
+export class StoreUnavailableError extends TallyError {
+  override readonly name = 'StoreUnavailableError';
+  readonly code = 'TALLY_STORE_UNAVAILABLE';
+  override readonly statusCode = 503;
+}
+
+/** Every error class of this folder, for the registry test. */
+export const projectionErrors = [EventDecodeError, FlushFailedError, StoreUnavailableError] as const;

@@ -1,0 +1,93 @@
+// The event contract: what an ingested request becomes on the stream. Immutable: a version
+// never changes meaning; a new shape is a new `v`, and `decodeEvent` upcasts old ones here only.
+import { z } from 'zod';
+import { EventDecodeError } from './errors.ts';
+
+/** Current envelope version written by ingest. */
+export const ENVELOPE_VERSION = 1;
+
+export const objectIdHex = z.string().regex(/^[0-9a-f]{24}$/, 'must be 24 lowercase hex characters');
+
+/** A parsed request parameter: JSON-valued ones (events, metrics, ...) are already objects. */
+const paramValue = z.unknown();
+
+/** One `/i` request (or one `/i/bulk` item) as received, plus server facts. */
+export const sdkRequestReceivedV1 = z.object({
+  v: z.literal(1),
+  type: z.literal('SdkRequestReceived'),
+  /** Deterministic id (also the Nats-Msg-Id): a retried request gets the same one. */
+  id: z.string().min(1).max(200),
+  /** Id of the HTTP request that carried it (log correlation). */
+  requestId: z.string().min(1),
+  appId: objectIdHex,
+  appKey: z.string().min(1),
+  /** The app's IANA timezone when the request was received. */
+  appTimezone: z.string().min(1),
+  deviceId: z.string().min(1),
+  /** Server receive time, ms since epoch. */
+  receivedAtMs: z.number().int().nonnegative(),
+  /** Client IP after `ip_address` / X-Forwarded-For / X-Real-IP resolution. */
+  ip: z.string().nullable(),
+  /** All parameters as received, JSON values parsed, keys and values cleaned. */
+  params: z.record(z.string(), paramValue),
+  /** Position inside an /i/bulk request. */
+  bulk: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional(),
+});
+
+/** An operator reset an app's data (`/i/apps/reset` or delete); recorded so rebuilds agree. */
+export const appDataResetV1 = z.object({
+  v: z.literal(1),
+  type: z.literal('AppDataReset'),
+  id: z.string().min(1).max(200),
+  appId: objectIdHex,
+  /** `reset`/`all`/`delete` wipe everything; `<N>month|<N>year` keep that many recent months. */
+  period: z.enum(['reset', 'all', 'delete', '1month', '3month', '6month', '1year', '2year']),
+  atMs: z.number().int().nonnegative(),
+  /** Partition this copy applies to: a reset is written once per partition to stay ordered. */
+  partition: z.number().int().nonnegative(),
+});
+
+export const eventEnvelope = z.discriminatedUnion('type', [sdkRequestReceivedV1, appDataResetV1]);
+
+export type SdkRequestReceived = z.infer<typeof sdkRequestReceivedV1>;
+export type AppDataReset = z.infer<typeof appDataResetV1>;
+export type EventEnvelope = z.infer<typeof eventEnvelope>;
+/** A decoded event with the stream sequence it was read at. */
+export type TallyEvent = EventEnvelope & { readonly seq: number };
+
+/** Older shapes are upcast here, in one place, before the current schema is applied. */
+function upcast(raw: unknown): unknown {
+  return raw;
+}
+
+/** Decodes and validates one stream message. Throws EventDecodeError with the zod issues. */
+export function decodeEvent(data: Uint8Array, seq: number): TallyEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(data));
+  } catch (err) {
+    throw new EventDecodeError(`event at seq ${seq} is not JSON`, { cause: err });
+  }
+  const parsed = eventEnvelope.safeParse(upcast(raw));
+  if (!parsed.success) {
+    throw new EventDecodeError(`event at seq ${seq} does not match the envelope: ${z.prettifyError(parsed.error)}`, {
+      cause: parsed.error,
+    });
+  }
+  return { ...parsed.data, seq };
+}
+
+/** Serialises an envelope after validating it (ingest never writes an invalid event). */
+export function encodeEvent(event: EventEnvelope): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(eventEnvelope.parse(event)));
+}
+
+/** FNV-1a 32-bit: a stable, fast device → partition hash (same in every process and version). */
+export function partitionOf(deviceId: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < deviceId.length; i++) {
+    h ^= deviceId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { EventDecodeError } from './errors.ts';
+import { decodeEvent, encodeEvent, partitionOf, type SdkRequestReceived } from './events.ts';
+
+const sample: SdkRequestReceived = {
+  v: 1,
+  type: 'SdkRequestReceived',
+  id: 'req-1',
+  requestId: 'r1',
+  appId: '0123456789abcdef01234567',
+  appKey: 'k',
+  appTimezone: 'Europe/Berlin',
+  deviceId: 'd1',
+  receivedAtMs: 1_700_000_000_000,
+  ip: '127.0.0.1',
+  params: { begin_session: '1', events: [{ key: 'a', count: 1 }] },
+};
+
+describe('event envelope', () => {
+  it('round-trips through encode and decode with its sequence', () => {
+    expect(decodeEvent(encodeEvent(sample), 7)).toEqual({ ...sample, seq: 7 });
+  });
+
+  it('rejects a message that is not JSON', () => {
+    expect(() => decodeEvent(new TextEncoder().encode('{nope'), 1)).toThrow(EventDecodeError);
+  });
+
+  it('rejects an envelope with a bad app id or unknown version', () => {
+    const bad = new TextEncoder().encode(JSON.stringify({ ...sample, appId: 'x' }));
+    expect(() => decodeEvent(bad, 1)).toThrow(/appId/);
+    const v9 = new TextEncoder().encode(JSON.stringify({ ...sample, v: 9 }));
+    expect(() => decodeEvent(v9, 1)).toThrow(EventDecodeError);
+  });
+
+  it('maps a device to a stable partition within range', () => {
+    expect(partitionOf('device-42', 16)).toBe(partitionOf('device-42', 16));
+    const seen = new Set(Array.from({ length: 500 }, (_, i) => partitionOf(`d${i}`, 16)));
+    expect(seen.size).toBe(16);
+    for (const p of seen) expect(p).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -1,0 +1,225 @@
+// The one typed configuration of Tally: runtime settings, streams, subjects, consumers and
+// batching. Nothing else reads process.env; everything receives the frozen object from loadConfig.
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const boolFromEnv = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const natsUrl = z.string().regex(/^(nats|tls|ws|wss):\/\/\S+$/, 'must be a nats:// URL');
+const mongoUrl = z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// URL');
+/** Names used in stream names, subjects and collection names: no dots, wildcards or spaces. */
+const token = z.string().regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, _ and -');
+
+export const streamsSchema = z.object({
+  /** Prefix of every subject, stream and consumer name; tests use a random one per file. Default `tally`. */
+  prefix: token.default('tally'),
+  /** Number of device-hash partitions per app; a device always maps to one. Default 16. */
+  partitions: positiveInt.max(1024).default(16),
+  /** Partition groups, one durable consumer each (a unit of processor parallelism). Default 4. */
+  partitionGroups: positiveInt.max(1024).default(4),
+  /** Duplicate window for Nats-Msg-Id deduplication, ms. Default 2 minutes. */
+  duplicateWindowMs: positiveInt.default(120_000),
+  /** Stream retention by age, ms; 0 keeps events forever. Default 0. */
+  maxAgeMs: z.coerce.number().int().min(0).default(0),
+  /** Stream retention by size, bytes; -1 is unlimited. Default -1. */
+  maxBytes: z.coerce.number().int().min(-1).default(-1),
+  /** Replicas of each stream (1 on a single server). Default 1. */
+  replicas: positiveInt.max(5).default(1),
+});
+
+export const consumersSchema = z.object({
+  /** Events pulled and folded per batch in live processing. Default 1000. */
+  batchSize: positiveInt.default(1_000),
+  /** Longest wait to fill a batch before folding what arrived, ms. Default 100. */
+  batchWaitMs: positiveInt.default(100),
+  /** JetStream ack wait; must exceed the slowest fold+flush, ms. Default 30 s. */
+  ackWaitMs: positiveInt.default(30_000),
+  /** How long a pinned processor keeps its partition group without pulling, ms. Default 5 s. */
+  pinnedTtlMs: positiveInt.default(5_000),
+  /** Deliveries before a message is dead-lettered by the server's max-deliver advisory. Default 20. */
+  maxDeliver: positiveInt.default(20),
+  /** Events per batch in a rebuild (larger than live). Default 5000. */
+  rebuildBatchSize: positiveInt.default(5_000),
+});
+
+export const ingestSchema = z.object({
+  /** Largest accepted request body, bytes. Default 1 MiB. */
+  bodyLimitBytes: positiveInt.default(1_048_576),
+  /** Most events accepted in one request; more is a 413 with a clear message. Default 1000. */
+  maxEventsPerRequest: positiveInt.default(1_000),
+  /** Most items accepted in one /i/bulk request. Default 1000. */
+  maxBulkRequests: positiveInt.default(1_000),
+  /** Longest wait for a JetStream PubAck before answering 503, ms. Default 5000. */
+  publishTimeoutMs: positiveInt.default(5_000),
+  /** Seconds a client is told to wait after a 503 (Retry-After). Default 5. */
+  retryAfterS: positiveInt.default(5),
+  /** Requests per second accepted per app before 429; 0 disables. Default 0. */
+  rateLimitPerAppPerS: z.coerce.number().int().min(0).default(0),
+  /** How long a resolved app key stays cached without an invalidation, ms. Default 60 s. */
+  appCacheTtlMs: positiveInt.default(60_000),
+});
+
+export const servicesSchema = z.object({
+  /** Port of the managed nats-server. Default 14222. */
+  natsPort: port.default(14_222),
+  /** Port of the managed FerretDB. Default 37017. */
+  mongoPort: port.default(37_017),
+});
+
+export const adminSchema = z.object({
+  /** First global admin's username, created on first start when set. */
+  username: z.string().min(1).optional(),
+  /** First global admin's password (at least 8 characters). */
+  password: z.string().min(8).optional(),
+  /** First global admin's email. */
+  email: z.email().optional(),
+});
+
+export const configSchema = z.object({
+  /** HTTP port of the API and ingest. Default 3001 (Countly's). */
+  port: port.default(3_001),
+  /** HTTP bind address. Default 127.0.0.1. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Where managed services keep their data and logs. Default ./data. */
+  dataDir: z.string().min(1).default('./data'),
+  /** Existing NATS server; when set, no local nats-server is started. */
+  natsUrl: natsUrl.optional(),
+  /** Existing MongoDB server; when set, no local FerretDB is started. */
+  mongodbUrl: mongoUrl.optional(),
+  /** Database name. Default `tally`. */
+  mongodbDb: token.default('tally'),
+  /** pino level. Default info. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Pretty logs for a terminal (dev only). Default false. */
+  logPretty: boolFromEnv.default(false),
+  streams: streamsSchema.default(streamsSchema.parse({})),
+  consumers: consumersSchema.default(consumersSchema.parse({})),
+  ingest: ingestSchema.default(ingestSchema.parse({})),
+  services: servicesSchema.default(servicesSchema.parse({})),
+  admin: adminSchema.default({}),
+});
+
+export type TallyConfig = z.infer<typeof configSchema>;
+export type StreamsConfig = TallyConfig['streams'];
+export type ConsumersConfig = TallyConfig['consumers'];
+export type IngestConfig = TallyConfig['ingest'];
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Raised when configuration does not validate; the message lists every problem. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'TALLY_CONFIG_INVALID';
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Environment variable → config path. Only these names are read. */
+const ENV_MAP: Readonly<Record<string, readonly string[]>> = {
+  PORT: ['port'],
+  HOST: ['host'],
+  DATA_DIR: ['dataDir'],
+  NATS_URL: ['natsUrl'],
+  MONGODB_URL: ['mongodbUrl'],
+  MONGODB_DB: ['mongodbDb'],
+  LOG_LEVEL: ['logLevel'],
+  LOG_PRETTY: ['logPretty'],
+  TALLY_STREAM_PREFIX: ['streams', 'prefix'],
+  TALLY_PARTITIONS: ['streams', 'partitions'],
+  TALLY_PARTITION_GROUPS: ['streams', 'partitionGroups'],
+  TALLY_STREAM_MAX_AGE_MS: ['streams', 'maxAgeMs'],
+  TALLY_STREAM_MAX_BYTES: ['streams', 'maxBytes'],
+  TALLY_BATCH_SIZE: ['consumers', 'batchSize'],
+  TALLY_BATCH_WAIT_MS: ['consumers', 'batchWaitMs'],
+  TALLY_BODY_LIMIT_BYTES: ['ingest', 'bodyLimitBytes'],
+  TALLY_MAX_EVENTS_PER_REQUEST: ['ingest', 'maxEventsPerRequest'],
+  TALLY_RATE_LIMIT_PER_APP_PER_S: ['ingest', 'rateLimitPerAppPerS'],
+  TALLY_NATS_PORT: ['services', 'natsPort'],
+  TALLY_MONGO_PORT: ['services', 'mongoPort'],
+  TALLY_ADMIN_USERNAME: ['admin', 'username'],
+  TALLY_ADMIN_PASSWORD: ['admin', 'password'],
+  TALLY_ADMIN_EMAIL: ['admin', 'email'],
+};
+
+/** Builds the nested input object from environment variables (empty strings count as unset). */
+export function configInputFromEnv(env: Env): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, path] of Object.entries(ENV_MAP)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    let node = out;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      node[key] = typeof next === 'object' && next !== null ? next : {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[path[path.length - 1] ?? name] = value;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parses config from a nested object (tests) or from environment variables (`fromEnv: true`),
+ * then deep-freezes it. Throws ConfigError listing every problem.
+ */
+export function loadConfig(input: Env | ConfigInput, options: { fromEnv?: boolean } = {}): Readonly<TallyConfig> {
+  const raw = options.fromEnv === true ? configInputFromEnv(input as Env) : input;
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const cfg = parsed.data;
+  if (cfg.streams.partitionGroups > cfg.streams.partitions) {
+    throw new ConfigError([`streams.partitionGroups: must not exceed streams.partitions (${cfg.streams.partitions})`]);
+  }
+  return deepFreeze(cfg);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stream, subject and consumer names: defined here once, referenced by these functions only.
+
+/** The immutable event log. */
+export const eventsStreamName = (s: StreamsConfig): string => `${s.prefix.toUpperCase()}_EVENTS`;
+/** Events that failed decoding or folding, with their reason. */
+export const deadLetterStreamName = (s: StreamsConfig): string => `${s.prefix.toUpperCase()}_DLQ`;
+/** All event subjects: `<prefix>.ev.<appId>.<partition>`. */
+export const eventsSubjectWildcard = (s: StreamsConfig): string => `${s.prefix}.ev.>`;
+/** The subject of one app partition. */
+export const eventSubject = (s: StreamsConfig, appId: string, partition: number): string =>
+  `${s.prefix}.ev.${appId}.${partition}`;
+/** Dead-letter subjects: `<prefix>.dlq.<consumer>`. */
+export const deadLetterSubject = (s: StreamsConfig, consumer: string): string => `${s.prefix}.dlq.${consumer}`;
+export const deadLetterSubjectWildcard = (s: StreamsConfig): string => `${s.prefix}.dlq.>`;
+/** Subject that announces app registry changes, so caches in every process invalidate. */
+export const appChangedSubject = (s: StreamsConfig): string => `${s.prefix}.ctl.app-changed`;
+
+/** Partitions owned by one group: p where p % groups == group. */
+export function partitionsOfGroup(s: StreamsConfig, group: number): number[] {
+  const out: number[] = [];
+  for (let p = group; p < s.partitions; p += s.partitionGroups) out.push(p);
+  return out;
+}
+
+/** Filter subjects of one partition group's consumer (any app, the group's partitions). */
+export const groupFilterSubjects = (s: StreamsConfig, group: number): string[] =>
+  partitionsOfGroup(s, group).map((p) => `${s.prefix}.ev.*.${p}`);
+
+/** Durable consumer name of a projection's partition group. */
+export const consumerName = (s: StreamsConfig, projection: string, group: number): string =>
+  `${s.prefix}_${projection}_g${group}`;
+
+/** Priority group used for pinned-client failover between processor processes. */
+export const PRIORITY_GROUP = 'processors';
