@@ -8,7 +8,7 @@ const noDeepImports = (folders) =>
 const ban = (...groups) => groups.map((g) => ({ group: [`../${g}/**`, `../../${g}/**`, `../${g}`, `../../${g}`], message: `this folder must not import ${g}/ (STYLE.md §1)` }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', '.services/**', 'bench/results/**', 'coverage/**', 'test/fixtures/**'] },
+  { ignores: ['node_modules/**', 'data/**', '.tmp/**', '.services/**', 'bench/results/**', 'coverage/**', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

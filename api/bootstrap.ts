@@ -1,0 +1,34 @@
+// First global admin from configuration (TALLY_ADMIN_*), idempotent across restarts.
+import type { Db } from 'mongodb';
+import type { Logger } from 'pino';
+import { ensureAppIndexes, ensureMemberIndexes, findMemberByUsername, type MemberRecord } from '../projections/index.ts';
+import type { TallyConfig } from '../streams.config.ts';
+import { createMember } from './members.ts';
+
+export class BootstrapError extends Error {
+  override readonly name = 'BootstrapError';
+  readonly code = 'TALLY_BOOTSTRAP';
+}
+
+/** Creates the management indexes. */
+export async function ensureManagementIndexes(db: Db): Promise<void> {
+  await ensureAppIndexes(db);
+  await ensureMemberIndexes(db);
+}
+
+/** Creates the configured admin unless a member with that username exists. */
+export async function ensureAdmin(db: Db, admin: TallyConfig['admin'], log: Logger): Promise<MemberRecord | undefined> {
+  if (admin.username === undefined || admin.password === undefined) return undefined;
+  const existing = await findMemberByUsername(db, admin.username);
+  if (existing !== undefined) return existing;
+  const res = await createMember(db, {
+    full_name: admin.username,
+    username: admin.username,
+    password: admin.password,
+    email: admin.email ?? `${admin.username}@localhost.localdomain`,
+    global_admin: true,
+  });
+  if (!res.ok) throw new BootstrapError(`cannot create the admin ${admin.username}: ${res.errors.join('; ')}`);
+  log.info({ username: admin.username }, 'global admin created');
+  return res.member;
+}

@@ -1,0 +1,33 @@
+// Brute-force protection (spec §9.1), state in MongoDB so it holds across processes and restarts.
+import type { Db } from 'mongodb';
+import { clearFailedLogins, readFailedLogins, recordFailedLogin } from '../projections/index.ts';
+
+export interface BruteForcePolicy {
+  /** Failures that start a block. Countly default 3. */
+  readonly loginTries: number;
+  /** Block length per completed round of failures, seconds. Countly default 300. */
+  readonly loginWaitS: number;
+}
+
+export const DEFAULT_BRUTE_FORCE: BruteForcePolicy = { loginTries: 3, loginWaitS: 300 };
+
+/** Blocked when fails is a positive multiple of loginTries and the growing wait has not passed. */
+export function isBlocked(state: { fails: number; lastFailS: number } | undefined, nowS: number, policy: BruteForcePolicy): boolean {
+  if (state === undefined || state.fails <= 0 || state.fails % policy.loginTries !== 0) return false;
+  return nowS < state.lastFailS + (state.fails / policy.loginTries) * policy.loginWaitS;
+}
+
+export interface BruteForceGuard {
+  blocked(user: string): Promise<boolean>;
+  failed(user: string): Promise<void>;
+  succeeded(user: string): Promise<void>;
+}
+
+/** A guard for one path id (`api-key`, `login`, ...). `now` is injectable for tests. */
+export function bruteForceGuard(db: Db, pathId: string, policy = DEFAULT_BRUTE_FORCE, nowS = () => Math.floor(Date.now() / 1000)): BruteForceGuard {
+  return {
+    blocked: async (user) => isBlocked(await readFailedLogins(db, pathId, user), nowS(), policy),
+    failed: (user) => recordFailedLogin(db, pathId, user, nowS()),
+    succeeded: (user) => clearFailedLogins(db, pathId, user),
+  };
+}

@@ -1,0 +1,14 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Db } from 'mongodb';
+import type { Logger } from 'pino';
+import type { TallyConfig } from '../streams.config.ts';
+
+/** What the ingest routes need; built by the process main and passed in. */
+export interface IngestDeps {
+  readonly config: Readonly<TallyConfig>;
+  readonly db: Db;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly log: Logger;
+}

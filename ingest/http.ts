@@ -1,0 +1,185 @@
+// The Countly HTTP edge shared by ingest and the read API (spec §1.2–1.4): body parsing that
+// keeps the raw body (checksums need it), query-wins merging, CORS and OPTIONS, 405, JSONP,
+// the message writer, request ids, and one error handler that separates bad input (4xx)
+// from infrastructure faults (503, never swallowed).
+import { randomUUID } from 'node:crypto';
+import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { Logger } from 'pino';
+import { TallyError } from '../projections/index.ts';
+import { CountlyReplyError } from './errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Raw request body as text (POST only; multipart as `k=v&...`), for checksums and duplicates. */
+    rawBody: string;
+    /** Query string as received, still URL-encoded, without the leading `?`. */
+    rawQuery: string;
+  }
+}
+
+export interface HttpServerOptions {
+  readonly log: Logger;
+  readonly bodyLimitBytes: number;
+  /** Seconds to put in Retry-After on a 503. */
+  readonly retryAfterS: number;
+}
+
+const COMMON_HEADERS = {
+  'X-Frame-Options': 'deny',
+  'X-XSS-Protection': '1; mode=block',
+  'Access-Control-Allow-Origin': '*',
+} as const;
+
+const ALLOWED_METHODS = new Set(['GET', 'POST', 'OPTIONS', 'HEAD']);
+const JSONP_CALLBACK = /^[A-Za-z_$][\w$.]{0,127}$/;
+
+/** Escapes `<` and `>` in every string value, as Countly's message writer does. */
+export function escapeMessageValue(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  if (Array.isArray(value)) return value.map(escapeMessageValue);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeMessageValue(v)]));
+  }
+  return value;
+}
+
+function callbackOf(request: FastifyRequest): string | undefined {
+  const q = request.query;
+  const cb = typeof q === 'object' && q !== null && 'callback' in q ? q.callback : undefined;
+  return typeof cb === 'string' && JSONP_CALLBACK.test(cb) ? cb : undefined;
+}
+
+/** Sends a JSON text with Countly's headers, wrapped as JSONP when `callback` is given. */
+export function sendJsonText(request: FastifyRequest, reply: FastifyReply, status: number, json: string): FastifyReply {
+  const cb = callbackOf(request);
+  return reply
+    .code(status)
+    .header('Content-Type', 'application/json; charset=utf-8')
+    .send(cb === undefined ? json : `${cb}(${json})`);
+}
+
+/** Countly's message writer: `{"result": <message>}` with a status (spec §1.3). */
+export function sendMessage(request: FastifyRequest, reply: FastifyReply, status: number, result: unknown, extra?: Record<string, unknown>): FastifyReply {
+  return sendJsonText(request, reply, status, JSON.stringify({ result: escapeMessageValue(result), ...extra }));
+}
+
+function formToObject(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(text)) out[k] = v;
+  return out;
+}
+
+function registerBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    req.rawBody = text;
+    done(null, formToObject(text));
+  });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    req.rawBody = text;
+    // Countly ignores an unparsable JSON body (spec §1.2); the body then contributes nothing.
+    let parsed: unknown = {};
+    if (text.trim() !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = {};
+      }
+    }
+    done(null, typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {});
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    req.rawBody = typeof body === 'string' ? body : body.toString('utf8');
+    done(null, {});
+  });
+}
+
+/** Flattens a multipart body (attachFieldsToBody: 'keyValues') into string fields, and its raw `k=v&...` form. */
+function multipartFields(req: FastifyRequest): void {
+  if (!req.isMultipart()) return;
+  const body = req.body;
+  const fields: Record<string, string> = {};
+  if (typeof body === 'object' && body !== null) {
+    for (const [k, v] of Object.entries(body)) if (typeof v === 'string') fields[k] = v;
+  }
+  req.rawBody = Object.entries(fields).map(([k, v]) => `${k}=${v}`).join('&');
+  req.body = fields;
+}
+
+/** Query values overwrite body values on a name clash (spec §1.2). */
+export function requestParams(request: FastifyRequest): Record<string, unknown> {
+  const body = request.body;
+  const out: Record<string, unknown> = {};
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) Object.assign(out, body);
+  const q = request.query;
+  if (typeof q === 'object' && q !== null) Object.assign(out, q);
+  return out;
+}
+
+function installErrorHandler(app: FastifyInstance, opts: HttpServerOptions): void {
+  app.setErrorHandler((err: unknown, request, reply) => {
+    if (err instanceof CountlyReplyError) {
+      for (const [h, v] of Object.entries(err.headers)) void reply.header(h, v);
+      return sendMessage(request, reply, err.statusCode, err.result);
+    }
+    if (err instanceof TallyError && err.statusCode !== undefined && err.statusCode >= 500) {
+      request.log.error({ err }, 'request failed: dependency unavailable');
+      void reply.header('Retry-After', String(opts.retryAfterS));
+      return sendMessage(request, reply, err.statusCode, 'Service unavailable, retry later');
+    }
+    if (err instanceof TallyError && err.statusCode !== undefined) return sendMessage(request, reply, err.statusCode, err.message);
+    const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendMessage(request, reply, 413, `Request body is larger than ${opts.bodyLimitBytes} bytes`);
+    if (typeof code === 'string' && code.startsWith('FST_')) {
+      const status = typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 400;
+      if (status < 500) return sendMessage(request, reply, status, err instanceof Error ? err.message : 'Bad request');
+    }
+    request.log.error({ err }, 'unhandled error');
+    return sendMessage(request, reply, 500, 'Internal server error');
+  });
+}
+
+/** A fastify instance with the Countly conventions; routes are added by plugins. Does not listen. */
+export async function createHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
+  // Widened to fastify's logger type so the instance is the plain FastifyInstance plugins expect.
+  const loggerInstance: FastifyBaseLogger = opts.log;
+  const app = fastify({
+    loggerInstance,
+    bodyLimit: opts.bodyLimitBytes,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    // Per-request access lines are off (hot path); refusals and faults are logged with reqId.
+    logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: true }),
+    trustProxy: true,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
+  });
+  registerBodyParsers(app);
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: opts.bodyLimitBytes, fieldSize: opts.bodyLimitBytes } });
+  app.decorateRequest('rawBody', '');
+  app.decorateRequest('rawQuery', '');
+  app.addHook('onRequest', async (request, reply) => {
+    const q = request.raw.url?.indexOf('?') ?? -1;
+    request.rawQuery = q >= 0 ? (request.raw.url ?? '').slice(q + 1) : '';
+    void reply.headers(COMMON_HEADERS);
+    if (!ALLOWED_METHODS.has(request.method)) return sendMessage(request, reply, 405, 'Method not allowed');
+    if (request.method === 'OPTIONS') {
+      return reply
+        .code(200)
+        .headers({ 'Access-Control-Allow-Methods': 'POST, GET, OPTIONS', 'Access-Control-Allow-Headers': 'countly-token, Content-Type' })
+        .send('');
+    }
+    return undefined;
+  });
+  app.addHook('preHandler', (request, _reply, done) => {
+    multipartFields(request);
+    done();
+  });
+  app.setNotFoundHandler((request, reply) => sendMessage(request, reply, 400, 'Invalid path'));
+  installErrorHandler(app, opts);
+  return app;
+}

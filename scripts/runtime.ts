@@ -1,0 +1,112 @@
+// The process main: starts or finds the services, opens connections, ensures streams and the
+// bootstrap admin, starts the requested roles on one HTTP server, and closes all of it in
+// reverse order from one path.
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { FastifyInstance } from 'fastify';
+import { MongoClient, type Db } from 'mongodb';
+import type { Logger } from 'pino';
+import { ensureAdmin, ensureManagementIndexes, registerApi } from '../api/index.ts';
+import { createHttpServer, registerIngest } from '../ingest/index.ts';
+import { ensureStreams, startProcessors, type ProcessorsHandle } from '../processors/index.ts';
+import type { TallyConfig } from '../streams.config.ts';
+import { registerHealth } from './health.ts';
+import { ensureServiceBinaries } from './install.ts';
+import { startFerret, startNats, type ManagedService } from './services.ts';
+
+export const ROLES = ['ingest', 'processor', 'api'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface StartOptions {
+  readonly config: Readonly<TallyConfig>;
+  readonly log: Logger;
+  /** Roles to run in this process. Default: all. */
+  readonly roles?: readonly Role[];
+}
+
+export interface TallyHandle {
+  /** Base URL the HTTP server listens on. */
+  readonly url: string;
+  readonly http: FastifyInstance;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly db: Db;
+  readonly mongo: MongoClient;
+  readonly services: readonly ManagedService[];
+  close(): Promise<void>;
+}
+
+/** Uses NATS_URL / MONGODB_URL when set; otherwise starts the pinned local servers under dataDir. */
+export async function resolveServices(config: Readonly<TallyConfig>, log: Logger): Promise<{ natsUrl: string; mongoUrl: string; services: ManagedService[] }> {
+  const services: ManagedService[] = [];
+  if (config.natsUrl === undefined || config.mongodbUrl === undefined) ensureServiceBinaries(log);
+  try {
+    const nats = config.natsUrl === undefined ? await startNats(config.dataDir, config.services.natsPort, 30_000) : undefined;
+    if (nats !== undefined) services.push(nats);
+    const mongo = config.mongodbUrl === undefined ? await startFerret(config.dataDir, config.services.mongoPort, 30_000) : undefined;
+    if (mongo !== undefined) services.push(mongo);
+    for (const s of services) log.info({ service: s.name, url: s.url, logFile: s.logFile }, 'managed service ready');
+    return { natsUrl: config.natsUrl ?? nats?.url ?? '', mongoUrl: config.mongodbUrl ?? mongo?.url ?? '', services };
+  } catch (err) {
+    await Promise.all(services.map((s) => s.stop()));
+    throw err;
+  }
+}
+
+async function connectAll(natsUrl: string, mongoUrl: string, config: Readonly<TallyConfig>) {
+  // Reconnect forever: an outage answers 503 at the edge and the process recovers when NATS returns.
+  const nc = await connect({ servers: natsUrl, name: `tally-${process.pid}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  const mongo = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5_000, appName: 'tally' });
+  try {
+    await mongo.connect();
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
+  return { nc, mongo, db: mongo.db(config.mongodbDb), js: jetstream(nc), jsm: await jetstreamManager(nc) };
+}
+
+/** Starts Tally with the given roles and listens on config.host:config.port (0 picks a free port). */
+export async function startTally(opts: StartOptions): Promise<TallyHandle> {
+  const { config, log } = opts;
+  const roles = new Set<Role>(opts.roles ?? ROLES);
+  const { natsUrl, mongoUrl, services } = await resolveServices(config, log);
+  const closers: (() => Promise<void>)[] = [() => Promise.all(services.map((s) => s.stop())).then(() => undefined)];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c();
+  };
+  try {
+    const conn = await connectAll(natsUrl, mongoUrl, config);
+    closers.push(() => conn.mongo.close(), () => conn.nc.drain());
+    await ensureStreams(conn.jsm, config.streams);
+    await ensureManagementIndexes(conn.db);
+    await ensureAdmin(conn.db, config.admin, log);
+
+    const http = await createHttpServer({ log, bodyLimitBytes: config.ingest.bodyLimitBytes, retryAfterS: config.ingest.retryAfterS });
+    const deps = { config, log, db: conn.db, nc: conn.nc, js: conn.js };
+    let processors: ProcessorsHandle | undefined;
+    if (roles.has('processor')) {
+      processors = await startProcessors({ ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }) });
+      const p = processors;
+      closers.push(() => p.stop());
+    }
+    registerHealth(http, {
+      nc: conn.nc,
+      db: conn.db,
+      timeoutMs: 2_000,
+      roles: () => ({ ...(roles.has('ingest') ? { ingest: true } : {}), ...(roles.has('api') ? { api: true } : {}), ...(processors ? { processor: processors.running() } : {}) }),
+    });
+    if (roles.has('ingest')) registerIngest(http, deps);
+    if (roles.has('api')) registerApi(http, deps);
+    closers.push(() => http.close());
+    await http.listen({ port: config.port, host: config.host });
+    const addr = http.server.address();
+    const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    return { url, http, ...conn, services, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,167 @@
+// Managed local services: a pinned nats-server (JetStream) and FerretDB (SQLite backend).
+// Each runs under scripts/watchdog.mjs, whose stdin we hold: if this process dies, even by
+// SIGKILL, the watchdog sees the pipe close and stops its service. Nothing outlives Tally.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { MongoClient } from 'mongodb';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const servicesBinDir = join(root, '.services', 'bin');
+const watchdog = join(root, 'scripts', 'watchdog.mjs');
+
+export class ServiceStartError extends Error {
+  override readonly name = 'ServiceStartError';
+  readonly code = 'TALLY_SERVICE_START';
+}
+
+export interface ManagedService {
+  readonly name: 'nats-server' | 'ferretdb';
+  readonly url: string;
+  readonly logFile: string;
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface StartServicesOptions {
+  /** Root data directory; services use `<dataDir>/nats`, `<dataDir>/ferretdb`, logs in `<dataDir>/logs`. */
+  readonly dataDir: string;
+  /** 0 picks a free port. */
+  readonly natsPort: number;
+  readonly mongoPort: number;
+  /** Longest wait for a service to answer, ms. Default 30 s. */
+  readonly readyTimeoutMs?: number;
+}
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export function binaryPath(name: string): string {
+  return join(servicesBinDir, name);
+}
+
+export function servicesInstalled(): boolean {
+  return existsSync(binaryPath('nats-server')) && existsSync(binaryPath('ferretdb'));
+}
+
+function launch(name: ManagedService['name'], args: string[], logFile: string, detached: boolean): ChildProcess {
+  if (detached) {
+    // `tally services up`: a daemon in its own process group that outlives this command.
+    const out = openSync(logFile, 'a');
+    const daemon = spawn(binaryPath(name), args, { stdio: ['ignore', out, out], detached: true });
+    daemon.unref();
+    return daemon;
+  }
+  const child = spawn(process.execPath, [watchdog, logFile, binaryPath(name), ...args], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  // The pipe must not keep this process alive, and must stay open until we exit.
+  child.stdin?.on('error', () => undefined);
+  return child;
+}
+
+async function waitFor(what: string, timeoutMs: number, child: ChildProcess, probe: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new ServiceStartError(`${what} exited with code ${child.exitCode} during start`);
+    try {
+      await probe();
+      return;
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new ServiceStartError(`${what} did not answer within ${timeoutMs} ms`, { cause: last });
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise<void>((res) => {
+      if (child.exitCode !== null || child.signalCode !== null) return res();
+      child.once('exit', () => res());
+      child.stdin?.end();
+      child.kill('SIGTERM');
+    });
+}
+
+export async function startNats(dataDir: string, port: number, timeoutMs: number, detached = false): Promise<ManagedService> {
+  const storeDir = join(dataDir, 'nats');
+  const logFile = join(dataDir, 'logs', 'nats-server.log');
+  mkdirSync(storeDir, { recursive: true });
+  mkdirSync(dirname(logFile), { recursive: true });
+  const p = port === 0 ? await freePort() : port;
+  const child = launch('nats-server', ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(p), '--server_name', 'tally-local'], logFile, detached);
+  const url = `nats://127.0.0.1:${p}`;
+  await waitFor('nats-server', timeoutMs, child, async () => {
+    const nc = await connect({ servers: url, reconnect: false, timeout: 1_000 });
+    try {
+      await (await jetstreamManager(nc)).getAccountInfo();
+    } finally {
+      await nc.close();
+    }
+  });
+  return { name: 'nats-server', url, logFile, pid: child.pid, stop: stopper(child) };
+}
+
+export async function startFerret(dataDir: string, port: number, timeoutMs: number, detached = false): Promise<ManagedService> {
+  const dbDir = join(dataDir, 'ferretdb');
+  const logFile = join(dataDir, 'logs', 'ferretdb.log');
+  mkdirSync(dbDir, { recursive: true });
+  mkdirSync(dirname(logFile), { recursive: true });
+  const p = port === 0 ? await freePort() : port;
+  const args = [
+    '--handler=sqlite',
+    `--sqlite-url=file:${dbDir}/`,
+    `--listen-addr=127.0.0.1:${p}`,
+    `--state-dir=${dbDir}`,
+    '--debug-addr=127.0.0.1:0',
+    '--telemetry=disable',
+    '--log-level=warn',
+  ];
+  const child = launch('ferretdb', args, logFile, detached);
+  const url = `mongodb://127.0.0.1:${p}/`;
+  await waitFor('ferretdb', timeoutMs, child, async () => {
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: 1_000, directConnection: true });
+    try {
+      await client.db('admin').command({ ping: 1 });
+    } finally {
+      await client.close();
+    }
+  });
+  return { name: 'ferretdb', url, logFile, pid: child.pid, stop: stopper(child) };
+}
+
+/** Starts both services (in parallel) and waits until each really answers. */
+export async function startServices(opts: StartServicesOptions): Promise<{ nats: ManagedService; mongo: ManagedService; stop(): Promise<void> }> {
+  const timeoutMs = opts.readyTimeoutMs ?? 30_000;
+  const dataDir = resolve(opts.dataDir);
+  const [nats, mongo] = await Promise.allSettled([startNats(dataDir, opts.natsPort, timeoutMs), startFerret(dataDir, opts.mongoPort, timeoutMs)]);
+  if (nats.status === 'rejected' || mongo.status === 'rejected') {
+    if (nats.status === 'fulfilled') await nats.value.stop();
+    if (mongo.status === 'fulfilled') await mongo.value.stop();
+    throw nats.status === 'rejected' ? nats.reason : (mongo as PromiseRejectedResult).reason;
+  }
+  return {
+    nats: nats.value,
+    mongo: mongo.value,
+    async stop() {
+      await Promise.all([nats.value.stop(), mongo.value.stop()]);
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// The `tally` CLI: start roles, manage local services, show pipeline status, create admins.
+import { parseArgs } from 'node:util';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { MongoClient } from 'mongodb';
+import type { Logger } from 'pino';
+import { createMember, ensureManagementIndexes } from '../api/index.ts';
+import { countMembers } from '../projections/index.ts';
+import { ConfigError, deadLetterStreamName, eventsStreamName, loadConfig, type TallyConfig } from '../streams.config.ts';
+import { createLogger } from './logger.ts';
+import { ROLES, resolveServices, startTally, type Role } from './runtime.ts';
+import { servicesDown, servicesStatus, servicesUp, withRunningServices } from './services-cli.ts';
+
+const USAGE = `Usage: tally <command>
+
+  start [--role all|ingest|processor|api[,..]]   run Tally (default: all roles in one process)
+  services up|down|status|install                manage the local nats-server and FerretDB
+  status                                         stream and consumer state
+  admin create --username U --password P --email E   create a global admin
+
+Configuration comes from the environment: PORT, HOST, DATA_DIR, NATS_URL, MONGODB_URL,
+MONGODB_DB, LOG_LEVEL, TALLY_ADMIN_USERNAME/PASSWORD/EMAIL (see README).`;
+
+function parseRoles(value: string | undefined): Role[] {
+  if (value === undefined || value === 'all') return [...ROLES];
+  const roles = value.split(',').map((r) => r.trim());
+  const bad = roles.filter((r): r is string => !ROLES.some((known) => known === r));
+  if (bad.length > 0) throw new Error(`unknown role(s): ${bad.join(', ')}; use all, ${ROLES.join(', ')}`);
+  return ROLES.filter((r) => roles.includes(r));
+}
+
+async function cmdStart(config: Readonly<TallyConfig>, log: Logger, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { role: { type: 'string' }, 'exit-with-parent': { type: 'boolean' } } });
+  const roles = parseRoles(values.role);
+  const handle = await startTally({ config: withRunningServices(config), log, roles });
+  const members = await countMembers(handle.db);
+  process.stdout.write(`\nTally is running (${roles.join(', ')}) at ${handle.url}\n`);
+  process.stdout.write(`  health:   ${handle.url}/healthz\n`);
+  if (config.admin.username !== undefined) {
+    process.stdout.write(`  API key:  curl -u '${config.admin.username}:<password>' ${handle.url}/api-key\n\n`);
+  } else if (members === 0) {
+    process.stdout.write('  No admin yet: set TALLY_ADMIN_USERNAME, TALLY_ADMIN_PASSWORD, TALLY_ADMIN_EMAIL and restart,\n');
+    process.stdout.write('  or run `npm run tally -- admin create --username U --password P --email E`.\n\n');
+  } else {
+    process.stdout.write(`  API key:  curl -u '<username>:<password>' ${handle.url}/api-key\n\n`);
+  }
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    handle.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  if (values['exit-with-parent'] === true) {
+    // `npm start` wraps us: if npm itself is SIGKILLed we are re-parented, and stop with it,
+    // so neither Tally nor its services outlive the command the user ran.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) shutdown('parent exited');
+    }, 500).unref();
+  }
+}
+
+async function cmdStatus(config: Readonly<TallyConfig>, log: Logger): Promise<void> {
+  const { natsUrl, services } = await resolveServices(withRunningServices(config), log);
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const name of [eventsStreamName(config.streams), deadLetterStreamName(config.streams)]) {
+      const info = await jsm.streams.info(name).catch(() => undefined);
+      if (info === undefined) {
+        process.stdout.write(`stream ${name}: not created yet\n`);
+        continue;
+      }
+      process.stdout.write(`stream ${name}: ${info.state.messages} messages, seq ${info.state.first_seq}..${info.state.last_seq}, ${info.state.bytes} bytes\n`);
+      for await (const c of jsm.consumers.list(name)) {
+        process.stdout.write(`  consumer ${c.name}: delivered ${c.delivered.stream_seq}, ack floor ${c.ack_floor.stream_seq}, pending ${c.num_pending}, ack pending ${c.num_ack_pending}\n`);
+      }
+    }
+  } finally {
+    await nc.close();
+    await Promise.all(services.map((s) => s.stop()));
+  }
+}
+
+async function cmdAdmin(config: Readonly<TallyConfig>, log: Logger, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { username: { type: 'string' }, password: { type: 'string' }, email: { type: 'string' }, 'full-name': { type: 'string' } } });
+  if (positionals[0] !== 'create' || values.username === undefined || values.password === undefined || values.email === undefined) {
+    throw new Error('usage: tally admin create --username U --password P --email E [--full-name N]');
+  }
+  const { mongoUrl, services } = await resolveServices(withRunningServices(config), log);
+  const client = new MongoClient(mongoUrl);
+  try {
+    const db = client.db(config.mongodbDb);
+    await ensureManagementIndexes(db);
+    const res = await createMember(db, { full_name: values['full-name'] ?? values.username, username: values.username, password: values.password, email: values.email, global_admin: true });
+    if (!res.ok) throw new Error(res.errors.join('; '));
+    process.stdout.write(`global admin ${values.username} created; API key: ${res.member.api_key}\n`);
+  } finally {
+    await client.close();
+    await Promise.all(services.map((s) => s.stop()));
+  }
+}
+
+async function cmdServices(config: Readonly<TallyConfig>, log: Logger, args: string[]): Promise<void> {
+  const sub = args[0];
+  if (sub === 'up') return servicesUp(config, log);
+  if (sub === 'down') return servicesDown(config);
+  if (sub === 'status') return servicesStatus(config);
+  if (sub === 'install') return void (await import('./install.ts')).ensureServiceBinaries(log);
+  throw new Error('usage: tally services up|down|status|install');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const config = loadConfig(process.env, { fromEnv: true });
+  const log = createLogger(config);
+  if (command === 'start') return cmdStart(config, log, rest);
+  if (command === 'status') return cmdStatus(config, log);
+  if (command === 'admin') return cmdAdmin(config, log, rest);
+  if (command === 'services') return cmdServices(config, log, rest);
+  throw new Error(`unknown command ${command}\n\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) process.stderr.write(`tally: ${err.message}\n`);
+  else process.stderr.write(`tally: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+// Given/when/then helpers: a Tally instance on the shared test servers, with its own stream
+// prefix and database, listening on a free port.
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { inject } from 'vitest';
+import { loadConfig, type ConfigInput, type TallyConfig } from '../../streams.config.ts';
+import { createLogger } from '../../scripts/logger.ts';
+import { startTally, type Role, type TallyHandle } from '../../scripts/runtime.ts';
+
+export const ADMIN = { username: 'admin', password: 'Adm1n#pass', email: 'admin@example.com' } as const;
+
+/** A unique lowercase suffix for stream prefixes and database names. */
+export const uniqueSuffix = (): string => randomBytes(4).toString('hex');
+
+/** Test config: the shared servers, a random prefix and database, port 0, quiet logs. */
+export function testConfig(overrides: ConfigInput = {}): Readonly<TallyConfig> {
+  const id = uniqueSuffix();
+  return loadConfig({
+    natsUrl: inject('natsUrl'),
+    mongodbUrl: inject('mongoUrl'),
+    mongodbDb: `t_${id}`,
+    port: 0,
+    logLevel: 'warn',
+    admin: { ...ADMIN },
+    ...overrides,
+    streams: { prefix: `t${id}`, ...overrides.streams },
+  });
+}
+
+/** Log lines captured in memory, parsed from pino's JSON output. */
+export class LogCapture extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    cb();
+  }
+}
+
+export interface TestTally extends TallyHandle {
+  readonly config: Readonly<TallyConfig>;
+  readonly logs: LogCapture;
+  /** Drops this instance's streams and database, then closes it. */
+  destroy(): Promise<void>;
+}
+
+export async function startTestTally(opts: { config?: Readonly<TallyConfig>; roles?: readonly Role[] } = {}): Promise<TestTally> {
+  const config = opts.config ?? testConfig();
+  const logs = new LogCapture();
+  const log = createLogger(config, logs);
+  const handle = await startTally({ config, log, roles: opts.roles });
+  return {
+    ...handle,
+    config,
+    logs,
+    async destroy() {
+      for await (const name of handle.jsm.streams.names()) {
+        if (name.startsWith(config.streams.prefix.toUpperCase())) await handle.jsm.streams.delete(name);
+      }
+      await handle.db.dropDatabase();
+      await handle.close();
+    },
+  };
+}
+
+/** Fetches the admin's API key through /api-key (the Countly bootstrap path). */
+export async function adminApiKey(baseUrl: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api-key`, { headers: { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}` } });
+  if (res.status !== 200) throw new Error(`api-key answered ${res.status}`);
+  return res.text();
+}
+
+/** Creates an app through /i/apps/create and returns the stored app. */
+export async function createApp(baseUrl: string, apiKey: string, args: Record<string, unknown>): Promise<{ _id: string; key: string; timezone: string }> {
+  const url = new URL('/i/apps/create', baseUrl);
+  url.searchParams.set('api_key', apiKey);
+  url.searchParams.set('args', JSON.stringify(args));
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`apps/create answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { _id: string; key: string; timezone: string };
+}
