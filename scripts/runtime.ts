@@ -8,7 +8,7 @@ import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { ensureAdmin, ensureManagementIndexes, registerApi } from '../api/index.ts';
 import { createHttpServer, registerIngest } from '../ingest/index.ts';
-import { ensureStreams, startProcessors, type ProcessorsHandle } from '../processors/index.ts';
+import { ensureStreams, startProcessors, type LivePipeline, type ProcessorsHandle } from '../processors/index.ts';
 import type { TallyConfig } from '../streams.config.ts';
 import { registerHealth } from './health.ts';
 import { ensureServiceBinaries } from './install.ts';
@@ -22,6 +22,8 @@ export interface StartOptions {
   readonly log: Logger;
   /** Roles to run in this process. Default: all. */
   readonly roles?: readonly Role[];
+  /** Pipelines the processor role runs. Default: the live projections. */
+  readonly pipelines?: readonly LivePipeline[];
 }
 
 export interface TallyHandle {
@@ -34,6 +36,8 @@ export interface TallyHandle {
   readonly db: Db;
   readonly mongo: MongoClient;
   readonly services: readonly ManagedService[];
+  /** The processor role's handle, when this process runs it. */
+  readonly processors: ProcessorsHandle | undefined;
   close(): Promise<void>;
 }
 
@@ -87,7 +91,7 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
     const deps = { config, log, db: conn.db, nc: conn.nc, js: conn.js };
     let processors: ProcessorsHandle | undefined;
     if (roles.has('processor')) {
-      processors = await startProcessors({ ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }) });
+      processors = await startProcessors({ ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }) }, opts.pipelines ?? []);
       const p = processors;
       closers.push(() => p.stop());
     }
@@ -104,7 +108,7 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
     const addr = http.server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    return { url, http, ...conn, services, close: closeAll };
+    return { url, http, ...conn, services, processors, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -6,6 +6,10 @@ import { inject } from 'vitest';
 import { loadConfig, type ConfigInput, type TallyConfig } from '../../streams.config.ts';
 import { createLogger } from '../../scripts/logger.ts';
 import { startTally, type Role, type TallyHandle } from '../../scripts/runtime.ts';
+import { startProcessors, type LivePipeline } from '../../processors/index.ts';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { MongoClient } from 'mongodb';
 
 export const ADMIN = { username: 'admin', password: 'Adm1n#pass', email: 'admin@example.com' } as const;
 
@@ -39,27 +43,50 @@ export class LogCapture extends Writable {
 export interface TestTally extends TallyHandle {
   readonly config: Readonly<TallyConfig>;
   readonly logs: LogCapture;
+  /** Starts a fresh processor role in this process (after `processors.stop()`), as a restarted process would. */
+  restartProcessors(): Promise<void>;
   /** Drops this instance's streams and database, then closes it. */
   destroy(): Promise<void>;
 }
 
-export async function startTestTally(opts: { config?: Readonly<TallyConfig>; roles?: readonly Role[] } = {}): Promise<TestTally> {
+export async function startTestTally(opts: { config?: Readonly<TallyConfig>; roles?: readonly Role[]; pipelines?: readonly LivePipeline[] } = {}): Promise<TestTally> {
   const config = opts.config ?? testConfig();
   const logs = new LogCapture();
   const log = createLogger(config, logs);
-  const handle = await startTally({ config, log, roles: opts.roles });
+  const handle = await startTally({ config, log, roles: opts.roles, pipelines: opts.pipelines });
+  let processors = handle.processors;
   return {
     ...handle,
+    get processors() {
+      return processors;
+    },
     config,
     logs,
+    async restartProcessors() {
+      processors = await startProcessors({ config, log, db: handle.db, nc: handle.nc, js: handle.js, jsm: handle.jsm }, opts.pipelines ?? []);
+    },
     async destroy() {
-      for await (const name of handle.jsm.streams.names()) {
-        if (name.startsWith(config.streams.prefix.toUpperCase())) await handle.jsm.streams.delete(name);
-      }
-      await handle.db.dropDatabase();
+      await processors?.stop();
       await handle.close();
+      await dropAll(config);
     },
   };
+}
+
+/** Removes the streams, KV bucket and database of one test instance, on fresh connections. */
+async function dropAll(config: Readonly<TallyConfig>): Promise<void> {
+  const nc = await connect({ servers: config.natsUrl });
+  const mongo = new MongoClient(config.mongodbUrl ?? '');
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(config.streams.prefix.toUpperCase()) || name === `KV_${config.streams.prefix}_leases`) await jsm.streams.delete(name);
+    }
+    await mongo.db(config.mongodbDb).dropDatabase();
+  } finally {
+    await nc.close();
+    await mongo.close();
+  }
 }
 
 /** Fetches the admin's API key through /api-key (the Countly bootstrap path). */

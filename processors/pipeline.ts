@@ -1,0 +1,57 @@
+// What the engine runs: a pipeline loads the state its folds need for a batch (one query per
+// kind, never one per event), folds the batch purely, and returns plain write operations.
+import type { Db } from 'mongodb';
+import type { TallyEvent, WriteOp } from '../projections/index.ts';
+
+/**
+ * Where a pipeline writes: a projection version, its physical collection names, and the
+ * partition group whose runner writes. Aggregate documents shared by many devices must carry
+ * the group in their id (`..._g<group>`): each document then has one writer, and readers sum
+ * the group documents of a bucket.
+ */
+export interface Target {
+  /** Projection version; collections are suffixed `_v<version>`. */
+  readonly version: number;
+  readonly group: number;
+  collectionName(logical: string): string;
+}
+
+export const targetFor = (version: number, group: number): Target => ({ version, group, collectionName: (logical) => `${logical}_v${version}` });
+
+export interface Poisoned {
+  readonly seq: number;
+  readonly reason: string;
+}
+
+export interface FoldResult {
+  readonly ops: WriteOp[];
+  /** Events the fold could not apply; they go to the dead-letter stream. */
+  readonly poisoned: Poisoned[];
+}
+
+export interface Pipeline<Prepared> {
+  /** Consumer and checkpoint name, e.g. `core`. */
+  readonly name: string;
+  /** Reads what the fold needs for these events (per-device state, registries). */
+  prepare(db: Db, events: readonly TallyEvent[], target: Target): Promise<Prepared>;
+  /** Pure: folds the events (in stream order) and returns the writes. */
+  fold(prepared: Prepared, events: readonly TallyEvent[], target: Target): FoldResult;
+}
+
+/**
+ * Folds events one by one with a pure evolve, isolating failures: an event whose evolve throws
+ * is reported as poisoned and the state from before it is kept (evolve never mutates).
+ */
+export function foldIsolated<S>(initial: S, events: readonly TallyEvent[], evolve: (s: S, e: TallyEvent) => S): { state: S; poisoned: Poisoned[] } {
+  let state = initial;
+  const poisoned: Poisoned[] = [];
+  for (const e of events) {
+    try {
+      state = evolve(state, e);
+    } catch (err) {
+      // Decision: a fold failure is a poison event, dead-lettered with its reason; the batch goes on.
+      poisoned.push({ seq: e.seq, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    }
+  }
+  return { state, poisoned };
+}

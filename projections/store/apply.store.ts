@@ -1,0 +1,96 @@
+// Applies a batch's write operations with a per-document watermark, so applying the same
+// sealed batch twice (recovery after a crash mid-flush) changes nothing the second time.
+//
+// FerretDB v1 stops an "unordered" update batch at the first write error, so the watermark is
+// not enforced by provoking duplicate-key errors on upsert: the store first reads the
+// watermarks of the batch's documents (one query per collection) and drops operations already
+// applied. The owning consumer group is the only writer of these documents (ids carry the
+// group), so nothing can change them between that read and the write.
+import type { AnyBulkWriteOperation, Db, Document } from 'mongodb';
+
+type IdDoc = { _id: string } & Document;
+import { FlushFailedError } from '../errors.ts';
+import type { DeleteAppOp, DeleteOp, UpsertOp, WriteOp } from '../writes.ts';
+
+/** Field holding the last stream sequence applied to a document. */
+export const WATERMARK = '_s';
+/** Field naming the consumer group that owns a document. */
+export const OWNER = '_g';
+
+export interface ApplyOptions {
+  /** Last stream sequence of the batch; written as the watermark of every touched document. */
+  readonly toSeq: number;
+  /** Owning consumer group. */
+  readonly group: number;
+  /** Maps a logical collection name to its physical (versioned) name. */
+  readonly collectionName: (logical: string) => string;
+}
+
+export interface ApplyResult {
+  /** Write operations sent to the database (bulkWrite entries). */
+  readonly writeOps: number;
+  /** Upserts skipped because their document already carries this batch. */
+  readonly skipped: number;
+}
+
+function byCollection<T extends WriteOp>(ops: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const op of ops) out.set(op.collection, [...(out.get(op.collection) ?? []), op]);
+  return out;
+}
+
+async function appliedIds(db: Db, collection: string, ids: readonly string[], toSeq: number): Promise<Set<string>> {
+  const docs = await db
+    .collection<{ _id: string }>(collection)
+    .find({ _id: { $in: [...ids] }, [WATERMARK]: { $gte: toSeq } }, { projection: { _id: 1 } })
+    .toArray();
+  return new Set(docs.map((d) => d._id));
+}
+
+function upsertModel(op: UpsertOp, opts: ApplyOptions): AnyBulkWriteOperation<IdDoc> {
+  const update: Document = { $set: { ...op.set, [WATERMARK]: opts.toSeq, [OWNER]: opts.group } };
+  if (op.inc !== undefined && Object.keys(op.inc).length > 0) update.$inc = op.inc;
+  if (op.max !== undefined && Object.keys(op.max).length > 0) update.$max = op.max;
+  if (op.min !== undefined && Object.keys(op.min).length > 0) update.$min = op.min;
+  if (op.setOnInsert !== undefined && Object.keys(op.setOnInsert).length > 0) update.$setOnInsert = op.setOnInsert;
+  if (op.unset !== undefined && op.unset.length > 0) update.$unset = Object.fromEntries(op.unset.map((p) => [p, '']));
+  return { updateOne: { filter: { _id: op.id }, update, upsert: true } };
+}
+
+async function applyDeletes(db: Db, deletesApp: readonly DeleteAppOp[], deletes: readonly DeleteOp[], opts: ApplyOptions): Promise<number> {
+  let n = 0;
+  for (const op of deletesApp) {
+    await db.collection<{ _id: string }>(opts.collectionName(op.collection)).deleteMany({ a: op.appId, [OWNER]: opts.group });
+    n += 1;
+  }
+  for (const [collection, ops] of byCollection(deletes)) {
+    await db.collection<{ _id: string }>(opts.collectionName(collection)).deleteMany({ _id: { $in: ops.map((o) => o.id) } });
+    n += 1;
+  }
+  return n;
+}
+
+/** Applies deletes of whole apps, then single deletes, then upserts, each collection in one bulkWrite. */
+export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptions): Promise<ApplyResult> {
+  const deletesApp = ops.filter((o): o is DeleteAppOp => o.kind === 'deleteApp');
+  const deletes = ops.filter((o): o is DeleteOp => o.kind === 'delete');
+  const upserts = ops.filter((o): o is UpsertOp => o.kind === 'upsert');
+  try {
+    let writeOps = await applyDeletes(db, deletesApp, deletes, opts);
+    let skipped = 0;
+    await Promise.all(
+      [...byCollection(upserts)].map(async ([logical, list]) => {
+        const collection = opts.collectionName(logical);
+        const done = await appliedIds(db, collection, list.map((o) => o.id), opts.toSeq);
+        const todo = list.filter((o) => !done.has(o.id));
+        skipped += list.length - todo.length;
+        if (todo.length === 0) return;
+        await db.collection<IdDoc>(collection).bulkWrite(todo.map((o) => upsertModel(o, opts)), { ordered: false });
+        writeOps += todo.length;
+      }),
+    );
+    return { writeOps, skipped };
+  } catch (err) {
+    throw new FlushFailedError(ops[0]?.collection ?? 'batch', { cause: err });
+  }
+}

@@ -1,0 +1,38 @@
+// A deliberately simple pipeline for engine tests: counts requests per app (group-owned
+// documents) and per device (device-owned documents), and honours app resets.
+import type { Pipeline } from '../../processors/index.ts';
+import { foldIsolated } from '../../processors/index.ts';
+import type { TallyEvent, WriteOp } from '../../projections/index.ts';
+
+interface CountState {
+  readonly perDoc: Readonly<Record<string, { collection: string; appId: string; n: number; lastSeq: number }>>;
+  readonly resets: readonly string[];
+}
+
+function evolve(group: number) {
+  return (s: CountState, e: TallyEvent): CountState => {
+    if (e.type === 'AppDataReset') {
+      const perDoc = Object.fromEntries(Object.entries(s.perDoc).filter(([, v]) => v.appId !== e.appId));
+      return { perDoc, resets: [...s.resets, e.appId] };
+    }
+    if (e.params.poison === 'throw') throw new Error('poison requested by the test');
+    const appKey = `app/${e.appId}_g${group}`;
+    const devKey = `dev/${e.appId}:${e.deviceId}`;
+    const bump = (key: string, collection: string) => ({ collection, appId: e.appId, n: (s.perDoc[key]?.n ?? 0) + 1, lastSeq: e.seq });
+    return { ...s, perDoc: { ...s.perDoc, [appKey]: bump(appKey, 'count_apps'), [devKey]: bump(devKey, 'count_devices') } };
+  };
+}
+
+export const countPipeline: Pipeline<null> = {
+  name: 'count',
+  prepare: () => Promise.resolve(null),
+  fold(_prepared, events, target) {
+    const { state, poisoned } = foldIsolated<CountState>({ perDoc: {}, resets: [] }, events, evolve(target.group));
+    const ops: WriteOp[] = [];
+    for (const appId of new Set(state.resets)) for (const c of ['count_apps', 'count_devices']) ops.push({ kind: 'deleteApp', collection: c, appId });
+    for (const [key, v] of Object.entries(state.perDoc)) {
+      ops.push({ kind: 'upsert', collection: v.collection, id: key.slice(key.indexOf('/') + 1), set: { a: v.appId }, inc: { n: v.n }, max: { lastSeq: v.lastSeq } });
+    }
+    return { ops, poisoned };
+  },
+};
