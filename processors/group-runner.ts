@@ -70,6 +70,30 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const RESET_MARK = new TextEncoder().encode('"type":"AppDataReset"');
+
+function contains(data: Uint8Array, needle: Uint8Array): boolean {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(needle) >= 0;
+}
+
+/**
+ * Splits a batch after every app reset: state loaded for a batch (uid ranges, device state)
+ * is stale after a reset, so the events after it are folded with freshly loaded state.
+ */
+export function cutAfterResets(msgs: readonly JsMsg[]): JsMsg[][] {
+  const chunks: JsMsg[][] = [];
+  let current: JsMsg[] = [];
+  for (const m of msgs) {
+    current.push(m);
+    if (contains(m.data, RESET_MARK)) {
+      chunks.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
   const log = o.log.child({ consumer: o.durable });
   const stream = eventsStreamName(o.config.streams);
@@ -176,11 +200,12 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     try {
       while (!abort.signal.aborted && lease.held()) {
         const msgs = await b.next(o.batchSize, o.batchWaitMs, abort.signal);
-        if (msgs.length === 0) continue;
-        const next = await applyWithRetry(cp, msgs);
-        if (next === undefined) return; // stopping: the batch is left unacked for redelivery
-        cp = next;
-        msgs[msgs.length - 1]?.ack(); // AckPolicy.All: acks the whole batch
+        for (const chunk of cutAfterResets(msgs)) {
+          const next = await applyWithRetry(cp, chunk);
+          if (next === undefined) return; // stopping: the batch is left unacked for redelivery
+          cp = next;
+          chunk[chunk.length - 1]?.ack(); // AckPolicy.All: acks the whole chunk
+        }
       }
     } finally {
       await b.stop();

@@ -21,11 +21,17 @@ export interface DeleteOp {
   readonly id: string;
 }
 
-/** Deletes every document of an app that this consumer group owns (app reset/delete). */
+/**
+ * Deletes documents of an app that this consumer group owns (app reset/delete): in a shared
+ * collection (`scope: 'field'`) those with `a` = appId, in a per-app collection
+ * (`scope: 'collection'`) all of them; `periods` limits it to those `m` values (partial clear).
+ */
 export interface DeleteAppOp {
   readonly kind: 'deleteApp';
   readonly collection: string;
   readonly appId: string;
+  readonly scope: 'field' | 'collection';
+  readonly periods?: readonly string[];
 }
 
 export type WriteOp = UpsertOp | DeleteOp | DeleteAppOp;

@@ -8,7 +8,7 @@ import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { ensureAdmin, ensureManagementIndexes, registerApi } from '../api/index.ts';
 import { createHttpServer, registerIngest } from '../ingest/index.ts';
-import { ensureStreams, startProcessors, type LivePipeline, type ProcessorsHandle } from '../processors/index.ts';
+import { ensureStreams, LIVE_PIPELINES, startProcessors, type LivePipeline, type ProcessorsHandle } from '../processors/index.ts';
 import type { TallyConfig } from '../streams.config.ts';
 import { registerHealth } from './health.ts';
 import { ensureServiceBinaries } from './install.ts';
@@ -91,7 +91,7 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
     const deps = { config, log, db: conn.db, nc: conn.nc, js: conn.js };
     let processors: ProcessorsHandle | undefined;
     if (roles.has('processor')) {
-      processors = await startProcessors({ ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }) }, opts.pipelines ?? []);
+      processors = await startProcessors({ ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }) }, opts.pipelines ?? LIVE_PIPELINES);
       const p = processors;
       closers.push(() => p.stop());
     }

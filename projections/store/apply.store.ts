@@ -60,7 +60,10 @@ function upsertModel(op: UpsertOp, opts: ApplyOptions): AnyBulkWriteOperation<Id
 async function applyDeletes(db: Db, deletesApp: readonly DeleteAppOp[], deletes: readonly DeleteOp[], opts: ApplyOptions): Promise<number> {
   let n = 0;
   for (const op of deletesApp) {
-    await db.collection<{ _id: string }>(opts.collectionName(op.collection)).deleteMany({ a: op.appId, [OWNER]: opts.group });
+    const filter: Document = { [OWNER]: opts.group };
+    if (op.scope === 'field') filter.a = op.appId;
+    if (op.periods !== undefined) filter.m = { $in: [...op.periods] };
+    await db.collection<IdDoc>(opts.collectionName(op.collection)).deleteMany(filter);
     n += 1;
   }
   for (const [collection, ops] of byCollection(deletes)) {

@@ -4,3 +4,4 @@ export * from './members.store.ts';
 export * from './auth.store.ts';
 export * from './checkpoint.store.ts';
 export * from './apply.store.ts';
+export * from './core-inputs.store.ts';

@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { loadConfig, type ConfigInput, type TallyConfig } from '../../streams.config.ts';
 import { createLogger } from '../../scripts/logger.ts';
 import { startTally, type Role, type TallyHandle } from '../../scripts/runtime.ts';
-import { startProcessors, type LivePipeline } from '../../processors/index.ts';
+import { LIVE_PIPELINES, startProcessors, type LivePipeline } from '../../processors/index.ts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { MongoClient } from 'mongodb';
@@ -63,7 +63,7 @@ export async function startTestTally(opts: { config?: Readonly<TallyConfig>; rol
     config,
     logs,
     async restartProcessors() {
-      processors = await startProcessors({ config, log, db: handle.db, nc: handle.nc, js: handle.js, jsm: handle.jsm }, opts.pipelines ?? []);
+      processors = await startProcessors({ config, log, db: handle.db, nc: handle.nc, js: handle.js, jsm: handle.jsm }, opts.pipelines ?? LIVE_PIPELINES);
     },
     async destroy() {
       await processors?.stop();

@@ -1,0 +1,47 @@
+// The live core pipeline: sessions/users, metric families, events and app users, folded together.
+import type { Db } from 'mongodb';
+import { batchInputs, foldCore, loadCoreInputs, reserveUids, uidDemand, type CoreBatchInputs, type TallyEvent, type UidRange } from '../projections/index.ts';
+import type { FoldResult, Pipeline, Poisoned, Target } from './pipeline.ts';
+
+/** Per-app uid sequences of a projection version (uids restart at 1 in a rebuild). */
+export const UID_SEQUENCES = 'uid_sequences';
+
+async function prepare(db: Db, events: readonly TallyEvent[], target: Target): Promise<CoreBatchInputs> {
+  const loaded = await loadCoreInputs(db, batchInputs(events), (c) => target.collectionName(c));
+  const demand = uidDemand(events, (key) => loaded.users[key] !== null && loaded.users[key] !== undefined);
+  const uids: Record<string, UidRange> = {};
+  for (const [appId, count] of Object.entries(demand)) {
+    if (count > 0) uids[appId] = await reserveUids(db, target.collectionName(UID_SEQUENCES), appId, count);
+  }
+  return { ...loaded, uids };
+}
+
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : 'fold failed';
+}
+
+/**
+ * Folds the batch in one pass. Folds do not throw on junk input, so a throw means a poison
+ * event: then each event is tried alone, the ones that fail alone are dead-lettered, and the
+ * rest is folded together.
+ */
+function fold(inputs: CoreBatchInputs, events: readonly TallyEvent[], target: Target): FoldResult {
+  try {
+    return { ops: foldCore(inputs, events, target.group), poisoned: [] };
+  } catch (err) {
+    const poisoned: Poisoned[] = [];
+    for (const e of events) {
+      try {
+        foldCore(inputs, [e], target.group);
+      } catch (single) {
+        poisoned.push({ seq: e.seq, reason: reasonOf(single) });
+      }
+    }
+    if (poisoned.length === 0) poisoned.push(...events.map((e) => ({ seq: e.seq, reason: `batch fold failed: ${reasonOf(err)}` })));
+    const bad = new Set(poisoned.map((p) => p.seq));
+    const rest = events.filter((e) => !bad.has(e.seq));
+    return { ops: rest.length === 0 ? [] : foldCore(inputs, rest, target.group), poisoned };
+  }
+}
+
+export const corePipeline: Pipeline<CoreBatchInputs> = { name: 'core', prepare, fold };

@@ -1,0 +1,126 @@
+// Reads everything the core folds need for one batch: one query per kind of state, never one
+// per event (batchInputs lists what the batch touches).
+import type { Db, Document } from 'mongodb';
+import { FlushFailedError } from '../errors.ts';
+import { appUserFromStored, eventRegistryFromStored, knownMetricMetaFromStored, knownSegmentMetaFromStored, visibilityFromStored, type BatchInputs } from '../batch-inputs.ts';
+import type { EventRegistry } from '../events.fold.ts';
+import type { JsonObject } from '../json.ts';
+import type { KnownMeta } from '../known-meta.ts';
+import { appUsersCollection } from '../app-users.fold.ts';
+import { EVENT_REGISTRY_COLLECTION } from '../write-ops.ts';
+
+export interface CoreInputs {
+  readonly users: Record<string, JsonObject | null>;
+  readonly visibility: Record<string, Record<string, true>>;
+  readonly knownMetrics: Record<string, KnownMeta>;
+  readonly registries: Record<string, EventRegistry>;
+  readonly knownSegments: Record<string, KnownMeta>;
+}
+
+type Named = (logical: string) => string;
+type IdDoc = { _id: string } & Document;
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}
+
+async function loadUsers(db: Db, inputs: BatchInputs, name: Named): Promise<CoreInputs['users']> {
+  const users: CoreInputs['users'] = {};
+  await Promise.all(
+    [...groupBy(inputs.appUsers, (u) => u.appId)].map(async ([appId, list]) => {
+      const docs = await db.collection<IdDoc>(name(appUsersCollection(appId))).find({ _id: { $in: list.map((u) => u.id) } }).toArray();
+      const byId = new Map(docs.map((d) => [d._id, d]));
+      for (const u of list) users[u.key] = appUserFromStored(stripInternal(byId.get(u.id)));
+    }),
+  );
+  return users;
+}
+
+/** The store's own fields (watermark, owner) are not part of the fold's view of a document. */
+function stripInternal(doc: Document | undefined): Document | undefined {
+  if (doc === undefined) return undefined;
+  const { _s: _watermark, _g: _owner, ...rest } = doc;
+  return rest;
+}
+
+async function loadVisibility(db: Db, inputs: BatchInputs, name: Named): Promise<CoreInputs['visibility']> {
+  if (inputs.usersPeriods.length === 0) return {};
+  const apps = [...new Set(inputs.usersPeriods.map((p) => p.appId))];
+  const periods = [...new Set(inputs.usersPeriods.map((p) => p.period))];
+  const docs = await db.collection(name('users')).find({ a: { $in: apps }, m: { $in: periods } }, { projection: { a: 1, m: 1, vis: 1 } }).toArray();
+  const byId = groupBy(docs, (d) => `${String(d.a)}_${String(d.m)}`);
+  return Object.fromEntries(inputs.usersPeriods.map((p) => [p.id, visibilityFromStored(byId.get(p.id) ?? [])]));
+}
+
+async function loadMetricMeta(db: Db, inputs: BatchInputs, name: Named): Promise<CoreInputs['knownMetrics']> {
+  const out: CoreInputs['knownMetrics'] = {};
+  await Promise.all(
+    [...groupBy(inputs.metricMeta, (m) => m.collection)].map(async ([collection, list]) => {
+      const docs = await db
+        .collection(name(collection))
+        .find({ a: { $in: [...new Set(list.map((m) => m.appId))] }, m: { $in: [...new Set(list.map((m) => `${m.year}:0`))] } }, { projection: { a: 1, m: 1, meta_v2: 1 } })
+        .toArray();
+      const byKey = groupBy(docs, (d) => `${String(d.a)}|${String(d.m)}`);
+      for (const m of list) out[m.key] = knownMetricMetaFromStored((byKey.get(`${m.appId}|${m.year}:0`) ?? []).map((d): unknown => d.meta_v2));
+    }),
+  );
+  return out;
+}
+
+async function loadRegistries(db: Db, inputs: BatchInputs, name: Named): Promise<CoreInputs['registries']> {
+  if (inputs.eventApps.length === 0) return {};
+  const docs = await db.collection(name(EVENT_REGISTRY_COLLECTION)).find({ a: { $in: inputs.eventApps } }).toArray();
+  const byApp = groupBy(docs, (d) => String(d.a));
+  return Object.fromEntries(inputs.eventApps.map((a) => [a, eventRegistryFromStored(byApp.get(a) ?? [])]));
+}
+
+async function loadSegmentMeta(db: Db, inputs: BatchInputs, name: Named): Promise<CoreInputs['knownSegments']> {
+  if (inputs.segmentMeta.length === 0) return {};
+  const docs = await db
+    .collection(name('events_data'))
+    .find(
+      {
+        a: { $in: [...new Set(inputs.segmentMeta.map((s) => s.appId))] },
+        e: { $in: [...new Set(inputs.segmentMeta.map((s) => s.eventHash))] },
+        s: { $in: [...new Set(inputs.segmentMeta.map((s) => s.segKey))] },
+        m: { $in: [...new Set(inputs.segmentMeta.map((s) => `${s.year}:0`))] },
+      },
+      { projection: { a: 1, e: 1, s: 1, m: 1, meta_v2: 1 } },
+    )
+    .toArray();
+  const byKey = groupBy(docs, (d) => `${String(d.a)}|${String(d.e)}|${String(d.s)}|${String(d.m)}`);
+  return Object.fromEntries(
+    inputs.segmentMeta.map((s) => [s.key, knownSegmentMetaFromStored(s.segKey, (byKey.get(`${s.appId}|${s.eventHash}|${s.segKey}|${s.year}:0`) ?? []).map((d): unknown => d.meta_v2))]),
+  );
+}
+
+/** Loads the fold inputs of a batch: five queries (at most one per collection involved). */
+export async function loadCoreInputs(db: Db, inputs: BatchInputs, collectionName: Named): Promise<CoreInputs> {
+  try {
+    const [users, visibility, knownMetrics, registries, knownSegments] = await Promise.all([
+      loadUsers(db, inputs, collectionName),
+      loadVisibility(db, inputs, collectionName),
+      loadMetricMeta(db, inputs, collectionName),
+      loadRegistries(db, inputs, collectionName),
+      loadSegmentMeta(db, inputs, collectionName),
+    ]);
+    return { users, visibility, knownMetrics, registries, knownSegments };
+  } catch (err) {
+    throw new FlushFailedError('core inputs', { cause: err });
+  }
+}
+
+/** Reserves `count` uids of an app from its sequence; returns the first (sequences start at 1). */
+export async function reserveUids(db: Db, collection: string, appId: string, count: number): Promise<{ next: number; end: number }> {
+  try {
+    const doc = await db
+      .collection<{ _id: string; seq: number }>(collection)
+      .findOneAndUpdate({ _id: appId }, { $inc: { seq: count } }, { upsert: true, returnDocument: 'after' });
+    const seq = doc?.seq ?? count;
+    return { next: seq - count + 1, end: seq + 1 };
+  } catch (err) {
+    throw new FlushFailedError('uid reservation', { cause: err });
+  }
+}
