@@ -5,3 +5,4 @@ export * from './auth.store.ts';
 export * from './checkpoint.store.ts';
 export * from './apply.store.ts';
 export * from './core-inputs.store.ts';
+export * from './pointer.store.ts';
