@@ -15,7 +15,16 @@ declare module 'fastify' {
     rawBody: string;
     /** Query string as received, still URL-encoded, without the leading `?`. */
     rawQuery: string;
+    /** Set when the body, or part of it, contributed nothing (so ingest can say so instead of dropping silently). */
+    bodyIssue: BodyIssue | null;
   }
+}
+
+/** Why a request body (or part of it) was not read. */
+export interface BodyIssue {
+  readonly param: string;
+  readonly reason: 'invalid_json' | 'wrong_type' | 'body_ignored' | 'file_ignored';
+  readonly message: string;
 }
 
 export interface HttpServerOptions {
@@ -85,14 +94,22 @@ function registerBodyParsers(app: FastifyInstance): void {
     if (text.trim() !== '') {
       try {
         parsed = JSON.parse(text);
-      } catch {
+      } catch (err) {
+        // Decision: as in Countly, the body is ignored; the issue is recorded for the answer.
+        if (!(err instanceof SyntaxError) && !(err instanceof RangeError)) throw err;
+        req.bodyIssue = { param: '(body)', reason: 'invalid_json', message: 'the JSON body is not valid JSON and was ignored' };
         parsed = {};
       }
     }
-    done(null, typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {});
+    const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+    if (!isObject) req.bodyIssue = { param: '(body)', reason: 'wrong_type', message: 'the JSON body is not an object and was ignored' };
+    done(null, isObject ? parsed : {});
   });
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
     req.rawBody = typeof body === 'string' ? body : body.toString('utf8');
+    if (req.rawBody !== '') {
+      req.bodyIssue = { param: '(body)', reason: 'body_ignored', message: `a ${req.headers['content-type'] ?? 'untyped'} body is not read` };
+    }
     done(null, {});
   });
 }
@@ -102,21 +119,31 @@ function multipartFields(req: FastifyRequest): void {
   if (!req.isMultipart()) return;
   const body = req.body;
   const fields: Record<string, string> = {};
+  const files: string[] = [];
   if (typeof body === 'object' && body !== null) {
-    for (const [k, v] of Object.entries(body)) if (typeof v === 'string') fields[k] = v;
+    for (const [k, v] of Object.entries(body)) {
+      // A repeated text field arrives as an array; the last value wins, as with form bodies.
+      const text: unknown = Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.at(-1) : v;
+      if (typeof text === 'string') fields[k] = text;
+      else files.push(k);
+    }
   }
+  if (files.length > 0) req.bodyIssue = { param: files.join(','), reason: 'file_ignored', message: 'uploaded files are not stored' };
   req.rawBody = Object.entries(fields).map(([k, v]) => `${k}=${v}`).join('&');
   req.body = fields;
 }
 
-/** Query values overwrite body values on a name clash (spec §1.2). */
+/**
+ * Query values overwrite body values on a name clash (spec §1.2). Built with Object.fromEntries,
+ * never by assignment: a `__proto__` key stays an ordinary own key instead of replacing the
+ * prototype (where `params.app_key` could otherwise be read from).
+ */
 export function requestParams(request: FastifyRequest): Record<string, unknown> {
   const body = request.body;
-  const out: Record<string, unknown> = {};
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) Object.assign(out, body);
   const q = request.query;
-  if (typeof q === 'object' && q !== null) Object.assign(out, q);
-  return out;
+  const fromBody = typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.entries(body) : [];
+  const fromQuery = typeof q === 'object' && q !== null ? Object.entries(q) : [];
+  return Object.fromEntries([...fromBody, ...fromQuery]);
 }
 
 function installErrorHandler(app: FastifyInstance, opts: HttpServerOptions): void {
@@ -162,11 +189,17 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: opts.bodyLimitBytes, fieldSize: opts.bodyLimitBytes } });
   app.decorateRequest('rawBody', '');
   app.decorateRequest('rawQuery', '');
+  app.decorateRequest('bodyIssue', null);
   app.addHook('onRequest', async (request, reply) => {
     const q = request.raw.url?.indexOf('?') ?? -1;
     request.rawQuery = q >= 0 ? (request.raw.url ?? '').slice(q + 1) : '';
     void reply.headers(COMMON_HEADERS);
     if (!ALLOWED_METHODS.has(request.method)) return sendMessage(request, reply, 405, 'Method not allowed');
+    // Multipart bodies are streamed past fastify's bodyLimit (only per-part limits apply), so the
+    // declared length is checked for every body here.
+    if (Number(request.headers['content-length'] ?? 0) > opts.bodyLimitBytes) {
+      return sendMessage(request, reply, 413, `Request body is larger than ${opts.bodyLimitBytes} bytes`);
+    }
     if (request.method === 'OPTIONS') {
       return reply
         .code(200)

@@ -1,5 +1,13 @@
 // A raw HTTP client for /i and /i/bulk: every transport the Countly protocol allows (spec §1.2).
-import { adminApiKey, createApp, type TestTally } from './harness.ts';
+import { randomBytes } from 'node:crypto';
+import { ObjectId } from 'mongodb';
+import { insertApp, type AppRecord } from '../../projections/index.ts';
+import { appChangedSubject } from '../../streams.config.ts';
+import type { Role } from '../../scripts/runtime.ts';
+import type { TestTally } from './harness.ts';
+
+/** Ingest tests run Tally with the ingest role only: the API and processors are not involved. */
+export const INGEST_ROLE: readonly Role[] = ['ingest'];
 
 export interface SendOptions {
   readonly method?: string;
@@ -67,10 +75,44 @@ export interface TestApp {
   readonly timezone: string;
 }
 
-/** Creates an app through the management API (so the app-changed announcement is real). */
-export async function newApp(tally: TestTally, args: Record<string, unknown> = {}): Promise<TestApp> {
-  const apiKey = await adminApiKey(tally.url);
-  return createApp(tally.url, apiKey, { name: `App ${Math.random().toString(36).slice(2, 8)}`, ...args });
+export interface NewAppOptions {
+  readonly key?: string;
+  readonly timezone?: string;
+  readonly country?: string;
+  readonly type?: string;
+  readonly salt?: string;
+  readonly paused?: boolean;
+  readonly locked?: boolean;
+}
+
+/**
+ * Stores an app and announces it on the app-changed subject, as the management API does after
+ * every app change. (Going through the store keeps ingest tests independent of the API routes.)
+ */
+export async function newApp(tally: TestTally, opts: NewAppOptions = {}): Promise<TestApp> {
+  const nowS = Math.floor(Date.now() / 1000);
+  const app: AppRecord = {
+    _id: new ObjectId(),
+    name: `App ${randomBytes(3).toString('hex')}`,
+    key: opts.key ?? randomBytes(20).toString('hex'),
+    country: opts.country ?? 'TR',
+    timezone: opts.timezone ?? 'Europe/Istanbul',
+    category: '6',
+    type: opts.type ?? 'mobile',
+    created_at: nowS,
+    edited_at: nowS,
+    owner: 'ingest-tests',
+    seq: 0,
+    has_image: false,
+    ...(opts.salt === undefined ? {} : { salt: opts.salt }),
+    ...(opts.paused === undefined ? {} : { paused: opts.paused }),
+    ...(opts.locked === undefined ? {} : { locked: opts.locked }),
+  };
+  await insertApp(tally.db, app);
+  tally.nc.publish(appChangedSubject(tally.config.streams), app._id.toHexString());
+  // Our own subscription sees the announcement before the flush's PONG returns.
+  await tally.nc.flush();
+  return { _id: app._id.toHexString(), key: app.key, timezone: app.timezone };
 }
 
 /** Reason codes of the answer's warnings. */

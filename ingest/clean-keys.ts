@@ -1,0 +1,47 @@
+// Key rules of spec §2.9 and §9.2, applied at the edge so that no key a client sends can later
+// become a MongoDB operator (`$...`) or a field path (`a.b`). NUL is removed too: BSON keys are
+// C strings. Each rule is idempotent, so the processors' own cleaning finds nothing left to change.
+
+/** Event keys longer than this after cleaning are dropped (§2.16: keys must be < 128). */
+export const EVENT_KEY_MAX_LENGTH = 127;
+
+/** `__proto__` assigned as a key replaces an object's prototype in JavaScript; never stored. */
+export const isPrototypeKey = (key: string): boolean => key === '__proto__';
+
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is being removed
+const NUL = /\u0000/g;
+
+/**
+ * Segment keys and every other object key inside a parameter (§2.9 step 7): every `.` and a
+ * leading `$` run are deleted (`$a.b` → `ab`). Dots go first: Countly's single pass turns `.$x`
+ * into `$x`, which would still be an operator.
+ */
+export function cleanObjectKey(key: string): string {
+  return key.replace(NUL, '').replace(/\./g, '').replace(/^\$+/, '');
+}
+
+/**
+ * Event keys (§2.9 step 5): every `system.`, `..` and `$` removed. Countly makes one pass; one
+ * pass can leave a new match (`sys$tem.x` → `system.x`), so this repeats until nothing changes.
+ */
+export function cleanEventKey(key: string): string {
+  let current = key.replace(NUL, '');
+  for (;;) {
+    const next = current.replace(/system\.|\.\.|\$/g, '');
+    if (next === current) return next;
+    current = next;
+  }
+}
+
+/**
+ * `user_details.custom` keys: the processors' field-name rule (leading `$` run removed, `.` → `:`),
+ * which keeps the information a dotted name carries.
+ */
+export function cleanCustomKey(key: string): string {
+  return key.replace(NUL, '').replace(/^\$+/, '').replace(/\./g, ':');
+}
+
+/** A top-level parameter name that could never be a Countly parameter and must not be stored. */
+export function isUnsafeParamName(name: string): boolean {
+  return name === '' || name.startsWith('$') || name.includes('.') || name.includes('\u0000') || isPrototypeKey(name);
+}

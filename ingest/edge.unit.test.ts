@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { verifyChecksum } from './checksum.ts';
+import { resolveClientIp } from './client-ip.ts';
+import { bulkItemEventId, requestEventId, stableJson, stripVolatilePairs } from './msg-id.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { WarningList, MAX_WARNINGS_IN_ANSWER } from './warnings.ts';
+
+const request = { appId: 'a'.repeat(24), deviceId: 'd', rawQuery: 'app_key=k&device_id=d&timestamp=5', rawBody: '', bodyIsPairs: false, timestamp: '5', requestId: 'r1' };
+
+describe('event ids (Nats-Msg-Id)', () => {
+  it('are equal for a retry, whatever rr, checksum or the HTTP request id say', () => {
+    const retry = { ...request, rawQuery: `${request.rawQuery}&rr=2&checksum256=AB`, requestId: 'r2' };
+    expect(requestEventId(retry)).toBe(requestEventId(request));
+  });
+  it('differ for another payload, timestamp, device or app', () => {
+    const id = requestEventId(request);
+    expect(requestEventId({ ...request, rawQuery: `${request.rawQuery}&begin_session=1` })).not.toBe(id);
+    expect(requestEventId({ ...request, timestamp: '6' })).not.toBe(id);
+    expect(requestEventId({ ...request, deviceId: 'e' })).not.toBe(id);
+    expect(requestEventId({ ...request, appId: 'b'.repeat(24) })).not.toBe(id);
+  });
+  it('without a timestamp use the HTTP request id, so two such requests are two events', () => {
+    const noTs = { ...request, timestamp: undefined };
+    expect(requestEventId({ ...noTs, requestId: 'x' })).not.toBe(requestEventId({ ...noTs, requestId: 'y' }));
+  });
+  it('strip volatile pairs from form bodies only', () => {
+    expect(stripVolatilePairs('a=1&rr=3&checksum=X&b=2&callback=cb')).toBe('a=1&b=2');
+    const json = { ...request, rawBody: '{"x":"&rr=1"}' };
+    expect(requestEventId(json)).not.toBe(requestEventId({ ...json, rawBody: '{"x":"&rr=2"}' }));
+  });
+  it('of bulk items ignore the position unless the item has no timestamp', () => {
+    const item = { appId: request.appId, deviceId: 'd', params: { device_id: 'd', timestamp: 7, begin_session: 1 }, requestId: 'r', index: 0 };
+    expect(bulkItemEventId({ ...item, index: 4, requestId: 'other' })).toBe(bulkItemEventId(item));
+    const noTs = { ...item, params: { device_id: 'd' } };
+    expect(bulkItemEventId({ ...noTs, index: 1 })).not.toBe(bulkItemEventId(noTs));
+    expect(stableJson({ b: 1, a: [{ d: 1, c: 2 }] })).toBe('{"a":[{"c":2,"d":1}],"b":1}');
+  });
+});
+
+describe('checksums (spec §2.13)', () => {
+  const salt = 'pepper';
+  const q = 'app_key=K&device_id=D';
+  const sha1 = createHash('sha1').update(q + salt).digest('hex').toUpperCase();
+  it('accept SHA-1 over the query in any case, and SHA-256 over the body', () => {
+    expect(verifyChecksum({ rawQuery: `${q}&checksum=${sha1.toLowerCase()}`, rawBody: '', checksum: sha1.toLowerCase(), checksum256: undefined, salt })).toBe('ok');
+    const sha256 = createHash('sha256').update(q + salt).digest('hex');
+    expect(verifyChecksum({ rawQuery: '', rawBody: `${q}&checksum256=${sha256}`, checksum: undefined, checksum256: sha256, salt })).toBe('ok');
+  });
+  it('report missing and mismatching checksums; checksum wins over checksum256', () => {
+    expect(verifyChecksum({ rawQuery: q, rawBody: '', checksum: undefined, checksum256: undefined, salt })).toBe('missing');
+    expect(verifyChecksum({ rawQuery: `checksum=00&${q}`, rawBody: '', checksum: '00', checksum256: undefined, salt })).toBe('mismatch');
+    expect(verifyChecksum({ rawQuery: `${q}&checksum=00&checksum256=${sha1}`, rawBody: '', checksum: '00', checksum256: sha1, salt })).toBe('mismatch');
+  });
+});
+
+describe('client IP (spec §2.2)', () => {
+  it('prefers ip_address, then X-Forwarded-For, then X-Real-IP, then the socket', () => {
+    expect(resolveClientIp('203.0.113.1', { 'x-forwarded-for': '198.51.100.1' }, '127.0.0.1')).toBe('203.0.113.1');
+    expect(resolveClientIp(undefined, { 'x-forwarded-for': ' 198.51.100.1 , 10.0.0.1', 'x-real-ip': '192.0.2.1' }, '127.0.0.1')).toBe('198.51.100.1');
+    expect(resolveClientIp(undefined, { 'x-forwarded-for': 'garbage', 'x-real-ip': '2001:db8::1' }, '127.0.0.1')).toBe('2001:db8::1');
+    expect(resolveClientIp('nope', {}, undefined)).toBeNull();
+  });
+});
+
+describe('rate limiter', () => {
+  it('admits one second of burst per app, then refills at the configured rate', () => {
+    let now = 0;
+    const limiter = new RateLimiter(3, () => now);
+    expect([1, 2, 3, 4].map(() => limiter.take('a', 1).ok)).toEqual([true, true, true, false]);
+    expect(limiter.take('a', 1)).toEqual({ ok: false, retryAfterS: 1 });
+    expect(limiter.take('b', 1).ok).toBe(true);
+    now = 400;
+    expect(limiter.take('a', 1).ok).toBe(true);
+    expect(limiter.take('a', 1).ok).toBe(false);
+  });
+  it('lets one large bulk through and makes the next requests wait', () => {
+    let now = 0;
+    const limiter = new RateLimiter(2, () => now);
+    expect(limiter.take('a', 10).ok).toBe(true);
+    expect(limiter.take('a', 1)).toEqual({ ok: false, retryAfterS: 5 });
+    now = 5_000;
+    expect(limiter.take('a', 1).ok).toBe(true);
+  });
+});
+
+describe('warnings in the answer', () => {
+  it('are capped, with one summary entry', () => {
+    const w = new WarningList();
+    for (let i = 0; i < MAX_WARNINGS_IN_ANSWER + 3; i++) w.add(`p${i}`, 'key_empty', 'x');
+    const shown = w.forAnswer();
+    expect(shown).toHaveLength(MAX_WARNINGS_IN_ANSWER + 1);
+    expect(shown.at(-1)).toEqual({ param: '*', reason: 'warnings_truncated', message: '3 more warnings not shown' });
+  });
+});
