@@ -41,6 +41,11 @@ export const consumersSchema = z.object({
   pinnedTtlMs: positiveInt.default(5_000),
   /** Deliveries before a message is dead-lettered by the server's max-deliver advisory. Default 20. */
   maxDeliver: positiveInt.default(20),
+  /**
+   * Batches of one process that may flush at once. FerretDB's SQLite backend stalls with more
+   * than two concurrent writers, so the default is 1; raise it on MongoDB. Default 1.
+   */
+  maxConcurrentFlushes: positiveInt.max(64).default(1),
   /** Events per batch in a rebuild (larger than live). Default 5000. */
   rebuildBatchSize: positiveInt.default(5_000),
 });
@@ -60,6 +65,17 @@ export const ingestSchema = z.object({
   rateLimitPerAppPerS: z.coerce.number().int().min(0).default(0),
   /** How long a resolved app key stays cached without an invalidation, ms. Default 60 s. */
   appCacheTtlMs: positiveInt.default(60_000),
+});
+
+export const apiSchema = z.object({
+  /** How long a member looked up by api_key or id stays cached without an invalidation, ms. Default 5 s. */
+  memberCacheTtlMs: positiveInt.default(5_000),
+  /** How long an app looked up by id stays cached without an invalidation, ms. Default 60 s. */
+  appCacheTtlMs: positiveInt.default(60_000),
+  /** Countly's `api.total_users`: exact unique users from app users when a period contains today. Default true. */
+  totalUsers: boolFromEnv.default(true),
+  /** Most documents `/o/app_users/consents` returns in one page. Default 1000. */
+  maxPageSize: positiveInt.default(1_000),
 });
 
 export const servicesSchema = z.object({
@@ -98,6 +114,7 @@ export const configSchema = z.object({
   streams: streamsSchema.default(streamsSchema.parse({})),
   consumers: consumersSchema.default(consumersSchema.parse({})),
   ingest: ingestSchema.default(ingestSchema.parse({})),
+  api: apiSchema.default(apiSchema.parse({})),
   services: servicesSchema.default(servicesSchema.parse({})),
   admin: adminSchema.default({}),
 });
@@ -106,6 +123,7 @@ export type TallyConfig = z.infer<typeof configSchema>;
 export type StreamsConfig = TallyConfig['streams'];
 export type ConsumersConfig = TallyConfig['consumers'];
 export type IngestConfig = TallyConfig['ingest'];
+export type ApiConfig = TallyConfig['api'];
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Raised when configuration does not validate; the message lists every problem. */
@@ -136,6 +154,7 @@ const ENV_MAP: Readonly<Record<string, readonly string[]>> = {
   TALLY_STREAM_MAX_BYTES: ['streams', 'maxBytes'],
   TALLY_BATCH_SIZE: ['consumers', 'batchSize'],
   TALLY_BATCH_WAIT_MS: ['consumers', 'batchWaitMs'],
+  TALLY_MAX_CONCURRENT_FLUSHES: ['consumers', 'maxConcurrentFlushes'],
   TALLY_BODY_LIMIT_BYTES: ['ingest', 'bodyLimitBytes'],
   TALLY_MAX_EVENTS_PER_REQUEST: ['ingest', 'maxEventsPerRequest'],
   TALLY_RATE_LIMIT_PER_APP_PER_S: ['ingest', 'rateLimitPerAppPerS'],
@@ -205,6 +224,9 @@ export const deadLetterSubject = (s: StreamsConfig, consumer: string): string =>
 export const deadLetterSubjectWildcard = (s: StreamsConfig): string => `${s.prefix}.dlq.>`;
 /** Subject that announces app registry changes, so caches in every process invalidate. */
 export const appChangedSubject = (s: StreamsConfig): string => `${s.prefix}.ctl.app-changed`;
+
+/** Subject that announces member changes (rights, lock, key, deletion), so member caches invalidate. */
+export const memberChangedSubject = (s: StreamsConfig): string => `${s.prefix}.ctl.member-changed`;
 
 /** Partitions owned by one group: p where p % groups == group. */
 export function partitionsOfGroup(s: StreamsConfig, group: number): number[] {

@@ -1,8 +1,8 @@
 // GET /api-key with HTTP Basic auth (spec §5.1): the member's API key as text, or 401 `-1`.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { findMemberByUsername } from '../projections/index.ts';
-import { bruteForceGuard } from './brute-force.ts';
-import type { ApiDeps } from './deps.ts';
+import { bruteForceGuard, DEFAULT_BRUTE_FORCE } from './brute-force.ts';
+import type { ApiContext } from './context.ts';
 import { decoyHash, verifyPassword } from './passwords.ts';
 
 function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
@@ -17,8 +17,9 @@ function refuse(reply: FastifyReply): FastifyReply {
   return reply.code(401).header('WWW-Authenticate', 'Basic realm=Authorization Required').type('text/plain; charset=utf-8').send('-1');
 }
 
-export function registerApiKeyRoute(app: FastifyInstance, deps: ApiDeps): void {
-  const guard = bruteForceGuard(deps.db, 'api-key');
+export function registerApiKeyRoute(app: FastifyInstance, ctx: ApiContext): void {
+  const deps = ctx.deps;
+  const guard = bruteForceGuard(deps.db, 'api-key', DEFAULT_BRUTE_FORCE, () => Math.floor(ctx.now() / 1000));
   app.get('/api-key', async (request, reply) => {
     const creds = basicCredentials(request.headers.authorization);
     if (creds === undefined) return refuse(reply);

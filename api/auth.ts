@@ -1,47 +1,92 @@
-// Credentials and validators in Countly's order (spec §4.1–4.2).
-import type { Db } from 'mongodb';
-import { findMemberByApiKey, type MemberRecord } from '../projections/index.ts';
+// Credentials and validators in Countly's order (spec §4.1–4.2). Every validator first finds
+// the caller: a valid token wins over `api_key`; an invalid token falls back to `api_key`;
+// without either the answer is 400. Then each adds its own checks in the spec's order.
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppRecord, MemberRecord } from '../projections/index.ts';
 import { CountlyReplyError } from '../ingest/index.ts';
+import type { ApiContext } from './context.ts';
+import { hasRight, isAppAdmin, type Right } from './rights.ts';
+import { verifyToken } from './tokens.ts';
 
-const API_KEY = /^[0-9a-f]{32}$/;
+type Params = Readonly<Record<string, unknown>>;
 
-/** Resolves the calling member from `api_key`; 400 without credentials, 401 when unknown or locked. */
-export async function requireMember(db: Db, params: Readonly<Record<string, unknown>>): Promise<MemberRecord> {
-  const member = await memberFromParams(db, params);
-  if (member.locked) throw new CountlyReplyError(401, 'User is locked');
-  return member;
+/** Credential parameters; a value of another type counts as absent. */
+export const credentialParams = z.object({
+  api_key: z.union([z.string().max(200), z.number().transform(String)]).optional().catch(undefined),
+  auth_token: z.string().max(200).optional().catch(undefined),
+});
+
+function tokenOf(request: FastifyRequest, params: Params): string | undefined {
+  const header = request.headers['countly-token'];
+  const given = credentialParams.parse(params).auth_token ?? (typeof header === 'string' ? header : undefined);
+  return given === '' ? undefined : given;
 }
 
-async function memberFromParams(db: Db, params: Readonly<Record<string, unknown>>): Promise<MemberRecord> {
-  const key = params.api_key;
-  if (key === undefined || key === '' || (typeof key !== 'string' && typeof key !== 'number')) {
-    throw new CountlyReplyError(400, 'Missing parameter "api_key" or "auth_token"');
-  }
-  const text = String(key);
-  const member = API_KEY.test(text) ? await findMemberByApiKey(db, text) : undefined;
+function apiKeyOf(params: Params): string | undefined {
+  const key = credentialParams.parse(params).api_key;
+  return key === '' ? undefined : key;
+}
+
+/** The calling member: 400 without credentials or with only an invalid token, 401 when unknown. */
+export async function callerOf(ctx: ApiContext, request: FastifyRequest, params: Params): Promise<MemberRecord> {
+  const token = tokenOf(request, params);
+  const path = request.url.split('?')[0] ?? '';
+  const owner = token === undefined ? undefined : await verifyToken(ctx, token, { path, params });
+  if (owner !== undefined) return existing(await ctx.lookups.memberById(owner));
+  const apiKey = apiKeyOf(params);
+  if (apiKey === undefined) throw new CountlyReplyError(400, token === undefined ? 'Missing parameter "api_key" or "auth_token"' : 'Token not valid');
+  return existing(await ctx.lookups.memberByApiKey(apiKey));
+}
+
+function existing(member: MemberRecord | undefined): MemberRecord {
   if (member === undefined) throw new CountlyReplyError(401, 'User does not exist');
   return member;
 }
 
-/** Global admins only: the right is checked before the lock (spec §4.2). */
-export async function requireGlobalAdmin(db: Db, params: Readonly<Record<string, unknown>>): Promise<MemberRecord> {
-  const member = await memberFromParams(db, params);
-  if (!member.global_admin) throw new CountlyReplyError(401, 'User does not have right');
+function notLocked(member: MemberRecord): MemberRecord {
   if (member.locked) throw new CountlyReplyError(401, 'User is locked');
   return member;
 }
 
-/** Apps a member administers: explicit `_.a` entries (no implicit admin, unlike Countly's quirk). */
-export function adminAppIds(member: MemberRecord): string[] {
-  return member.permission._.a;
+const appIdOf = (params: Params): string | undefined => (typeof params.app_id === 'string' && params.app_id !== '' ? params.app_id : undefined);
+
+/** Any member (`/o/users/me`, `/o/apps/mine`, tokens, versions). */
+export async function requireMember(ctx: ApiContext, request: FastifyRequest, params: Params): Promise<MemberRecord> {
+  return notLocked(await callerOf(ctx, request, params));
 }
 
-/** Apps a member may read (any r right, `_.a`, or a `_.u` group). */
-export function readableAppIds(member: MemberRecord): string[] {
-  const ids = new Set<string>(member.permission._.a);
-  for (const [appId, right] of Object.entries(member.permission.r)) {
-    if (right.all === true || Object.values(right.allowed ?? {}).some(Boolean)) ids.add(appId);
+/** Global admins only; the right is checked before the lock. */
+export async function requireGlobalAdmin(ctx: ApiContext, request: FastifyRequest, params: Params): Promise<MemberRecord> {
+  const member = await callerOf(ctx, request, params);
+  if (!member.global_admin) throw new CountlyReplyError(401, 'User does not have right');
+  return notLocked(member);
+}
+
+/** Global admins, or admins of the request's `app_id` (`permission._.a`). */
+export async function requireAppAdmin(ctx: ApiContext, request: FastifyRequest, params: Params): Promise<MemberRecord> {
+  const member = await callerOf(ctx, request, params);
+  if (!member.global_admin) {
+    const appId = appIdOf(params);
+    if (appId === undefined) throw new CountlyReplyError(400, 'No app id provided');
+    if (!isAppAdmin(member, appId)) throw new CountlyReplyError(401, 'User does not have right');
   }
-  for (const id of member.permission._.u) ids.add(id);
-  return [...ids];
+  return notLocked(member);
+}
+
+export interface AppAccess {
+  readonly member: MemberRecord;
+  readonly app: AppRecord;
+}
+
+/** `right` (read by default) on `feature` of the request's app, which must exist. */
+export async function requireAppRight(ctx: ApiContext, request: FastifyRequest, params: Params, feature: string, right: Right = 'r'): Promise<AppAccess> {
+  const member = await callerOf(ctx, request, params);
+  const appId = appIdOf(params);
+  if (appId === undefined) throw new CountlyReplyError(401, 'No app_id provided');
+  if (!hasRight(member, right, appId, feature)) throw new CountlyReplyError(401, 'User does not have right');
+  notLocked(member);
+  const app = await ctx.lookups.appById(appId);
+  if (app === undefined) throw new CountlyReplyError(401, 'App does not exist');
+  return { member, app };
 }

@@ -1,7 +1,7 @@
 // First global admin from configuration (TALLY_ADMIN_*), idempotent across restarts.
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
-import { ensureAppIndexes, ensureMemberIndexes, findMemberByUsername, type MemberRecord } from '../projections/index.ts';
+import { ensureAppIndexes, ensureMemberIndexes, ensureReadIndexes, findMemberByUsername, type MemberRecord } from '../projections/index.ts';
 import type { TallyConfig } from '../streams.config.ts';
 import { createMember } from './members.ts';
 
@@ -10,10 +10,11 @@ export class BootstrapError extends Error {
   readonly code = 'TALLY_BOOTSTRAP';
 }
 
-/** Creates the management indexes. */
+/** Creates the management indexes, and the read indexes of the active projection version. */
 export async function ensureManagementIndexes(db: Db): Promise<void> {
   await ensureAppIndexes(db);
   await ensureMemberIndexes(db);
+  await ensureReadIndexes(db);
 }
 
 /** Creates the configured admin unless a member with that username exists. */

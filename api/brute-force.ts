@@ -11,6 +11,9 @@ export interface BruteForcePolicy {
 
 export const DEFAULT_BRUTE_FORCE: BruteForcePolicy = { loginTries: 3, loginWaitS: 300 };
 
+/** Path ids whose counters `/o/users/all` reports and `/o/users/reset_timeban` clears (`login` is the dashboard's). */
+export const BRUTE_FORCE_PATHS: readonly string[] = ['api-key', 'login'];
+
 /** Blocked when fails is a positive multiple of loginTries and the growing wait has not passed. */
 export function isBlocked(state: { fails: number; lastFailS: number } | undefined, nowS: number, policy: BruteForcePolicy): boolean {
   if (state === undefined || state.fails <= 0 || state.fails % policy.loginTries !== 0) return false;

@@ -1,16 +1,34 @@
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer, sendMessage } from '../ingest/index.ts';
+import { registerAnalyticsRoutes } from './analytics.routes.ts';
 import { registerApiKeyRoute } from './api-key.route.ts';
+import { registerAppUserRoutes } from './app-users.routes.ts';
 import { registerAppRoutes } from './apps.routes.ts';
+import { createApiContext } from './context.ts';
 import type { ApiDeps } from './deps.ts';
+import { registerReadRoute } from './o.routes.ts';
+import { registerOpenApiRoute } from './openapi.ts';
+import { packageVersion, registerSystemRoutes } from './system.routes.ts';
+import { registerTokenRoutes } from './token.routes.ts';
 import { registerUserRoutes } from './users.routes.ts';
 
 /** Registers every read and management route on an existing server (used by `tally start`). */
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
+  const ctx = createApiContext(deps);
+  app.addHook('onClose', async () => {
+    ctx.stop();
+    return Promise.resolve();
+  });
   app.get('/o/ping', (request, reply) => sendMessage(request, reply, 200, 'Success'));
-  registerApiKeyRoute(app, deps);
-  registerAppRoutes(app, deps);
-  registerUserRoutes(app, deps);
+  registerApiKeyRoute(app, ctx);
+  registerAppRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
+  registerTokenRoutes(app, ctx);
+  registerReadRoute(app, ctx);
+  registerAnalyticsRoutes(app, ctx);
+  registerAppUserRoutes(app, ctx);
+  registerSystemRoutes(app, ctx);
+  registerOpenApiRoute(app, packageVersion());
 }
 
 /** A server with the read API only, not listening (tests and the `api` role). */

@@ -11,4 +11,6 @@ export interface ApiDeps {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly log: Logger;
+  /** Current time in ms since the epoch. Default `Date.now`; tests pass a controllable clock. */
+  readonly clock?: () => number;
 }

@@ -1,49 +1,79 @@
-// Members (spec §5.3): /i/users/create and /o/users/me; the rest arrives with the management issue.
+// Members (spec §5.3, §9.1): /i/users/* and /o/users/*.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CountlyReplyError, requestParams, sendJsonText } from '../ingest/index.ts';
+import { z } from 'zod';
+import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
+import { clearFailedLoginsOfUser, findMemberById, listMembers, readFailedLoginsOfUser, type MemberRecord } from '../projections/index.ts';
 import { requireGlobalAdmin, requireMember } from './auth.ts';
-import type { ApiDeps } from './deps.ts';
-import { findUnsafeKey, jsonParam } from './keys.ts';
+import { BRUTE_FORCE_PATHS, DEFAULT_BRUTE_FORCE, isBlocked } from './brute-force.ts';
+import type { ApiContext } from './context.ts';
+import { actionOf, apiFamily, parseParams, sendOutput, type Params } from './http.ts';
+import { argErrors, deleteMembersFromArgs, memberArgs, updateMemberFromArgs } from './member-admin.ts';
 import { createMember, newMemberSchema, publicMember } from './members.ts';
 
-/** Member calls answer errors as a JSON array in `result` (spec §1.4). */
-function memberArgs(params: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const parsed = jsonParam(params.args);
-  if (params.args === undefined || !parsed.ok || typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
-    throw new CountlyReplyError(400, ["Missing 'args' parameter"]);
-  }
-  const bad = findUnsafeKey(parsed.value);
-  if (bad !== undefined) throw new CountlyReplyError(400, [`Invalid key in args: ${bad}`]);
-  return { ...parsed.value };
-}
+/** `user_id` of `/o/users/id`, `username` of `/o/users/reset_timeban`. */
+export const userReadParams = z.object({ user_id: z.string().length(24).optional(), username: z.string().max(200).optional() });
 
-function argErrors(issues: readonly { path: readonly PropertyKey[]; code: string; input?: unknown }[]): string[] {
-  return issues.map((i) => {
-    const field = String(i.path[0] ?? 'args');
-    return i.input === undefined ? `Missing ${field} argument` : `Invalid type for ${field}`;
-  });
-}
-
-export function registerUserRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const write = async (request: FastifyRequest<{ Params: { action: string } }>, reply: FastifyReply) => {
-    const params = requestParams(request);
-    if (request.params.action !== 'create') {
-      throw new CountlyReplyError(400, 'Invalid path, must be one of /create, /update, /deleteOwnAccount or /delete');
+async function userWrite(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params, action: string): Promise<FastifyReply> {
+  switch (action) {
+    case 'create': {
+      await requireGlobalAdmin(ctx, request, params);
+      const parsed = newMemberSchema.safeParse(memberArgs(params));
+      if (!parsed.success) throw new CountlyReplyError(400, argErrors(parsed.error.issues));
+      const result = await createMember(ctx.deps.db, parsed.data);
+      if (!result.ok) throw new CountlyReplyError(400, result.errors);
+      request.log.info({ memberId: result.member._id.toHexString() }, 'member created');
+      return sendOutput(request, reply, params, publicMember(result.member));
     }
-    await requireGlobalAdmin(deps.db, params);
-    const parsed = newMemberSchema.safeParse(memberArgs(params));
-    if (!parsed.success) throw new CountlyReplyError(400, argErrors(parsed.error.issues));
-    const result = await createMember(deps.db, parsed.data);
-    if (!result.ok) throw new CountlyReplyError(400, result.errors);
-    request.log.info({ memberId: result.member._id.toHexString() }, 'member created');
-    return sendJsonText(request, reply, 200, JSON.stringify(publicMember(result.member)));
-  };
-  const read = async (request: FastifyRequest<{ Params: { action: string } }>, reply: FastifyReply) => {
-    const params = requestParams(request);
-    if (request.params.action !== 'me') throw new CountlyReplyError(400, 'Invalid path, must be one of /all or /me');
-    const member = await requireMember(deps.db, params);
-    return sendJsonText(request, reply, 200, JSON.stringify(publicMember(member)));
-  };
-  app.route({ method: ['GET', 'POST'], url: '/i/users/:action', handler: write });
-  app.route({ method: ['GET', 'POST'], url: '/o/users/:action', handler: read });
+    case 'update':
+      await updateMemberFromArgs(ctx, await requireGlobalAdmin(ctx, request, params), params);
+      return sendMessage(request, reply, 200, 'Success');
+    case 'delete':
+      await deleteMembersFromArgs(ctx, await requireGlobalAdmin(ctx, request, params), params);
+      return sendMessage(request, reply, 200, 'Success');
+    default:
+      throw new CountlyReplyError(400, 'Invalid path, must be one of /create, /update, /deleteOwnAccount or /delete');
+  }
+}
+
+/** `/o/users/all` entries: no password, api_key or appSortList; plus brute-force state. */
+async function listedMember(ctx: ApiContext, member: MemberRecord, caller: MemberRecord): Promise<Record<string, unknown>> {
+  const { api_key: _key, appSortList: _sort, ...shown } = publicMember(member);
+  const counters = await readFailedLoginsOfUser(ctx.deps.db, BRUTE_FORCE_PATHS, member.username);
+  const nowS = Math.floor(ctx.now() / 1000);
+  const blocked = Object.values(counters).some((c) => isBlocked(c, nowS, DEFAULT_BRUTE_FORCE));
+  return { ...shown, blocked, is_current_user: member._id.equals(caller._id) };
+}
+
+async function userRead(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params, action: string): Promise<FastifyReply> {
+  switch (action) {
+    case 'me':
+      return sendOutput(request, reply, params, publicMember(await requireMember(ctx, request, params)));
+    case 'all': {
+      const caller = await requireGlobalAdmin(ctx, request, params);
+      const members = await listMembers(ctx.deps.db);
+      const entries = await Promise.all(members.map(async (m) => [m._id.toHexString(), await listedMember(ctx, m, caller)] as const));
+      return sendOutput(request, reply, params, Object.fromEntries(entries));
+    }
+    case 'id': {
+      const caller = await requireGlobalAdmin(ctx, request, params);
+      const { user_id: userId } = parseParams(userReadParams, params);
+      const member = userId === undefined ? undefined : await findMemberById(ctx.deps.db, userId);
+      return sendOutput(request, reply, params, member === undefined ? {} : { [member._id.toHexString()]: await listedMember(ctx, member, caller) });
+    }
+    case 'reset_timeban': {
+      await requireGlobalAdmin(ctx, request, params);
+      const { username } = parseParams(userReadParams, params);
+      if (username === undefined || username === '') throw new CountlyReplyError(400, 'Missing parameter "username"');
+      await clearFailedLoginsOfUser(ctx.deps.db, BRUTE_FORCE_PATHS, username);
+      request.log.info({ username }, 'brute-force block cleared');
+      return sendOutput(request, reply, params, true);
+    }
+    default:
+      throw new CountlyReplyError(400, 'Invalid path, must be one of /all or /me');
+  }
+}
+
+export function registerUserRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  apiFamily(app, '/i/users', (request, reply, params) => userWrite(ctx, request, reply, params, actionOf(request)));
+  apiFamily(app, '/o/users', (request, reply, params) => userRead(ctx, request, reply, params, actionOf(request)));
 }

@@ -121,3 +121,21 @@ export function buildEventTicks(tree: TimeTree, period: PeriodObject, opts: { bu
     return { _id: id, c: at('c'), s: at('s'), dur: at('dur') };
   });
 }
+
+/**
+ * Sum of the counter at `path` (e.g. `['t']`, `['Android', 'n']`) over a period: read at
+ * `activePeriod` (or `previousPeriod`) for simple periods, day by day for special ones. For
+ * non-unique counters (t, n, d, e, c, s, dur); unique counters go through estimateUnique.
+ */
+export function periodSum(tree: TimeTree, period: PeriodObject, path: readonly string[], opts: { previous?: boolean } = {}): number {
+  if (!period.isSpecialPeriod) {
+    const at = opts.previous === true ? period.previousPeriod : period.activePeriod;
+    return at === 'NA' ? 0 : readCounter(tree, [...String(at).split('.'), ...path]);
+  }
+  return sumAt(tree, opts.previous === true ? period.previousPeriodArr : period.currentPeriodArr, path);
+}
+
+/** The counter at `path` for each tick of the period (a dashboard sparkline). */
+export function periodSeries(tree: TimeTree, period: PeriodObject, path: readonly string[]): number[] {
+  return periodTicks(period).map((tick) => readCounter(tree, [...tick.path, ...path]));
+}

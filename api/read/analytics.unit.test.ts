@@ -8,6 +8,8 @@ import {
   estimateUnique,
   percentChange,
   periodLabel,
+  periodSeries,
+  periodSum,
   ratioLabel,
   shortNumber,
   topThree,
@@ -181,5 +183,22 @@ describe('buildSessionTicks', () => {
   it('event rows carry c, s, dur', () => {
     const events: TimeTree = { 2024: { 10: { 15: { c: 3, s: 1.5 } } } };
     expect(buildEventTicks(events, parsePeriod('1days', NOW, NY))).toEqual([{ _id: '2024-10-15', c: 3, s: 1.5, dur: 0 }]);
+  });
+});
+
+describe('periodSum and periodSeries', () => {
+  it('simple periods read at activePeriod, previous at previousPeriod', () => {
+    const day = parsePeriod('day', NOW, NY);
+    expect(periodSum(users, day, ['t'])).toBe(70);
+    expect(periodSum(users, day, ['t'], { previous: true })).toBe(60);
+    expect(periodSum(users, parsePeriod('hour', NOW, NY), ['e'])).toBe(9);
+  });
+
+  it('special periods sum day by day, previous over the days before', () => {
+    const week = parsePeriod('7days', NOW, NY);
+    expect(periodSum(users, week, ['t'])).toBe(7);
+    expect(periodSum(users, parsePeriod('30days', NOW, NY), ['t'], { previous: true })).toBe(0);
+    expect(periodSum(users, parsePeriod('30days', NOW, NY), ['t'])).toBe(11);
+    expect(periodSeries(users, week, ['t'])).toEqual([0, 0, 0, 0, 0, 0, 7]);
   });
 });

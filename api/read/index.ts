@@ -25,6 +25,8 @@ export {
   formatLabel,
   percentChange,
   periodLabel,
+  periodSeries,
+  periodSum,
   periodTicks,
   ratioLabel,
   shortNumber,

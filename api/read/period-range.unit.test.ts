@@ -23,6 +23,15 @@ describe('parsePeriod: [from, to] arrays', () => {
     });
   });
 
+  it('an array over the New York DST change still covers whole UTC days, 7 of them', () => {
+    const p = parsePeriod([Date.UTC(2024, 10, 1), Date.UTC(2024, 10, 7)], NOW, NY);
+    expect([iso(p.start), iso(p.end)]).toEqual(['2024-11-01T00:00:00.000Z', '2024-11-07T23:59:59.999Z']);
+    expect(p.currentPeriodArr).toEqual(['2024.11.1', '2024.11.2', '2024.11.3', '2024.11.4', '2024.11.5', '2024.11.6', '2024.11.7']);
+    expect(p.previousPeriodArr[0]).toBe('2024.10.25');
+    expect(p.reqMonthDbDateIds).toEqual(['2024:11', '2024:10']);
+    expect(p.periodContainsToday).toBe(false);
+  });
+
   it('milliseconds, JSON strings and digit strings give the same period', () => {
     const seconds = parsePeriod([OCT15, OCT16], NOW, NY);
     expect(parsePeriod([OCT15 * 1000, OCT16 * 1000], NOW, NY)).toEqual(seconds);

@@ -73,7 +73,14 @@ async function applyDeletes(db: Db, deletesApp: readonly DeleteAppOp[], deletes:
   return n;
 }
 
-/** Applies deletes of whole apps, then single deletes, then upserts, each collection in one bulkWrite. */
+/**
+ * Upserts per bulkWrite call. FerretDB v1.24 hangs on an update command of 100 or more
+ * statements that modify existing documents (99 pass, 100 never answer), so batches are cut
+ * well below that; on MongoDB this only adds round trips.
+ */
+export const MAX_BULK_OPS = 50;
+
+/** Applies deletes of whole apps, then single deletes, then upserts, collection by collection in bulkWrites of MAX_BULK_OPS. */
 export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptions): Promise<ApplyResult> {
   const deletesApp = ops.filter((o): o is DeleteAppOp => o.kind === 'deleteApp');
   const deletes = ops.filter((o): o is DeleteOp => o.kind === 'delete');
@@ -81,17 +88,16 @@ export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptio
   try {
     let writeOps = await applyDeletes(db, deletesApp, deletes, opts);
     let skipped = 0;
-    await Promise.all(
-      [...byCollection(upserts)].map(async ([logical, list]) => {
-        const collection = opts.collectionName(logical);
-        const done = await appliedIds(db, collection, list.map((o) => o.id), opts.toSeq);
-        const todo = list.filter((o) => !done.has(o.id));
-        skipped += list.length - todo.length;
-        if (todo.length === 0) return;
-        await db.collection<IdDoc>(collection).bulkWrite(todo.map((o) => upsertModel(o, opts)), { ordered: false });
-        writeOps += todo.length;
-      }),
-    );
+    for (const [logical, list] of byCollection(upserts)) {
+      const collection = opts.collectionName(logical);
+      const done = await appliedIds(db, collection, list.map((o) => o.id), opts.toSeq);
+      const todo = list.filter((o) => !done.has(o.id));
+      skipped += list.length - todo.length;
+      for (let i = 0; i < todo.length; i += MAX_BULK_OPS) {
+        await db.collection<IdDoc>(collection).bulkWrite(todo.slice(i, i + MAX_BULK_OPS).map((o) => upsertModel(o, opts)), { ordered: false });
+      }
+      writeOps += todo.length;
+    }
     return { writeOps, skipped };
   } catch (err) {
     throw new FlushFailedError(ops[0]?.collection ?? 'batch', { cause: err });

@@ -32,3 +32,20 @@ export async function recordFailedLogin(db: Db, path: string, user: string, nowS
 export async function clearFailedLogins(db: Db, path: string, user: string): Promise<void> {
   await guarded('failed-login clear', () => db.collection<{ _id: string }>(FAILED_LOGINS).deleteOne({ _id: keyOf(path, user) }));
 }
+
+/** Brute-force counters of one user on several paths, keyed by path (missing paths have none). */
+export async function readFailedLoginsOfUser(db: Db, paths: readonly string[], user: string): Promise<Record<string, FailedLogins>> {
+  const ids = paths.map((p) => keyOf(p, user));
+  const docs = await guarded('failed-login read', () => db.collection<{ _id: string; fails: number; lastFail: number }>(FAILED_LOGINS).find({ _id: { $in: ids } }).toArray());
+  const out: Record<string, FailedLogins> = {};
+  for (const doc of docs) {
+    const path = paths.find((p) => keyOf(p, user) === doc._id);
+    if (path !== undefined) out[path] = { fails: doc.fails, lastFailS: doc.lastFail };
+  }
+  return out;
+}
+
+/** Clears a user's counters on every given path (`/o/users/reset_timeban`). */
+export async function clearFailedLoginsOfUser(db: Db, paths: readonly string[], user: string): Promise<void> {
+  await guarded('failed-login clear', () => db.collection<{ _id: string }>(FAILED_LOGINS).deleteMany({ _id: { $in: paths.map((p) => keyOf(p, user)) } }));
+}

@@ -6,7 +6,7 @@
 // a stale process can never apply a batch over a newer one. Journal parts hold the batch's
 // write operations; they are written before the claim, so recovery re-applies exactly the same
 // operations, whatever batch boundaries the stream later delivers.
-import type { Db } from 'mongodb';
+import { MongoServerError, type Db } from 'mongodb';
 import { z } from 'zod';
 import { FlushFailedError } from '../errors.ts';
 import type { WriteOp } from '../writes.ts';
@@ -49,12 +49,16 @@ async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
 /** Reads (or creates at 0) the checkpoint of one consumer group. */
 export async function readCheckpoint(db: Db, id: string, groups: number): Promise<Checkpoint> {
   const col = db.collection<CheckpointDoc>(CHECKPOINTS);
+  const create = () => col.updateOne({ _id: id }, { $setOnInsert: { seq: 0, pending: null, groups, updatedAtMs: 0, appliedEvents: 0, deadLetters: 0 } }, { upsert: true });
   return guarded(`checkpoint ${id}`, async () => {
-    await col.updateOne(
-      { _id: id },
-      { $setOnInsert: { seq: 0, pending: null, groups, updatedAtMs: 0, appliedEvents: 0, deadLetters: 0 } },
-      { upsert: true },
-    );
+    try {
+      await create();
+    } catch (err) {
+      // FerretDB can report a duplicate key when several groups create the collection at once;
+      // the document (or its collection) exists after the race, so one retry settles it.
+      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+      await create();
+    }
     return checkpointSchema.parse(await col.findOne({ _id: id }));
   });
 }

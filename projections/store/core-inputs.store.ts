@@ -1,6 +1,6 @@
 // Reads everything the core folds need for one batch: one query per kind of state, never one
 // per event (batchInputs lists what the batch touches).
-import type { Db, Document } from 'mongodb';
+import { MongoServerError, type Db, type Document } from 'mongodb';
 import { FlushFailedError } from '../errors.ts';
 import { appUserFromStored, eventRegistryFromStored, knownMetricMetaFromStored, knownSegmentMetaFromStored, visibilityFromStored, type BatchInputs } from '../batch-inputs.ts';
 import type { EventRegistry } from '../events.fold.ts';
@@ -114,10 +114,18 @@ export async function loadCoreInputs(db: Db, inputs: BatchInputs, collectionName
 
 /** Reserves `count` uids of an app from its sequence; returns the first (sequences start at 1). */
 export async function reserveUids(db: Db, collection: string, appId: string, count: number): Promise<{ next: number; end: number }> {
+  const col = db.collection<{ _id: string; seq: number }>(collection);
+  const reserve = () => col.findOneAndUpdate({ _id: appId }, { $inc: { seq: count } }, { upsert: true, returnDocument: 'after' });
   try {
-    const doc = await db
-      .collection<{ _id: string; seq: number }>(collection)
-      .findOneAndUpdate({ _id: appId }, { $inc: { seq: count } }, { upsert: true, returnDocument: 'after' });
+    let doc;
+    try {
+      doc = await reserve();
+    } catch (err) {
+      // Two groups creating the same app's sequence at once: one upsert loses with a duplicate
+      // key; the document exists now, so the retry is a plain increment.
+      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+      doc = await reserve();
+    }
     const seq = doc?.seq ?? count;
     return { next: seq - count + 1, end: seq + 1 };
   } catch (err) {

@@ -6,3 +6,5 @@ export * from './checkpoint.store.ts';
 export * from './apply.store.ts';
 export * from './core-inputs.store.ts';
 export * from './pointer.store.ts';
+export * from './tokens.store.ts';
+export * from './read.store.ts';

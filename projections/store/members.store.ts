@@ -1,4 +1,4 @@
-import { ObjectId, type Db } from 'mongodb';
+import { ObjectId, type Db, type Document } from 'mongodb';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.ts';
 import { MEMBERS } from './collections.ts';
@@ -97,4 +97,11 @@ export async function deleteMembers(db: Db, ids: readonly string[]): Promise<num
   const oids = ids.filter((i) => ObjectId.isValid(i)).map((i) => new ObjectId(i));
   const res = await guarded('member delete', () => db.collection(MEMBERS).deleteMany({ _id: { $in: oids } }));
   return res.deletedCount;
+}
+
+/** Removes every right on an app from every member (the app was deleted). */
+export async function removeAppFromMembers(db: Db, appId: string): Promise<void> {
+  const unset = Object.fromEntries(['c', 'r', 'u', 'd'].map((right) => [`permission.${right}.${appId}`, '']));
+  const pull: Document = { 'permission._.a': appId, 'permission._.u': appId };
+  await guarded('member update', () => db.collection(MEMBERS).updateMany({}, { $unset: unset, $pull: pull }));
 }

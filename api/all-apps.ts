@@ -1,0 +1,36 @@
+// `method=all_apps` (global admin): a session summary and charts per app, optionally for the
+// apps matching a client `filter` (checked by the query guard before it reaches MongoDB).
+import { findAppsMatching, type AppRecord } from '../projections/index.ts';
+import type { ApiContext } from './context.ts';
+import type { OParams } from './o.routes.ts';
+import { guardFilter } from './query-guard.ts';
+import { parsePeriod } from './read/index.ts';
+import { appCharts, dashboardItems, sessionTotals } from './session-data.ts';
+import { familyTimeObject } from './time-docs.ts';
+import { exactUserCount } from './total-users.ts';
+
+async function appSummary(ctx: ApiContext, app: AppRecord, p: OParams): Promise<Record<string, unknown>> {
+  const appId = app._id.toHexString();
+  const period = parsePeriod(p.period, ctx.now(), app.timezone);
+  const tree = await familyTimeObject(ctx, 'users', 'users', appId, period, app.timezone);
+  const exactUsers = await exactUserCount(ctx, appId, period);
+  const items = dashboardItems(sessionTotals(tree, period, { exactUsers }), sessionTotals(tree, period, { previous: true }));
+  return {
+    _id: appId,
+    name: app.name,
+    test: '1',
+    sessions: items.total_sessions,
+    users: items.total_users,
+    newusers: items.new_users,
+    duration: items.total_time,
+    avgduration: items.avg_time,
+    charts: appCharts(tree, period),
+  };
+}
+
+/** Summaries of every app (or of those matching `filter`). */
+export async function allApps(ctx: ApiContext, p: OParams): Promise<Record<string, unknown>[]> {
+  const filter = p.filter === undefined || p.filter === '' ? {} : guardFilter(p.filter, 'filter');
+  const apps = await findAppsMatching(ctx.deps.db, filter);
+  return Promise.all(apps.map((app) => appSummary(ctx, app, p)));
+}

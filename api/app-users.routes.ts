@@ -1,0 +1,89 @@
+// `/o/app_users/loyalty` (§6.6) and `/o/app_users/consents` (§6.1): the read routes that take a
+// client filter. `query`/`filter`, `sort` and `projection` go through the query guard first, so
+// a refused object never reaches MongoDB.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Document } from 'mongodb';
+import { z } from 'zod';
+import { CountlyReplyError } from '../ingest/index.ts';
+import { appUsersCollection, countAppUsers, findAppUsers } from '../projections/index.ts';
+import { requireAppRight } from './auth.ts';
+import type { ApiContext } from './context.ts';
+import { actionOf, apiFamily, parseParams, sendOutput, type Params } from './http.ts';
+import { guardFilter, guardProjection, guardSort } from './query-guard.ts';
+import { CORE_FEATURE } from './rights.ts';
+
+/** Session-count buckets of §6.6: [label, lowest sc, highest sc]. */
+const LOYALTY_BUCKETS: readonly (readonly [string, number, number])[] = [
+  ['1', 1, 1], ['2', 2, 2], ['3-5', 3, 5], ['6-9', 6, 9], ['10-19', 10, 19], ['20-49', 20, 49], ['50-99', 50, 99], ['100-499', 100, 499], ['500+', 500, Number.MAX_SAFE_INTEGER],
+];
+const DAY_S = 86_400;
+const DEFAULT_PAGE = 100;
+
+const count = z.union([z.string().regex(/^\d{1,7}$/), z.number().int().nonnegative()]).optional();
+export const appUsersParams = z.looseObject({
+  app_id: z.string().length(24),
+  query: z.unknown().optional(),
+  filter: z.unknown().optional(),
+  sort: z.unknown().optional(),
+  projection: z.unknown().optional(),
+  project: z.unknown().optional(),
+  limit: count,
+  iDisplayLength: count,
+  skip: count,
+  iDisplayStart: count,
+  sSearch: z.string().max(200).optional(),
+  sEcho: z.union([z.string().max(20), z.number()]).optional(),
+});
+type AppUsersParams = z.infer<typeof appUsersParams>;
+
+const present = (v: unknown): boolean => v !== undefined && v !== '';
+const userFilter = (p: AppUsersParams): Document => {
+  const raw = present(p.query) ? p.query : p.filter;
+  return present(raw) ? guardFilter(raw, present(p.query) ? 'query' : 'filter') : {};
+};
+
+async function loyalty(ctx: ApiContext, appId: string, p: AppUsersParams): Promise<Record<string, unknown>> {
+  const base = userFilter(p);
+  const nowS = Math.floor(ctx.now() / 1000);
+  const windows: [string, Document][] = [['all', {}], ['7days', { ls: { $gte: nowS - 7 * DAY_S } }], ['30days', { ls: { $gte: nowS - 30 * DAY_S } }]];
+  const out: Record<string, unknown> = {};
+  for (const [name, window] of windows) {
+    const rows = await Promise.all(
+      LOYALTY_BUCKETS.map(async ([label, low, high], index) => {
+        const n = await countAppUsers(ctx.deps.db, appUsersCollection(appId), { $and: [base, window, { sc: { $gte: low, $lte: high } }] });
+        return { _id: label, count: n, index };
+      }),
+    );
+    out[name] = rows.filter((r) => r.count > 0);
+  }
+  return out;
+}
+
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+async function consents(ctx: ApiContext, appId: string, p: AppUsersParams): Promise<Record<string, unknown>> {
+  const filter = userFilter(p);
+  const rawProjection = present(p.projection) ? p.projection : p.project;
+  const projection = present(rawProjection) ? guardProjection(rawProjection, present(p.projection) ? 'projection' : 'project') : undefined;
+  const sort = present(p.sort) ? guardSort(p.sort, 'sort') : undefined;
+  const search = p.sSearch === undefined || p.sSearch === '' ? filter : { $and: [filter, { did: { $regex: escapeRegex(p.sSearch) } }] };
+  const limit = Math.min(Number(p.limit ?? p.iDisplayLength ?? DEFAULT_PAGE) || DEFAULT_PAGE, ctx.deps.config.api.maxPageSize);
+  const skip = Number(p.skip ?? p.iDisplayStart ?? 0);
+  const name = appUsersCollection(appId);
+  const [total, shown, page] = await Promise.all([countAppUsers(ctx.deps.db, name, {}), countAppUsers(ctx.deps.db, name, search), findAppUsers(ctx.deps.db, name, search, { projection, sort, skip, limit })]);
+  return { sEcho: p.sEcho ?? '0', iTotalRecords: total, iTotalDisplayRecords: shown, aaData: page };
+}
+
+async function handle(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params): Promise<FastifyReply> {
+  const action = actionOf(request);
+  if (action !== 'loyalty' && action !== 'consents') throw new CountlyReplyError(400, 'Invalid path, must be one of /all or /me');
+  if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError(400, 'Missing parameter "app_id"');
+  const { app } = await requireAppRight(ctx, request, params, CORE_FEATURE);
+  const p = parseParams(appUsersParams, params);
+  const appId = app._id.toHexString();
+  return sendOutput(request, reply, params, action === 'loyalty' ? await loyalty(ctx, appId, p) : await consents(ctx, appId, p));
+}
+
+export function registerAppUserRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  apiFamily(app, '/o/app_users', (request, reply, params) => handle(ctx, request, reply, params));
+}

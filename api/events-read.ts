@@ -1,0 +1,96 @@
+// Event reads of `/o` (§4.6): `method=events` (one key, a segmentation, several keys summed,
+// the overview) and `method=get_events` (the registry).
+import {
+  EVENT_LIMIT,
+  EVENT_SEGMENTATION_LIMIT,
+  EVENT_SEGMENTATION_VALUE_LIMIT,
+  eventHash,
+  eventRegistryFromStored,
+  readEventRegistryDocs,
+  type EventRegistry,
+} from '../projections/index.ts';
+import type { ApiContext } from './context.ts';
+import { jsonParam } from './keys.ts';
+import { percentChange, periodSeries, periodSum, sumTimeObjects, type PeriodObject, type TimeObject } from './read/index.ts';
+import { eventTimeObject } from './time-docs.ts';
+
+const INTERNAL = '[CLY]';
+const GROUP = '[CLY]_group_';
+export const EVENT_LIMITS = { event_limit: EVENT_LIMIT, event_segmentation_limit: EVENT_SEGMENTATION_LIMIT, event_segmentation_value_limit: EVENT_SEGMENTATION_VALUE_LIMIT };
+
+/** The app's registry, or undefined when no event was ever registered. */
+export async function eventRegistry(ctx: ApiContext, appId: string): Promise<EventRegistry | undefined> {
+  const docs = await readEventRegistryDocs(ctx.deps.db, appId);
+  return docs.length === 0 ? undefined : eventRegistryFromStored(docs);
+}
+
+/** `method=get_events`: `[CLY]` keys removed; `segments` only once some event has one. */
+export async function getEvents(ctx: ApiContext, appId: string): Promise<Record<string, unknown>> {
+  const registry = await eventRegistry(ctx, appId);
+  if (registry === undefined) return { limits: EVENT_LIMITS };
+  const list = registry.list.filter((k) => !k.startsWith(INTERNAL));
+  const segments = Object.fromEntries(Object.entries(registry.segments).filter(([k]) => !k.startsWith(INTERNAL)));
+  return { _id: appId, list, ...(Object.keys(segments).length > 0 ? { segments } : {}), limits: EVENT_LIMITS };
+}
+
+export interface EventsQuery {
+  readonly event?: string;
+  readonly events?: unknown;
+  readonly segmentation?: string;
+  readonly overview?: unknown;
+}
+
+/** The segment to read, if any (`no-segment` means none). */
+const segmentOf = (q: EventsQuery): string | undefined => (q.segmentation === undefined || q.segmentation === '' || q.segmentation === 'no-segment' ? undefined : q.segmentation);
+
+/** One key's time object; event groups are not stored by Tally, so group keys read as unknown keys. */
+function keyTimeObject(ctx: ApiContext, appId: string, key: string, period: PeriodObject, q: EventsQuery, metaValueLimit?: number): Promise<TimeObject> {
+  if (key.startsWith(GROUP)) return Promise.resolve({});
+  return eventTimeObject(ctx, appId, eventHash(key, appId), period, segmentOf(q), { metaValueLimit });
+}
+
+/** Keys of `events=[...]` (JSON array, a JSON string of one key, or a real array); undefined when unusable. */
+export function eventKeys(raw: unknown): string[] | undefined {
+  const parsed = jsonParam(raw);
+  const value = parsed.ok ? parsed.value : undefined;
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value)) return undefined;
+  const items: readonly unknown[] = value;
+  return items.filter((k): k is string => typeof k === 'string').slice(0, EVENT_LIMIT);
+}
+
+function overviewNumber(tree: TimeObject, period: PeriodObject, prop: string): Record<string, unknown> {
+  const total = periodSum(tree, period, [prop]);
+  const previous = periodSum(tree, period, [prop], { previous: true });
+  const change = percentChange(previous, total);
+  return { total, 'prev-total': previous, change: change.percent, trend: change.trend, sparkline: periodSeries(tree, period, [prop]) };
+}
+
+/** `events=[...]&overview=true`: per key, count/sum/dur totals with change and sparkline. */
+async function overview(ctx: ApiContext, appId: string, keys: string[], period: PeriodObject): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const tree = await keyTimeObject(ctx, appId, key, period, {});
+    out[key] = { data: { count: overviewNumber(tree, period, 'c'), sum: overviewNumber(tree, period, 's'), dur: overviewNumber(tree, period, 'dur') } };
+  }
+  return out;
+}
+
+/** The first key (no `[CLY]` keys) of the alphabetically sorted registry list. */
+function defaultKey(registry: EventRegistry | undefined): string | undefined {
+  return registry?.list.filter((k) => !k.startsWith(INTERNAL)).sort()[0];
+}
+
+/** `method=events` (§4.6). */
+export async function readEvents(ctx: ApiContext, appId: string, period: PeriodObject, q: EventsQuery): Promise<unknown> {
+  if (q.events !== undefined && q.events !== '') {
+    const keys = eventKeys(q.events);
+    if (keys === undefined) return {};
+    if (q.overview !== undefined && q.overview !== '' && q.overview !== false && q.overview !== 'false') return overview(ctx, appId, keys, period);
+    const objects = await Promise.all(keys.map((key) => keyTimeObject(ctx, appId, key, period, q)));
+    return sumTimeObjects(objects);
+  }
+  if (q.event !== undefined && q.event !== '') return keyTimeObject(ctx, appId, q.event, period, q);
+  const first = defaultKey(await eventRegistry(ctx, appId));
+  return first === undefined ? {} : keyTimeObject(ctx, appId, first, period, q, EVENT_SEGMENTATION_VALUE_LIMIT);
+}

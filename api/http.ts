@@ -1,0 +1,57 @@
+// The API's side of the Countly HTTP edge: routes answer GET and POST alike, run the global
+// parameter checks of spec §1.4 first, and write output with the output writer's escaping.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { CountlyReplyError, requestParams, sendJsonText } from '../ingest/index.ts';
+import { escapeOutputValue, isTruthyParam } from './read/index.ts';
+
+export type Params = Readonly<Record<string, unknown>>;
+export type ApiHandler = (request: FastifyRequest, reply: FastifyReply, params: Params) => Promise<FastifyReply> | FastifyReply;
+
+/** `app_id` and `user_id`, when present, must be 24 characters long (spec §1.4). */
+export function globalChecks(params: Params): void {
+  for (const name of ['app_id', 'user_id']) {
+    const value = params[name];
+    if (value === undefined || value === '') continue;
+    if (typeof value !== 'string' || value.length !== 24) throw new CountlyReplyError(400, `Invalid parameter "${name}"`);
+  }
+}
+
+/** Registers `handler` for GET and POST on `url`, after the global checks. */
+export function apiRoute(app: FastifyInstance, url: string, handler: ApiHandler): void {
+  app.route({
+    method: ['GET', 'POST'],
+    url,
+    handler: async (request, reply) => {
+      const params = requestParams(request);
+      globalChecks(params);
+      return handler(request, reply, params);
+    },
+  });
+}
+
+/** Registers `handler` on `<base>/:action` and on `<base>` alone (an empty sub-path gets the family's bad-path answer). */
+export function apiFamily(app: FastifyInstance, base: string, handler: ApiHandler): void {
+  apiRoute(app, base, handler);
+  apiRoute(app, `${base}/:action`, handler);
+}
+
+/** Countly's output writer: the raw value, HTML-escaped unless `noescape`, always 200 (spec §1.3). */
+export function sendOutput(request: FastifyRequest, reply: FastifyReply, params: Params, value: unknown): FastifyReply {
+  const body = isTruthyParam(params.noescape) ? value : escapeOutputValue(value);
+  return sendJsonText(request, reply, 200, JSON.stringify(body) ?? 'null');
+}
+
+/** Parses route parameters with a zod schema; the first bad parameter answers 400 `Invalid parameter "<name>"`. */
+export function parseParams<S extends z.ZodType>(schema: S, params: Params): z.infer<S> {
+  const parsed = schema.safeParse(params);
+  if (parsed.success) return parsed.data;
+  const name = String(parsed.error.issues[0]?.path[0] ?? 'args');
+  throw new CountlyReplyError(400, `Invalid parameter "${name}"`);
+}
+
+/** The `:action` path segment of a route. */
+export function actionOf(request: FastifyRequest): string {
+  const p = request.params;
+  return typeof p === 'object' && p !== null && 'action' in p && typeof p.action === 'string' ? p.action : '';
+}

@@ -1,0 +1,36 @@
+// `/o/system/version` (output writer) and `/o/countly_version` (message writer), any member.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
+import { StoreUnavailableError } from '../projections/index.ts';
+import { requireMember } from './auth.ts';
+import type { ApiContext } from './context.ts';
+import { actionOf, apiFamily, apiRoute, sendOutput } from './http.ts';
+
+/** Tally's package version, read once at registration. */
+export function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
+
+async function mongoVersion(ctx: ApiContext): Promise<string> {
+  try {
+    const info = await ctx.deps.db.command({ buildInfo: 1 });
+    return typeof info.version === 'string' ? info.version : '';
+  } catch (err) {
+    throw new StoreUnavailableError('buildInfo failed', { cause: err });
+  }
+}
+
+export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const version = packageVersion();
+  apiFamily(app, '/o/system', async (request, reply, params) => {
+    if (actionOf(request) !== 'version') throw new CountlyReplyError(400, 'Invalid path');
+    await requireMember(ctx, request, params);
+    return sendOutput(request, reply, params, { version });
+  });
+  apiRoute(app, '/o/countly_version', async (request, reply, params) => {
+    await requireMember(ctx, request, params);
+    return sendMessage(request, reply, 200, { mongo: await mongoVersion(ctx), pkg: version });
+  });
+}

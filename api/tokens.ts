@@ -1,0 +1,130 @@
+// Auth tokens (spec §4.1): verification with Countly's rules (endpoint and app restrictions,
+// ttl, single use), and the parsing of `/i/token/create` parameters.
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { consumeToken, findToken, type AuthToken, type TokenEndpoint } from '../projections/index.ts';
+import type { ApiContext } from './context.ts';
+import { QueryRefusedError } from './errors.ts';
+import { jsonParam } from './keys.ts';
+import { safeRegexSource } from './query-guard.ts';
+
+/** Countly's default token life, seconds. */
+export const DEFAULT_TOKEN_TTL_S = 1800;
+const TOKEN_ID = /^[0-9a-f]{40}$/;
+
+/** What a request offers a token: its path and parameters (for endpoint params and `app_id`). */
+export interface TokenRequest {
+  readonly path: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/** Compiles a stored pattern; a pattern that does not compile matches nothing. */
+function matches(source: string, text: string): boolean {
+  try {
+    return new RegExp(source).test(text);
+  } catch (err) {
+    // Decision: a stored pattern that does not compile (created outside this API) admits nothing.
+    if (err instanceof SyntaxError) return false;
+    throw err;
+  }
+}
+
+function endpointAllows(endpoint: TokenEndpoint, req: TokenRequest): boolean {
+  if (typeof endpoint === 'string') return matches(endpoint, req.path);
+  if (!matches(endpoint.endpoint, req.path)) return false;
+  return Object.entries(endpoint.params ?? {}).every(([name, pattern]) => {
+    const value = req.params[name];
+    return (typeof value === 'string' || typeof value === 'number') && matches(pattern, String(value));
+  });
+}
+
+/** Whether the token's endpoint and app restrictions admit the request (its ttl aside). */
+export function tokenAdmits(token: AuthToken, req: TokenRequest): boolean {
+  const endpointOk = token.endpoint === '' || token.endpoint.length === 0 || token.endpoint.some((e) => endpointAllows(e, req));
+  const appId = req.params.app_id;
+  const appOk = token.app === '' || token.app.length === 0 || typeof appId !== 'string' || appId === '' || token.app.includes(appId);
+  return endpointOk && appOk;
+}
+
+/** True while the token lives: ttl 0 never expires, otherwise until `ends` (unix s) inclusive. */
+export const tokenAlive = (token: AuthToken, nowS: number): boolean => token.ttl === 0 || token.ends >= nowS;
+
+/** Seconds a token has left: -1 never expires, 0 expired (as `/o/token/check` reports). */
+export const tokenTimeLeftS = (token: AuthToken, nowS: number): number => (token.ttl === 0 ? -1 : Math.max(0, token.ends - nowS));
+
+/**
+ * The owner (member id) of a token valid for this request, or undefined. A single-use token is
+ * deleted by its first successful use (the delete decides races); an expired one is deleted too.
+ */
+export async function verifyToken(ctx: ApiContext, tokenId: string, req: TokenRequest): Promise<string | undefined> {
+  if (!TOKEN_ID.test(tokenId)) return undefined;
+  const token = await findToken(ctx.deps.db, tokenId);
+  if (token === undefined || !tokenAdmits(token, req)) return undefined;
+  const nowS = Math.floor(ctx.now() / 1000);
+  if (!tokenAlive(token, nowS)) {
+    await consumeToken(ctx.deps.db, tokenId);
+    return undefined;
+  }
+  if (!token.multi && !(await consumeToken(ctx.deps.db, tokenId))) return undefined;
+  return token.owner;
+}
+
+/** A new token id: 40 hex characters, as Countly's. */
+export const newTokenId = (): string => createHash('sha1').update(randomBytes(32)).digest('hex');
+
+const csv = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const flag = z.union([z.boolean(), z.string()]).optional();
+
+/** The parameters of `/i/token/create`; strings as a query string carries them. */
+export const tokenCreateParams = z.object({
+  ttl: z.union([z.string().regex(/^\d{1,10}$/), z.number().int().nonnegative()]).optional(),
+  multi: flag,
+  apps: z.string().max(5_000).optional(),
+  endpoint: z.string().max(5_000).optional(),
+  endpointquery: z.union([z.string().max(5_000), z.array(z.unknown()), z.record(z.string(), z.unknown())]).optional(),
+  purpose: z.string().max(500).optional(),
+});
+export type TokenCreateParams = z.infer<typeof tokenCreateParams>;
+
+const endpointQuery = z.union([z.array(z.union([z.string(), z.object({ endpoint: z.string(), params: z.record(z.string(), z.string()).optional() })])), z.object({ endpoint: z.string(), params: z.record(z.string(), z.string()).optional() })]);
+
+function endpointsOf(p: TokenCreateParams): TokenEndpoint[] {
+  if (p.endpointquery !== undefined && p.endpointquery !== '') {
+    const parsed = jsonParam(p.endpointquery);
+    const shaped = parsed.ok ? endpointQuery.safeParse(parsed.value) : undefined;
+    if (shaped?.success !== true) throw new QueryRefusedError('Invalid parameter "endpointquery"');
+    return Array.isArray(shaped.data) ? shaped.data : [shaped.data];
+  }
+  return p.endpoint === undefined ? [] : csv(p.endpoint);
+}
+
+/** Every pattern of an endpoint restriction passes the regex guard (they are matched on every use). */
+function checkedEndpoints(endpoints: TokenEndpoint[]): TokenEndpoint[] {
+  for (const e of endpoints) {
+    if (typeof e === 'string') safeRegexSource(e, 'endpoint');
+    else {
+      safeRegexSource(e.endpoint, 'endpointquery');
+      for (const pattern of Object.values(e.params ?? {})) safeRegexSource(pattern, 'endpointquery');
+    }
+  }
+  return endpoints;
+}
+
+/** The token to store for a create request of `owner` at `nowS`. */
+export function tokenToCreate(p: TokenCreateParams, owner: string, nowS: number): AuthToken {
+  const ttl = p.ttl === undefined || p.ttl === '' ? DEFAULT_TOKEN_TTL_S : Number(p.ttl);
+  const apps = p.apps === undefined ? [] : csv(p.apps);
+  if (apps.some((id) => !/^[0-9a-f]{24}$/.test(id))) throw new QueryRefusedError('Invalid parameter "apps"');
+  const endpoints = checkedEndpoints(endpointsOf(p));
+  return {
+    _id: newTokenId(),
+    ttl,
+    ends: ttl + nowS,
+    multi: !(p.multi === false || p.multi === 'false'),
+    owner,
+    app: apps.length === 0 ? '' : apps,
+    endpoint: endpoints.length === 0 ? '' : endpoints,
+    purpose: p.purpose ?? '',
+    temporary: false,
+  };
+}

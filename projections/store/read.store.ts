@@ -1,0 +1,104 @@
+// Readers of the read API: aggregate buckets by period, event data, the event registry, and
+// app users. Every aggregate read names its app and its periods (`a` + `m` list), so a 30-day
+// read touches only the month and year documents that cover it.
+import type { Db, Document, Filter, Sort } from 'mongodb';
+import { StoreUnavailableError } from '../errors.ts';
+import { AGGREGATE_COLLECTIONS } from '../core.ts';
+import { EVENT_REGISTRY_COLLECTION } from '../write-ops.ts';
+import { readActiveVersion, versionedCollection } from './pointer.store.ts';
+
+/** The projection whose version names the aggregate collections. */
+export const CORE_PROJECTION = 'core';
+
+async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw new StoreUnavailableError(`${what} failed`, { cause: err });
+  }
+}
+
+/** Fields a time object is built from; internal fields (watermarks, visibility) are not read. */
+const BUCKET_FIELDS = { _id: 0, m: 1, d: 1, meta: 1, meta_v2: 1 } as const;
+
+/** Physical name of a logical aggregate collection in the active core version. */
+export async function activeCollection(db: Db, logical: string): Promise<string> {
+  return versionedCollection(logical, await readActiveVersion(db, CORE_PROJECTION));
+}
+
+/** Bucket documents of one app and family for the given `m` values (`all`: every document, `fullRange=true`). */
+export async function readBuckets(db: Db, logical: string, appId: string, periods: readonly string[] | 'all'): Promise<Document[]> {
+  if (periods.length === 0) return [];
+  const name = await activeCollection(db, logical);
+  const filter: Filter<Document> = periods === 'all' ? { a: appId } : { a: appId, m: { $in: [...periods] } };
+  return guarded('bucket read', () => db.collection(name).find(filter, { projection: BUCKET_FIELDS }).toArray());
+}
+
+/** Event documents of one event (`e` = event hash), optionally of one segment (`s`), for the given `m` values. */
+export async function readEventBuckets(db: Db, appId: string, eventHash: string, periods: readonly string[], segment?: string): Promise<Document[]> {
+  if (periods.length === 0) return [];
+  const name = await activeCollection(db, 'events_data');
+  const filter: Filter<Document> = { a: appId, e: eventHash, m: { $in: [...periods] } };
+  if (segment !== undefined) filter.s = segment;
+  return guarded('event read', () => db.collection(name).find(filter, { projection: BUCKET_FIELDS }).toArray());
+}
+
+/** The per-group registry documents of an app (merge them with `eventRegistryFromStored`). */
+export async function readEventRegistryDocs(db: Db, appId: string): Promise<Document[]> {
+  const name = await activeCollection(db, EVENT_REGISTRY_COLLECTION);
+  return guarded('registry read', () => db.collection(name).find({ a: appId }).toArray());
+}
+
+/** Indexes that keep bucket reads to the documents they name; created for the active version. */
+export async function ensureReadIndexes(db: Db): Promise<void> {
+  const version = await readActiveVersion(db, CORE_PROJECTION);
+  await guarded('read indexes', async () => {
+    for (const logical of AGGREGATE_COLLECTIONS) {
+      const keys: Record<string, 1> = logical === 'events_data' ? { a: 1, e: 1, m: 1 } : { a: 1, m: 1 };
+      await db.collection(versionedCollection(logical, version)).createIndex(keys, { name: 'read_by_period' });
+    }
+    await db.collection(versionedCollection(EVENT_REGISTRY_COLLECTION, version)).createIndex({ a: 1 }, { name: 'read_by_app' });
+  });
+}
+
+/** Number of app users matching an already validated filter. */
+export async function countAppUsers(db: Db, logical: string, filter: Filter<Document>): Promise<number> {
+  const name = await activeCollection(db, logical);
+  return guarded('app user count', () => db.collection(name).countDocuments(filter));
+}
+
+/** App users matching `filter`, grouped by the value of `field`: `[{_id: value, u: count}]`. */
+export async function groupAppUsers(db: Db, logical: string, field: string, filter: Filter<Document>): Promise<{ _id: unknown; u: number }[]> {
+  const name = await activeCollection(db, logical);
+  const pipeline = [{ $match: filter }, { $group: { _id: `$${field}`, u: { $sum: 1 } } }, { $sort: { u: -1 } }];
+  const rows = await guarded('app user group', () => db.collection(name).aggregate(pipeline).toArray());
+  return rows.map((r) => {
+    const id: unknown = r._id;
+    const u: unknown = r.u;
+    return { _id: id, u: typeof u === 'number' ? u : 0 };
+  });
+}
+
+export interface AppUserPage {
+  readonly sort?: Sort;
+  readonly projection?: Document;
+  readonly skip: number;
+  readonly limit: number;
+}
+
+/** One page of app users matching an already validated filter, sort and projection. */
+export async function findAppUsers(db: Db, logical: string, filter: Filter<Document>, page: AppUserPage): Promise<Document[]> {
+  const name = await activeCollection(db, logical);
+  return guarded('app user find', () => {
+    let cursor = db.collection(name).find(filter);
+    if (page.projection !== undefined) cursor = cursor.project(page.projection);
+    if (page.sort !== undefined) cursor = cursor.sort(page.sort);
+    return cursor.skip(page.skip).limit(page.limit).toArray();
+  });
+}
+
+/** The `ls` index of an app's users (exact unique counts by last session); created with the app. */
+export async function ensureAppUserIndexes(db: Db, logical: string): Promise<void> {
+  const name = await activeCollection(db, logical);
+  await guarded('app user index', () => db.collection(name).createIndex({ ls: 1 }, { name: 'by_last_session' }));
+}
