@@ -25,6 +25,7 @@ import {
 import { deadLetterSubject, eventsStreamName, type TallyConfig } from '../streams.config.ts';
 import { batcher } from './batcher.ts';
 import { OwnershipLostError } from './errors.ts';
+import type { Semaphore } from './mutex.ts';
 import { acquireLease, type Lease } from './lease.ts';
 import type { Pipeline, Poisoned, Target } from './pipeline.ts';
 
@@ -46,6 +47,8 @@ export interface GroupRunnerOptions<P> {
   readonly batchWaitMs: number;
   /** Unique id of this process (lease owner). */
   readonly owner: string;
+  /** Shared by the runners of a process: bounds concurrent flushes (consumers.maxConcurrentFlushes). */
+  readonly flushes: Semaphore;
 }
 
 export interface GroupStatus {
@@ -143,7 +146,9 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     const startedMs = Date.now();
     const decoded = decodeAll(fresh);
     const prepared = await o.pipeline.prepare(o.db, decoded.events, o.target);
+    const preparedMs = Date.now() - startedMs;
     const folded = o.pipeline.fold(prepared, decoded.events, o.target);
+    const foldedMs = Date.now() - startedMs - preparedMs;
     const poisoned = [...decoded.poisoned, ...folded.poisoned];
     await deadLetter(fresh, poisoned);
     const fromSeq = fresh[0]?.seq ?? cp.seq + 1;
@@ -162,7 +167,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     }
     Object.assign(state, { appliedSeq: toSeq, lastFlushAtMs: Date.now(), lastBatchEvents: fresh.length, lastFlushMs: Date.now() - startedMs });
     state.deadLetters += poisoned.length;
-    log.debug({ events: fresh.length, writeOps, flushMs: state.lastFlushMs, toSeq }, 'batch applied');
+    log.debug({ events: fresh.length, writeOps, preparedMs, foldedMs, flushMs: state.lastFlushMs, toSeq }, 'batch applied');
     return { ...cp, seq: toSeq, pending: null };
   }
 
@@ -170,7 +175,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
   async function applyWithRetry(cp: Checkpoint, msgs: readonly JsMsg[]): Promise<Checkpoint | undefined> {
     for (let attempt = 0; !abort.signal.aborted; attempt++) {
       try {
-        const next = await applyBatch(cp, msgs);
+        const next = await o.flushes.run(() => applyBatch(cp, msgs));
         state.healthy = true;
         state.lastError = undefined;
         return next;
@@ -180,7 +185,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
         state.lastError = err.message;
         log.error({ err, seq: msgs[0]?.seq, attempt }, 'flush failed; retrying the same batch');
         await sleep(Math.min(5_000, 100 * 2 ** attempt));
-        cp = await recover(await readCheckpoint(o.db, o.checkpointId, o.config.streams.partitionGroups));
+        cp = await o.flushes.run(async () => recover(await readCheckpoint(o.db, o.checkpointId, o.config.streams.partitionGroups)));
       }
     }
     return undefined;

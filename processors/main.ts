@@ -10,6 +10,7 @@ import { consumerName, type TallyConfig } from '../streams.config.ts';
 import { ensureGroupConsumer } from './consumers.ts';
 import { startGroupRunner, type GroupRunner, type GroupStatus } from './group-runner.ts';
 import { openLeaseBucket } from './lease.ts';
+import { Semaphore } from './mutex.ts';
 import { targetFor, type Pipeline } from './pipeline.ts';
 
 export interface ProcessorsDeps {
@@ -43,6 +44,7 @@ export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly 
   const { config } = deps;
   const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
   const owner = `${process.pid}-${randomUUID()}`;
+  const flushes = new Semaphore(config.consumers.maxConcurrentFlushes);
   const runners: GroupRunner[] = [];
   for (const { pipeline, version } of pipelines) {
     for (let group = 0; group < config.streams.partitionGroups; group++) {
@@ -50,7 +52,7 @@ export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly 
       await ensureGroupConsumer(deps.jsm, config, durable, group, config.consumers.batchSize);
       runners.push(
         startGroupRunner({
-          ...deps, kv, pipeline, group, durable, owner,
+          ...deps, kv, pipeline, group, durable, owner, flushes,
           target: targetFor(version, group),
           checkpointId: checkpointId(pipeline.name, version, group),
           batchSize: config.consumers.batchSize,
