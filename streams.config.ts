@@ -37,7 +37,7 @@ export const consumersSchema = z.object({
   batchWaitMs: positiveInt.default(100),
   /** JetStream ack wait; must exceed the slowest fold+flush, ms. Default 30 s. */
   ackWaitMs: positiveInt.default(30_000),
-  /** How long a pinned processor keeps its partition group without pulling, ms. Default 5 s. */
+  /** Lease TTL of a partition group: a dead owner's groups are taken over after this, ms. Default 5 s. */
   pinnedTtlMs: positiveInt.default(5_000),
   /** Deliveries before a message is dead-lettered by the server's max-deliver advisory. Default 20. */
   maxDeliver: positiveInt.default(20),
@@ -155,6 +155,7 @@ const ENV_MAP: Readonly<Record<string, readonly string[]>> = {
   TALLY_BATCH_SIZE: ['consumers', 'batchSize'],
   TALLY_BATCH_WAIT_MS: ['consumers', 'batchWaitMs'],
   TALLY_MAX_CONCURRENT_FLUSHES: ['consumers', 'maxConcurrentFlushes'],
+  TALLY_LEASE_TTL_MS: ['consumers', 'pinnedTtlMs'],
   TALLY_BODY_LIMIT_BYTES: ['ingest', 'bodyLimitBytes'],
   TALLY_MAX_EVENTS_PER_REQUEST: ['ingest', 'maxEventsPerRequest'],
   TALLY_RATE_LIMIT_PER_APP_PER_S: ['ingest', 'rateLimitPerAppPerS'],

@@ -6,3 +6,4 @@ export { createMember, publicMember, type NewMember } from './members.ts';
 export { apiErrors, QueryRefusedError } from './errors.ts';
 export { guardFilter, guardPath, guardProjection, guardSort, parseJsonParam, safeRegexSource, DEFAULT_GUARD_LIMITS, type GuardLimits } from './query-guard.ts';
 export { hasRight, isAppAdmin, readableAppIds, adminAppIds, CORE_FEATURE, type Right } from './rights.ts';
+export { pipelineStatus, type ConsumerStatus } from './pipeline-status.ts';

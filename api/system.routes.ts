@@ -1,9 +1,11 @@
-// `/o/system/version` (output writer) and `/o/countly_version` (message writer), any member.
+// `/o/system/version` (output writer) and `/o/countly_version` (message writer), any member;
+// `/o/system/pipeline` (global admin): consumer groups, lag, last flush, dead letters.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
 import { StoreUnavailableError } from '../projections/index.ts';
-import { requireMember } from './auth.ts';
+import { requireGlobalAdmin, requireMember } from './auth.ts';
+import { pipelineStatus } from './pipeline-status.ts';
 import type { ApiContext } from './context.ts';
 import { actionOf, apiFamily, apiRoute, sendOutput } from './http.ts';
 
@@ -25,7 +27,12 @@ async function mongoVersion(ctx: ApiContext): Promise<string> {
 export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const version = packageVersion();
   apiFamily(app, '/o/system', async (request, reply, params) => {
-    if (actionOf(request) !== 'version') throw new CountlyReplyError(400, 'Invalid path');
+    const action = actionOf(request);
+    if (action === 'pipeline') {
+      await requireGlobalAdmin(ctx, request, params);
+      return sendOutput(request, reply, params, { consumers: await pipelineStatus(ctx.deps.config, ctx.deps.db, ctx.deps.nc) });
+    }
+    if (action !== 'version') throw new CountlyReplyError(400, 'Invalid path');
     await requireMember(ctx, request, params);
     return sendOutput(request, reply, params, { version });
   });

@@ -19,11 +19,15 @@ export async function openLeaseBucket(nc: NatsConnection, bucket: string, ttlMs:
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((res) => {
-    const t = setTimeout(res, ms);
-    signal.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(t);
       res();
-    }, { once: true });
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      res();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 /** Waits until the key is ours (or the signal aborts: then resolves undefined). */

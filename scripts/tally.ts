@@ -4,7 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
-import { createMember, ensureManagementIndexes } from '../api/index.ts';
+import { createMember, ensureManagementIndexes, pipelineStatus } from '../api/index.ts';
 import { countMembers } from '../projections/index.ts';
 import { ConfigError, deadLetterStreamName, eventsStreamName, loadConfig, type TallyConfig } from '../streams.config.ts';
 import { createLogger } from './logger.ts';
@@ -70,23 +70,26 @@ async function cmdStart(config: Readonly<TallyConfig>, log: Logger, args: string
 }
 
 async function cmdStatus(config: Readonly<TallyConfig>, log: Logger): Promise<void> {
-  const { natsUrl, services } = await resolveServices(withRunningServices(config), log);
+  const { natsUrl, mongoUrl, services } = await resolveServices(withRunningServices(config), log);
   const nc = await connect({ servers: natsUrl });
+  const mongo = new MongoClient(mongoUrl);
   try {
     const jsm = await jetstreamManager(nc);
     for (const name of [eventsStreamName(config.streams), deadLetterStreamName(config.streams)]) {
       const info = await jsm.streams.info(name).catch(() => undefined);
-      if (info === undefined) {
-        process.stdout.write(`stream ${name}: not created yet\n`);
-        continue;
-      }
-      process.stdout.write(`stream ${name}: ${info.state.messages} messages, seq ${info.state.first_seq}..${info.state.last_seq}, ${info.state.bytes} bytes\n`);
-      for await (const c of jsm.consumers.list(name)) {
-        process.stdout.write(`  consumer ${c.name}: delivered ${c.delivered.stream_seq}, ack floor ${c.ack_floor.stream_seq}, pending ${c.num_pending}, ack pending ${c.num_ack_pending}\n`);
-      }
+      if (info === undefined) process.stdout.write(`stream ${name}: not created yet\n`);
+      else process.stdout.write(`stream ${name}: ${info.state.messages} messages, seq ${info.state.first_seq}..${info.state.last_seq}, ${info.state.bytes} bytes\n`);
+    }
+    const rows = await pipelineStatus(config, mongo.db(config.mongodbDb), nc).catch(() => []);
+    for (const r of rows) {
+      const flushed = r.lastFlushAtMs > 0 ? new Date(r.lastFlushAtMs).toISOString() : 'never';
+      process.stdout.write(
+        `consumer ${r.consumer}: applied seq ${r.appliedSeq} of ${r.streamHead}, lag ${r.lag}, events ${r.appliedEvents}, dead letters ${r.deadLetters}, last flush ${flushed}${r.batchInFlight ? ', batch in flight' : ''}\n`,
+      );
     }
   } finally {
     await nc.close();
+    await mongo.close();
     await Promise.all(services.map((s) => s.stop()));
   }
 }
