@@ -74,11 +74,13 @@ async function applyDeletes(db: Db, deletesApp: readonly DeleteAppOp[], deletes:
 }
 
 /**
- * Upserts per bulkWrite call. FerretDB v1.24 hangs on an update command of 100 or more
- * statements that modify existing documents (99 pass, 100 never answer), so batches are cut
+ * Upserts per bulkWrite call. FerretDB v1.24 holds one pooled SQLite connection per statement
+ * of an update command until the command ends, from a pool of 100: one command of 100
+ * statements, or several concurrent commands adding up to 100, wait forever for a connection
+ * (seen in a goroutine dump). Small commands keep any realistic number of concurrent writers
  * well below that; on MongoDB this only adds round trips.
  */
-export const MAX_BULK_OPS = 50;
+export const MAX_BULK_OPS = 16;
 
 /** Applies deletes of whole apps, then single deletes, then upserts, collection by collection in bulkWrites of MAX_BULK_OPS. */
 export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptions): Promise<ApplyResult> {
