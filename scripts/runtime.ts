@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { ensureAdmin, ensureManagementIndexes, registerApi } from '../api/index.ts';
 import { createHttpServer, registerIngest } from '../ingest/index.ts';
 import { ensureStreams, LIVE_PIPELINES, startProcessors, type LivePipeline, type ProcessorsHandle } from '../processors/index.ts';
-import type { TallyConfig } from '../streams.config.ts';
+import { loadConfig, type TallyConfig } from '../streams.config.ts';
 import { registerHealth } from './health.ts';
 import { ensureServiceBinaries } from './install.ts';
 import { startFerret, startNats, type ManagedService } from './services.ts';
@@ -41,8 +41,42 @@ export interface TallyHandle {
   close(): Promise<void>;
 }
 
-/** Uses NATS_URL / MONGODB_URL when set; otherwise starts the pinned local servers under dataDir. */
+/** True when a server of the kind already answers on the loopback port (another Tally's services). */
+async function answers(kind: 'nats' | 'mongo', port: number): Promise<boolean> {
+  if (port === 0) return false;
+  try {
+    if (kind === 'nats') {
+      const nc = await connect({ servers: `nats://127.0.0.1:${port}`, reconnect: false, timeout: 500 });
+      await nc.close();
+    } else {
+      const client = new MongoClient(`mongodb://127.0.0.1:${port}/`, { serverSelectionTimeoutMS: 500, directConnection: true });
+      try {
+        await client.db('admin').command({ ping: 1 });
+      } finally {
+        await client.close();
+      }
+    }
+    return true;
+  } catch {
+    // Decision: nothing answering is the normal case; we start our own server there.
+    return false;
+  }
+}
+
+/**
+ * Uses NATS_URL / MONGODB_URL when set; otherwise the local services of a Tally already running
+ * on the configured ports (so `tally status` or a second `--role processor` share them);
+ * otherwise starts the pinned local servers under dataDir.
+ */
 export async function resolveServices(config: Readonly<TallyConfig>, log: Logger): Promise<{ natsUrl: string; mongoUrl: string; services: ManagedService[] }> {
+  if (config.natsUrl === undefined && (await answers('nats', config.services.natsPort))) {
+    log.info({ port: config.services.natsPort }, 'using the nats-server already running on the local port');
+    return resolveServices(loadConfig({ ...config, natsUrl: `nats://127.0.0.1:${config.services.natsPort}` }), log);
+  }
+  if (config.mongodbUrl === undefined && (await answers('mongo', config.services.mongoPort))) {
+    log.info({ port: config.services.mongoPort }, 'using the MongoDB-protocol server already running on the local port');
+    return resolveServices(loadConfig({ ...config, mongodbUrl: `mongodb://127.0.0.1:${config.services.mongoPort}/` }), log);
+  }
   const services: ManagedService[] = [];
   if (config.natsUrl === undefined || config.mongodbUrl === undefined) ensureServiceBinaries(log);
   try {
