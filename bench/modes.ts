@@ -1,0 +1,81 @@
+// How long and how hard each mode measures. `quick` (the default) keeps a full run of every
+// scenario under 5 minutes on 2 cores; `full` trades time for steadier figures; `smoke` only
+// proves the harness runs end to end (the integration test uses it).
+export type BenchMode = 'smoke' | 'quick' | 'full';
+
+export interface Budget {
+  /** HTTP traffic before the measured window, ms. */
+  readonly loadWarmupMs: number;
+  /** Measured HTTP window, ms. */
+  readonly loadDurationMs: number;
+  /** Cap on HTTP requests per job, warm-up included. */
+  readonly maxRequests: number;
+  /** Requests in flight for flat-out /i. */
+  readonly iConnections: number;
+  /** Requests in flight for flat-out /i/bulk. */
+  readonly bulkConnections: number;
+  /** Items per /i/bulk call. */
+  readonly bulkItems: number;
+  /** Publishing before each raw JetStream publish window opens, ms. */
+  readonly publishWarmupMs: number;
+  /** Measured window of each raw JetStream publish baseline, ms. */
+  readonly publishDurationMs: number;
+  /** Cap on messages per publish baseline. */
+  readonly maxPublishMessages: number;
+  /** Publishes in flight per batch in the async baseline (= /i/bulk items, so latencies compare). */
+  readonly asyncBatch: number;
+  /** Distinct pre-encoded envelopes the publish baselines cycle through. */
+  readonly payloadPool: number;
+  /** Measured window of the raw bulkWrite baseline, ms. */
+  readonly bulkWriteDurationMs: number;
+  /**
+   * Upserts per bulkWrite call. 50, not more: FerretDB 1.24 (SQLite) stalls for good on update
+   * commands of 100+ statements once a collection holds a few thousand documents (BENCHMARKS.md).
+   */
+  readonly bulkWriteOps: number;
+  /**
+   * bulkWrite calls in flight. 1: FerretDB 1.24 (SQLite) serialises writes anyway (2 writers
+   * measured the same rate) and 3 or more concurrent update commands stall for good.
+   */
+  readonly bulkWriteConcurrency: number;
+  readonly requestTimeoutMs: number;
+}
+
+const QUICK: Budget = {
+  loadWarmupMs: 2_000,
+  loadDurationMs: 8_000,
+  maxRequests: 1_000_000,
+  iConnections: 32,
+  bulkConnections: 4,
+  bulkItems: 100,
+  publishWarmupMs: 1_000,
+  publishDurationMs: 4_000,
+  maxPublishMessages: 400_000,
+  asyncBatch: 100,
+  payloadPool: 20_000,
+  bulkWriteDurationMs: 4_000,
+  bulkWriteOps: 50,
+  bulkWriteConcurrency: 1,
+  requestTimeoutMs: 10_000,
+};
+
+export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
+  quick: QUICK,
+  full: { ...QUICK, loadWarmupMs: 5_000, loadDurationMs: 30_000, maxRequests: 5_000_000, publishDurationMs: 15_000, maxPublishMessages: 2_000_000, bulkWriteDurationMs: 15_000 },
+  smoke: {
+    ...QUICK,
+    loadWarmupMs: 100,
+    loadDurationMs: 700,
+    maxRequests: 300,
+    iConnections: 8,
+    bulkConnections: 2,
+    bulkItems: 20,
+    publishWarmupMs: 50,
+    publishDurationMs: 300,
+    maxPublishMessages: 2_000,
+    asyncBatch: 20,
+    payloadPool: 200,
+    bulkWriteDurationMs: 300,
+    bulkWriteOps: 20,
+  },
+};
