@@ -94,7 +94,9 @@ export async function resolveServices(config: Readonly<TallyConfig>, log: Logger
 
 async function connectAll(natsUrl: string, mongoUrl: string, config: Readonly<TallyConfig>) {
   // Reconnect forever: an outage answers 503 at the edge and the process recovers when NATS returns.
-  const nc = await connect({ servers: natsUrl, name: `tally-${process.pid}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  // noAsyncTraces: nats.js otherwise builds two error objects per request for stack traces
+  // (13% of /i CPU in the bench profile; BENCHMARKS.md).
+  const nc = await connect({ servers: natsUrl, name: `tally-${process.pid}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true });
   const mongo = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5_000, appName: 'tally' });
   try {
     await mongo.connect();
