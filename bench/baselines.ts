@@ -213,7 +213,9 @@ export class Baselines {
   private open(): Promise<Scratch> {
     this.scratch ??= (async () => {
       const id = randomBytes(4).toString('hex');
-      const nc = await connect({ servers: this.deps.natsUrl, name: 'tally-bench-baselines' });
+      // The same client options as Tally's connection (connectAll in scripts/runtime.ts), so raw and
+      // Tally publish through an equally tuned client.
+      const nc = await connect({ servers: this.deps.natsUrl, name: 'tally-bench-baselines', noAsyncTraces: true });
       const jsm = await jetstreamManager(nc);
       const streams = streamsSchema.parse({ prefix: `benchraw${id}` });
       await ensureStreams(jsm, streams);

@@ -27,7 +27,7 @@ export interface LoadOptions {
   readonly warmupMs: number;
   /** Length of the measured window, ms. */
   readonly durationMs: number;
-  /** Hard cap on requests sent, warm-up included. */
+  /** Cap on requests sent during the warm-up, and again during the window. */
   readonly maxRequests: number;
   /** Requests per second; 0 sends flat out. */
   readonly ratePerS: number;
@@ -64,6 +64,7 @@ class Window {
   readonly histogram: Histogram = createHistogram();
   readonly statusCounts: Record<string, number> = {};
   sent = 0;
+  private sentBeforeWindow = 0;
   ok = 0;
   failed = 0;
   okItems = 0;
@@ -77,8 +78,17 @@ class Window {
     this.closesAtMs = this.opensAtMs + opts.durationMs;
   }
 
+  /** The cap applies to warm-up and window separately, so a fast server cannot spend it all warming up. */
   canSend(): boolean {
-    return this.sent < this.opts.maxRequests && performance.now() < this.closesAtMs;
+    const now = performance.now();
+    if (now >= this.closesAtMs) return false;
+    const spent = now < this.opensAtMs ? this.sent : this.sent - this.sentBeforeWindow;
+    return spent < this.opts.maxRequests;
+  }
+
+  markSent(): void {
+    this.sent++;
+    if (performance.now() < this.opensAtMs) this.sentBeforeWindow++;
   }
 
   /** Records one completion; `body` is the answer text (or the transport error). */
@@ -136,7 +146,7 @@ async function flatOut(pool: Pool, source: RequestSource, w: Window, connections
   const loop = async (): Promise<void> => {
     while (w.canSend()) {
       const req = source();
-      w.sent++;
+      w.markSent();
       await send(pool, req, w, performance.now());
     }
   };
@@ -151,7 +161,7 @@ async function fixedRate(pool: Pool, source: RequestSource, w: Window, opts: Loa
     // Past the in-flight cap, sends wait; their latency still counts from the intended time.
     while (w.sent < dueCount && inFlight.size < opts.connections && w.canSend()) {
       const p = send(pool, source(), w, w.startedAtMs + w.sent * intervalMs);
-      w.sent++;
+      w.markSent();
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }

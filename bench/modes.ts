@@ -8,7 +8,7 @@ export interface Budget {
   readonly loadWarmupMs: number;
   /** Measured HTTP window, ms. */
   readonly loadDurationMs: number;
-  /** Cap on HTTP requests per job, warm-up included. */
+  /** Cap on HTTP requests per job, for the warm-up and for the window each. */
   readonly maxRequests: number;
   /** Requests in flight for flat-out /i. */
   readonly iConnections: number;
@@ -42,8 +42,8 @@ export interface Budget {
 }
 
 const QUICK: Budget = {
-  loadWarmupMs: 2_000,
-  loadDurationMs: 8_000,
+  loadWarmupMs: 4_000,
+  loadDurationMs: 10_000,
   maxRequests: 1_000_000,
   iConnections: 32,
   bulkConnections: 4,
