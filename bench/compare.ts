@@ -31,7 +31,7 @@ export interface RatioDrift {
   /** |b − a| ÷ a. */
   readonly drift: number;
   readonly tolerance: number;
-  /** p99 ratios are shown but not judged: tails of 8-second windows are not repeatable. */
+  /** p99 ratios are shown but not judged: tails of 10-second windows are not repeatable. */
   readonly judged: boolean;
 }
 
