@@ -1,17 +1,21 @@
 // The live core pipeline: sessions/users, metric families, events and app users, folded together.
 import type { Db } from 'mongodb';
-import { batchInputs, foldCore, loadCoreInputs, reserveUids, uidDemand, type CoreBatchInputs, type TallyEvent, type UidRange } from '../projections/index.ts';
+import { batchInputs, foldCore, loadCoreInputs, readUidCounters, uidDemand, UID_SEQUENCES, type CoreBatchInputs, type TallyEvent, type UidRange } from '../projections/index.ts';
 import type { FoldResult, Pipeline, Poisoned, Target } from './pipeline.ts';
 
-/** Per-app uid sequences of a projection version (uids restart at 1 in a rebuild). */
-export const UID_SEQUENCES = 'uid_sequences';
+export { UID_SEQUENCES };
 
 async function prepare(db: Db, events: readonly TallyEvent[], target: Target): Promise<CoreBatchInputs> {
   const loaded = await loadCoreInputs(db, batchInputs(events), (c) => target.collectionName(c));
   const demand = uidDemand(events, (key) => loaded.users[key] !== null && loaded.users[key] !== undefined);
+  const needing = Object.keys(demand).filter((appId) => (demand[appId] ?? 0) > 0);
+  const issued = await readUidCounters(db, target.collectionName(UID_SEQUENCES), needing, target.group, target.groups);
   const uids: Record<string, UidRange> = {};
-  for (const [appId, count] of Object.entries(demand)) {
-    if (count > 0) uids[appId] = await reserveUids(db, target.collectionName(UID_SEQUENCES), appId, count);
+  for (const appId of needing) {
+    // Group g of G issues g+1, g+1+G, ...: unique across groups, fixed by the group's stream order.
+    const n = issued[appId] ?? 0;
+    const first = n * target.groups + target.group + 1;
+    uids[appId] = { next: first, end: first + (demand[appId] ?? 0) * target.groups, step: target.groups, issued: n };
   }
   return { ...loaded, uids };
 }

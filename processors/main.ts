@@ -53,7 +53,7 @@ export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly 
       runners.push(
         startGroupRunner({
           ...deps, kv, pipeline, group, durable, owner, flushes,
-          target: targetFor(version, group),
+          target: targetFor(version, group, config.streams.partitionGroups),
           checkpointId: checkpointId(pipeline.name, version, group),
           batchSize: config.consumers.batchSize,
           batchWaitMs: config.consumers.batchWaitMs,

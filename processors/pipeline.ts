@@ -13,10 +13,12 @@ export interface Target {
   /** Projection version; collections are suffixed `_v<version>`. */
   readonly version: number;
   readonly group: number;
+  /** Number of partition groups (uid sequences interleave by group). */
+  readonly groups: number;
   collectionName(logical: string): string;
 }
 
-export const targetFor = (version: number, group: number): Target => ({ version, group, collectionName: (logical) => `${logical}_v${version}` });
+export const targetFor = (version: number, group: number, groups: number): Target => ({ version, group, groups, collectionName: (logical) => `${logical}_v${version}` });
 
 export interface Poisoned {
   readonly seq: number;

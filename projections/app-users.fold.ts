@@ -13,10 +13,18 @@ import { deviceKeyOf, normalizedRequestOf, type NormalizedRequest } from './requ
 import { resetCutoff } from './reset.ts';
 import { deviceStateFromAppUser, stepDevice } from './session-rules.ts';
 
-/** Uids reserved for this batch: `next` up to `end` (exclusive), from the app's sequence. */
+/**
+ * Uid numbers this batch may issue for an app: `next` up to `end` (exclusive), `step` apart
+ * (default 1). The processor gives each partition group its own interleaved sequence
+ * (group g of G issues g+1, g+1+G, ...), so uids depend only on each group's stream order and a
+ * rebuild issues the same ones. `issued` is the group's counter as loaded: when present, the
+ * batch writes the counter back with its other writes (store/core-inputs.store.ts).
+ */
 export interface UidRange {
   readonly next: number;
   readonly end: number;
+  readonly step?: number;
+  readonly issued?: number;
 }
 
 /** A pending insert-or-replace of a derived record (merge record, metric change). */
@@ -96,7 +104,7 @@ function stub(d: Drafts, req: NormalizedRequest): JsonObject {
     d.shortfall.push(req.deviceKey);
     return doc;
   }
-  d.uids.set(req.appId, { ...range, next: range.next + 1 });
+  d.uids.set(req.appId, { ...range, next: range.next + (range.step ?? 1) });
   return { ...doc, uid: uidOf(range.next) };
 }
 
@@ -131,7 +139,7 @@ function applyReset(d: Drafts, reset: AppDataReset): void {
     for (const key of Object.keys(draft.result())) if (ofApp(key)) draft.set(key, null);
   }
   // The stored sequence restarts at 0: the processor must reserve uids anew (cut the batch here).
-  d.uids.set(reset.appId, { next: 1, end: 1 });
+  d.uids.set(reset.appId, { next: 1, end: 1, issued: 0 });
   d.records.dropWhere((_, record) => record.appId === reset.appId);
 }
 

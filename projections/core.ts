@@ -26,6 +26,29 @@ export interface CoreBatchInputs {
   readonly uids: Readonly<Record<string, UidRange>>;
 }
 
+/** Per-app, per-group uid counters of a projection version (`<appId>:g<group>` → `n` issued). */
+export const UID_SEQUENCES = 'uid_sequences';
+
+/** Id of a group's uid counter for an app. */
+export const uidCounterId = (appId: string, group: number): string => `${appId}:g${group}`;
+
+/**
+ * Writes back the uid counters the batch moved, with the batch's other writes: a batch that
+ * crashes before it is applied issues the same uids when it is folded again.
+ */
+function uidCounterOps(initial: Readonly<Record<string, UidRange>>, final: Readonly<Record<string, UidRange>>, group: number): WriteOp[] {
+  const ops: WriteOp[] = [];
+  for (const [appId, end] of Object.entries(final)) {
+    const start = initial[appId];
+    const wasReset = end.issued === 0 && end.next === 1 && end.end === 1 && start !== end;
+    let n: number | undefined;
+    if (wasReset) n = 0;
+    else if (start?.issued !== undefined && end.next !== start.next) n = start.issued + (end.next - start.next) / (start.step ?? 1);
+    if (n !== undefined) ops.push({ kind: 'upsert', collection: UID_SEQUENCES, id: uidCounterId(appId, group), set: { a: appId, n } });
+  }
+  return ops;
+}
+
 /** Aggregate collections that hold `a` (app id) and `m` (period) on every document. */
 export const AGGREGATE_COLLECTIONS = ['users', ...METRIC_COLLECTIONS, 'events_data'] as const;
 
@@ -63,5 +86,5 @@ export function foldCore(inputs: CoreBatchInputs, events: readonly FoldEvent[], 
   if (appUsers.uidShortfall.length > 0) throw new Error(`uid reservation too small for ${appUsers.uidShortfall.length} devices`);
   const idSuffix = `_g${group}`;
   const resets = events.flatMap((e) => (e.type === 'AppDataReset' ? resetOps(e) : []));
-  return [...resets, ...sessionsWriteOps(sessions, { idSuffix }), ...metricsWriteOps(metrics, { idSuffix }), ...eventsWriteOps(evs, { idSuffix }), ...appUsersWriteOps(appUsers)];
+  return [...resets, ...sessionsWriteOps(sessions, { idSuffix }), ...metricsWriteOps(metrics, { idSuffix }), ...eventsWriteOps(evs, { idSuffix }), ...appUsersWriteOps(appUsers), ...uidCounterOps(inputs.uids, appUsers.uids, group)];
 }

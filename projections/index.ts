@@ -78,4 +78,4 @@ export {
   visibilityFromStored,
 } from './batch-inputs.ts';
 export type { AppUserToLoad, BatchInputs } from './batch-inputs.ts';
-export { AGGREGATE_COLLECTIONS, foldCore, resetOps, type CoreBatchInputs } from './core.ts';
+export { AGGREGATE_COLLECTIONS, foldCore, resetOps, uidCounterId, UID_SEQUENCES, type CoreBatchInputs } from './core.ts';

@@ -97,7 +97,7 @@ describe('processing engine', () => {
       const e = m ? decodeEvent(m.data, seq) : undefined;
       if (e?.type === 'SdkRequestReceived' && partitionOf(e.deviceId, 8) % 2 === 0) events.push(e);
     }
-    const target = { version: 1, group: 0, collectionName: (c: string) => `${c}_v1` };
+    const target = { version: 1, group: 0, groups: 2, collectionName: (c: string) => `${c}_v1` };
     const { ops } = countPipeline.fold(null, events, target);
     const toSeq = events[events.length - 1]!.seq;
     const pending = { batchId: `${cpId}:crash`, fromSeq: events[0]!.seq, toSeq, parts: 1, events: events.length, deadLetters: 0 };

@@ -1,6 +1,7 @@
 // Reads everything the core folds need for one batch: one query per kind of state, never one
 // per event (batchInputs lists what the batch touches).
-import { MongoServerError, type Db, type Document } from 'mongodb';
+import type { Db, Document } from 'mongodb';
+import { uidCounterId } from '../core.ts';
 import { FlushFailedError } from '../errors.ts';
 import { appUserFromStored, eventRegistryFromStored, knownMetricMetaFromStored, knownSegmentMetaFromStored, visibilityFromStored, type BatchInputs } from '../batch-inputs.ts';
 import type { EventRegistry } from '../events.fold.ts';
@@ -112,23 +113,26 @@ export async function loadCoreInputs(db: Db, inputs: BatchInputs, collectionName
   }
 }
 
-/** Reserves `count` uids of an app from its sequence; returns the first (sequences start at 1). */
-export async function reserveUids(db: Db, collection: string, appId: string, count: number): Promise<{ next: number; end: number }> {
-  const col = db.collection<{ _id: string; seq: number }>(collection);
-  const reserve = () => col.findOneAndUpdate({ _id: appId }, { $inc: { seq: count } }, { upsert: true, returnDocument: 'after' });
+/**
+ * How many uids each app's counter of this group has issued (`n`), read once per batch. The
+ * counter moves with the batch's writes (core.ts), never here, so preparing a batch twice gives
+ * the same uids. A legacy shared counter (`_id` = app id, `seq`) sets the floor, so uids issued
+ * before per-group counters are never issued again.
+ */
+export async function readUidCounters(db: Db, collection: string, appIds: readonly string[], group: number, groups: number): Promise<Record<string, number>> {
+  if (appIds.length === 0) return {};
+  const ids = appIds.flatMap((a) => [uidCounterId(a, group), a]);
   try {
-    let doc;
-    try {
-      doc = await reserve();
-    } catch (err) {
-      // Two groups creating the same app's sequence at once: one upsert loses with a duplicate
-      // key; the document exists now, so the retry is a plain increment.
-      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
-      doc = await reserve();
+    const docs = await db.collection<{ _id: string; n?: unknown; seq?: unknown }>(collection).find({ _id: { $in: ids } }).toArray();
+    const byId = new Map(docs.map((d) => [d._id, d]));
+    const out: Record<string, number> = {};
+    for (const a of appIds) {
+      const n = byId.get(uidCounterId(a, group))?.n;
+      const legacy = byId.get(a)?.seq;
+      out[a] = typeof n === 'number' ? n : typeof legacy === 'number' ? Math.ceil(legacy / groups) : 0;
     }
-    const seq = doc?.seq ?? count;
-    return { next: seq - count + 1, end: seq + 1 };
+    return out;
   } catch (err) {
-    throw new FlushFailedError('uid reservation', { cause: err });
+    throw new FlushFailedError('uid counters', { cause: err });
   }
 }
