@@ -38,6 +38,18 @@ declare module 'countly-sdk-nodejs' {
     begin_session(metrics?: Record<string, string>, seconds?: number, timestamp?: number): BulkUser;
     add_event(event: CountlyEvent): BulkUser;
     user_details(user: Record<string, unknown>): BulkUser;
+    custom_set(key: string, value: string | number): BulkUser;
+    custom_set_once(key: string, value: string | number): BulkUser;
+    custom_unset(key: string): BulkUser;
+    custom_increment(key: string): BulkUser;
+    custom_increment_by(key: string, value: number): BulkUser;
+    custom_multiply(key: string, value: number): BulkUser;
+    custom_max(key: string, value: number): BulkUser;
+    custom_min(key: string, value: number): BulkUser;
+    custom_push(key: string, value: string | number): BulkUser;
+    custom_push_unique(key: string, value: string | number): BulkUser;
+    custom_pull(key: string, value: string | number): BulkUser;
+    custom_save(): BulkUser;
   }
 
   export class Bulk {
@@ -45,7 +57,7 @@ declare module 'countly-sdk-nodejs' {
     add_request(query: Record<string, unknown>): Bulk;
     add_bulk_request(queries: Record<string, unknown>[]): Bulk;
     add_event(deviceId: string, event: CountlyEvent): Bulk;
-    add_user(conf: { device_id: string; ip_address?: string }): BulkUser;
+    add_user(conf: { device_id: string; ip_address?: string; country_code?: string; city?: string }): BulkUser;
     start(onEmpty?: () => void): Bulk;
     stop(): Bulk;
   }
