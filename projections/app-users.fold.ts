@@ -140,7 +140,9 @@ function applyReset(d: Drafts, reset: AppDataReset): void {
   }
   // The stored sequence restarts at 0: the processor must reserve uids anew (cut the batch here).
   d.uids.set(reset.appId, { next: 1, end: 1, issued: 0 });
-  d.records.dropWhere((_, record) => record.appId === reset.appId);
+  // Metric changes of the batch would be written after the reset deletes the app's collection,
+  // so they go; merge records stay, as the ones of earlier batches do (the reset keeps them).
+  d.records.dropWhere((_, record) => record.appId === reset.appId && record.collection !== APP_USER_MERGES);
 }
 
 /** Folds a batch in order; same result as evolving event by event, in linear time. */

@@ -154,6 +154,15 @@ describe('app users: write operations, reset, purity', () => {
     expect(s.uidShortfall).toEqual([`${APP}:dev-1`]);
   });
 
+  it('keeps a merge record folded in the same batch as a later full reset, as it keeps stored ones', () => {
+    const old = { _id: appUserId(APP_KEY, '1'), uid: '1', did: '1' };
+    const s = fold([request('2024-10-02T08:00:00Z', { old_device_id: '1' }, { device: '2' }), reset('reset', '2024-10-03T08:00:00Z')], {
+      users: { [`${APP}:1`]: old, [`${APP}:2`]: null },
+      uids: { [APP]: { next: 2, end: 3 } },
+    });
+    expect(Object.keys(s.records).filter((k) => k.startsWith(`${APP_USER_MERGES}/`))).toEqual([`${APP_USER_MERGES}/${APP}_2_1`]);
+  });
+
   it('does not mutate its input', () => {
     const state = deepFreeze(fold([request('2024-10-15T08:00:00Z', { begin_session: 1 })]));
     const next = foldAppUsers(state, [request('2024-10-15T09:00:00Z', { end_session: 1, user_details: { name: 'A' } })]);
