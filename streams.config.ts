@@ -46,8 +46,28 @@ export const consumersSchema = z.object({
    * than two concurrent writers, so the default is 1; raise it on MongoDB. Default 1.
    */
   maxConcurrentFlushes: positiveInt.max(64).default(1),
-  /** Events per batch in a rebuild (larger than live). Default 5000. */
-  rebuildBatchSize: positiveInt.default(5_000),
+});
+
+/**
+ * Rebuilds (`tally rebuild`): the same engine as live processing with larger batches, throttled
+ * so that live processing keeps at least half its rate while a rebuild shares the database.
+ */
+export const rebuildSchema = z.object({
+  /** Events pulled and folded per rebuild batch. Default 5000. */
+  batchSize: positiveInt.default(5_000),
+  /** Longest wait to fill a rebuild batch, ms. Default 200. */
+  batchWaitMs: positiveInt.default(200),
+  /** Rebuild batches that may flush at once in the rebuilding process. Default 1. */
+  maxConcurrentFlushes: positiveInt.max(64).default(1),
+  /**
+   * Share of wall time a rebuild may spend flushing, 0–1: after a flush of t ms it pauses
+   * t × (1 − share) / share ms, leaving the database to live processing. 1 never pauses. Default 0.5.
+   */
+  flushShare: z.coerce.number().gt(0).max(1).default(0.5),
+  /** The pointer switches once every group of the rebuild is at most this many events behind the head. Default 100. */
+  switchLagEvents: z.coerce.number().int().min(0).default(100),
+  /** How often progress is measured, published and written to `_rebuilds`, ms. Default 1000. */
+  progressEveryMs: positiveInt.default(1_000),
 });
 
 export const ingestSchema = z.object({
@@ -113,6 +133,7 @@ export const configSchema = z.object({
   logPretty: boolFromEnv.default(false),
   streams: streamsSchema.default(streamsSchema.parse({})),
   consumers: consumersSchema.default(consumersSchema.parse({})),
+  rebuild: rebuildSchema.default(rebuildSchema.parse({})),
   ingest: ingestSchema.default(ingestSchema.parse({})),
   api: apiSchema.default(apiSchema.parse({})),
   services: servicesSchema.default(servicesSchema.parse({})),
@@ -122,6 +143,7 @@ export const configSchema = z.object({
 export type TallyConfig = z.infer<typeof configSchema>;
 export type StreamsConfig = TallyConfig['streams'];
 export type ConsumersConfig = TallyConfig['consumers'];
+export type RebuildConfig = TallyConfig['rebuild'];
 export type IngestConfig = TallyConfig['ingest'];
 export type ApiConfig = TallyConfig['api'];
 export type ConfigInput = z.input<typeof configSchema>;
@@ -156,6 +178,8 @@ const ENV_MAP: Readonly<Record<string, readonly string[]>> = {
   TALLY_BATCH_WAIT_MS: ['consumers', 'batchWaitMs'],
   TALLY_MAX_CONCURRENT_FLUSHES: ['consumers', 'maxConcurrentFlushes'],
   TALLY_LEASE_TTL_MS: ['consumers', 'pinnedTtlMs'],
+  TALLY_REBUILD_BATCH_SIZE: ['rebuild', 'batchSize'],
+  TALLY_REBUILD_FLUSH_SHARE: ['rebuild', 'flushShare'],
   TALLY_BODY_LIMIT_BYTES: ['ingest', 'bodyLimitBytes'],
   TALLY_MAX_EVENTS_PER_REQUEST: ['ingest', 'maxEventsPerRequest'],
   TALLY_RATE_LIMIT_PER_APP_PER_S: ['ingest', 'rateLimitPerAppPerS'],
@@ -225,6 +249,13 @@ export const deadLetterSubject = (s: StreamsConfig, consumer: string): string =>
 export const deadLetterSubjectWildcard = (s: StreamsConfig): string => `${s.prefix}.dlq.>`;
 /** Subject that announces app registry changes, so caches in every process invalidate. */
 export const appChangedSubject = (s: StreamsConfig): string => `${s.prefix}.ctl.app-changed`;
+
+/** Subject that announces a projection pointer switch, so live processors follow it at once. */
+export const projectionSwitchedSubject = (s: StreamsConfig): string => `${s.prefix}.ctl.projection-switched`;
+/** Request subject on which processor processes accept `start` commands for rebuilds (queue group). */
+export const rebuildCommandSubject = (s: StreamsConfig): string => `${s.prefix}.ctl.rebuild`;
+/** Queue group of the rebuild command subscribers: one processor process takes each command. */
+export const REBUILD_QUEUE = 'rebuilders';
 
 /** Subject that announces member changes (rights, lock, key, deletion), so member caches invalidate. */
 export const memberChangedSubject = (s: StreamsConfig): string => `${s.prefix}.ctl.member-changed`;

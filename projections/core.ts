@@ -1,7 +1,7 @@
 // The core projections folded together over one batch: sessions/users, metric families,
 // events and app users. Pure: inputs are what the processor loaded for the batch
 // (store/core-inputs.store.ts), output is the batch's write operations.
-import { appUsersCollection, foldAppUsers, initialAppUsers, metricChangesCollection, type UidRange } from './app-users.fold.ts';
+import { APP_USER_MERGES, appUsersCollection, foldAppUsers, initialAppUsers, metricChangesCollection, type UidRange } from './app-users.fold.ts';
 import { appUsersWriteOps } from './app-user-writes.ts';
 import { devicesFromAppUsers } from './batch-inputs.ts';
 import type { EventRegistry } from './events.fold.ts';
@@ -51,6 +51,12 @@ function uidCounterOps(initial: Readonly<Record<string, UidRange>>, final: Reado
 
 /** Aggregate collections that hold `a` (app id) and `m` (period) on every document. */
 export const AGGREGATE_COLLECTIONS = ['users', ...METRIC_COLLECTIONS, 'events_data'] as const;
+
+/** True for the logical collections the core projection writes (used to list and prune versions). */
+export function isCoreCollection(logical: string): boolean {
+  const fixed: readonly string[] = [...AGGREGATE_COLLECTIONS, EVENT_REGISTRY_COLLECTION, UID_SEQUENCES, APP_USER_MERGES];
+  return fixed.includes(logical) || logical.startsWith(appUsersCollection('')) || logical.startsWith(metricChangesCollection(''));
+}
 
 /** Periods `YYYY:M` and `YYYY:0` from 2000 up to a reset cutoff that the reset removes. */
 function periodsBefore(cutoff: NonNullable<ReturnType<typeof resetCutoff>>): string[] {

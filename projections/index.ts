@@ -78,4 +78,5 @@ export {
   visibilityFromStored,
 } from './batch-inputs.ts';
 export type { AppUserToLoad, BatchInputs } from './batch-inputs.ts';
-export { AGGREGATE_COLLECTIONS, foldCore, resetOps, uidCounterId, UID_SEQUENCES, type CoreBatchInputs } from './core.ts';
+export { AGGREGATE_COLLECTIONS, foldCore, isCoreCollection, resetOps, uidCounterId, UID_SEQUENCES, type CoreBatchInputs } from './core.ts';
+export { rebuildCommand, rebuildReply, projectionSwitched, type RebuildCommand, type RebuildReply, type ProjectionSwitched } from './control.ts';

@@ -140,3 +140,19 @@ export async function deleteJournal(db: Db, checkpointId: string, keepBatchId?: 
   const filter = keepBatchId === undefined ? { checkpoint: checkpointId } : { checkpoint: checkpointId, batchId: { $ne: keepBatchId } };
   await guarded('journal cleanup', () => db.collection<JournalDoc>(JOURNAL).deleteMany(filter));
 }
+
+/** Removes the checkpoints and journal parts whose ids start with `prefix` (a pruned version). */
+export async function deleteCheckpoints(db: Db, prefix: string): Promise<number> {
+  const filter = { _id: { $regex: `^${prefix.replace(/[^\w]/g, '\\$&')}` } };
+  return guarded('checkpoint delete', async () => {
+    await db.collection<JournalDoc>(JOURNAL).deleteMany({ checkpoint: { $regex: filter._id.$regex } });
+    return (await db.collection<CheckpointDoc>(CHECKPOINTS).deleteMany(filter)).deletedCount;
+  });
+}
+
+/** Creates a checkpoint at `seq` (a rebuild's starting point); no effect when it exists. */
+export async function seedCheckpoint(db: Db, id: string, seq: number, groups: number, counts: { appliedEvents: number; deadLetters: number }): Promise<void> {
+  await guarded(`checkpoint ${id}`, () =>
+    db.collection<CheckpointDoc>(CHECKPOINTS).updateOne({ _id: id }, { $setOnInsert: { seq, pending: null, groups, updatedAtMs: 0, ...counts } }, { upsert: true }),
+  );
+}

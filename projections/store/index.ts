@@ -8,3 +8,4 @@ export * from './core-inputs.store.ts';
 export * from './pointer.store.ts';
 export * from './tokens.store.ts';
 export * from './read.store.ts';
+export * from './rebuild.store.ts';

@@ -5,7 +5,8 @@ import type { Db, Document, Filter, Sort } from 'mongodb';
 import { StoreUnavailableError } from '../errors.ts';
 import { AGGREGATE_COLLECTIONS } from '../core.ts';
 import { EVENT_REGISTRY_COLLECTION } from '../write-ops.ts';
-import { readActiveVersion, versionedCollection } from './pointer.store.ts';
+import { appUsersCollection } from '../app-users.fold.ts';
+import { listVersionCollections, readActiveVersion, versionedCollection } from './pointer.store.ts';
 
 /** The projection whose version names the aggregate collections. */
 export const CORE_PROJECTION = 'core';
@@ -49,15 +50,23 @@ export async function readEventRegistryDocs(db: Db, appId: string): Promise<Docu
   return guarded('registry read', () => db.collection(name).find({ a: appId }).toArray());
 }
 
-/** Indexes that keep bucket reads to the documents they name; created for the active version. */
-export async function ensureReadIndexes(db: Db): Promise<void> {
-  const version = await readActiveVersion(db, CORE_PROJECTION);
+/**
+ * Indexes that keep bucket reads to the documents they name, for the active version or the
+ * given one (a rebuild creates them before it switches readers over). App-user collections
+ * present in that version get their `ls` index too.
+ */
+export async function ensureReadIndexes(db: Db, version?: number): Promise<void> {
+  const v = version ?? (await readActiveVersion(db, CORE_PROJECTION));
   await guarded('read indexes', async () => {
     for (const logical of AGGREGATE_COLLECTIONS) {
       const keys: Record<string, 1> = logical === 'events_data' ? { a: 1, e: 1, m: 1 } : { a: 1, m: 1 };
-      await db.collection(versionedCollection(logical, version)).createIndex(keys, { name: 'read_by_period' });
+      await db.collection(versionedCollection(logical, v)).createIndex(keys, { name: 'read_by_period' });
     }
-    await db.collection(versionedCollection(EVENT_REGISTRY_COLLECTION, version)).createIndex({ a: 1 }, { name: 'read_by_app' });
+    await db.collection(versionedCollection(EVENT_REGISTRY_COLLECTION, v)).createIndex({ a: 1 }, { name: 'read_by_app' });
+    if (version === undefined) return;
+    for (const name of (await listVersionCollections(db, (logical) => logical.startsWith(appUsersCollection('')))).get(v) ?? []) {
+      await db.collection(name).createIndex({ ls: 1 }, { name: 'by_last_session' });
+    }
   });
 }
 
