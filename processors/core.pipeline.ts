@@ -1,6 +1,6 @@
 // The live core pipeline: sessions/users, metric families, events and app users, folded together.
 import type { Db } from 'mongodb';
-import { batchInputs, foldCore, loadCoreInputs, readUidCounters, uidDemand, UID_SEQUENCES, type CoreBatchInputs, type TallyEvent, type UidRange } from '../projections/index.ts';
+import { batchInputs, foldCore, isCoreCollection, loadCoreInputs, readUidCounters, uidDemand, UID_SEQUENCES, type CoreBatchInputs, type TallyEvent, type UidRange } from '../projections/index.ts';
 import type { FoldResult, Pipeline, Poisoned, Target } from './pipeline.ts';
 
 export { UID_SEQUENCES };
@@ -48,4 +48,4 @@ function fold(inputs: CoreBatchInputs, events: readonly TallyEvent[], target: Ta
   }
 }
 
-export const corePipeline: Pipeline<CoreBatchInputs> = { name: 'core', prepare, fold };
+export const corePipeline: Pipeline<CoreBatchInputs> = { name: 'core', owns: isCoreCollection, prepare, fold };

@@ -6,4 +6,25 @@ export class OwnershipLostError extends TallyError {
   readonly code = 'TALLY_PROCESSOR_OWNERSHIP_LOST';
 }
 
-export const processorErrors = [OwnershipLostError] as const;
+/** A rebuild of this projection is already running in another process (it holds the lease). */
+export class RebuildBusyError extends TallyError {
+  override readonly name = 'RebuildBusyError';
+  readonly code = 'TALLY_REBUILD_BUSY';
+  override readonly statusCode = 409;
+}
+
+/** A rebuild that cannot give a correct result as asked (aged-out events, a live base, a gap). */
+export class RebuildRefusedError extends TallyError {
+  override readonly name = 'RebuildRefusedError';
+  readonly code = 'TALLY_REBUILD_REFUSED';
+  override readonly statusCode = 400;
+}
+
+/** The named projection is not one this process knows. */
+export class UnknownProjectionError extends TallyError {
+  override readonly name = 'UnknownProjectionError';
+  readonly code = 'TALLY_UNKNOWN_PROJECTION';
+  override readonly statusCode = 400;
+}
+
+export const processorErrors = [OwnershipLostError, RebuildBusyError, RebuildRefusedError, UnknownProjectionError] as const;

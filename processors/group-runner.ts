@@ -49,6 +49,8 @@ export interface GroupRunnerOptions<P> {
   readonly owner: string;
   /** Shared by the runners of a process: bounds concurrent flushes (consumers.maxConcurrentFlushes). */
   readonly flushes: Semaphore;
+  /** Pause after a batch that took `flushMs`, ms (rebuild throttling); none when absent. */
+  readonly pauseAfterMs?: (flushMs: number) => number;
 }
 
 export interface GroupStatus {
@@ -210,6 +212,8 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
           if (next === undefined) return; // stopping: the batch is left unacked for redelivery
           cp = next;
           chunk[chunk.length - 1]?.ack(); // AckPolicy.All: acks the whole chunk
+          const pauseMs = o.pauseAfterMs?.(state.lastFlushMs) ?? 0;
+          if (pauseMs > 0) await sleep(pauseMs);
         }
       }
     } finally {

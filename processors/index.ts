@@ -4,4 +4,9 @@ export { startProcessors, checkpointId, leaseBucketName, type ProcessorsHandle, 
 export { foldIsolated, targetFor, type Pipeline, type Target, type FoldResult, type Poisoned } from './pipeline.ts';
 export type { GroupStatus } from './group-runner.ts';
 export { corePipeline, UID_SEQUENCES } from './core.pipeline.ts';
-export { LIVE_PIPELINES } from './live.ts';
+export { LIVE_PIPELINES, livePipeline } from './live.ts';
+export { startRebuild, rebuildLeaseKey, type RebuildHandle, type RebuildOptions } from './rebuild.ts';
+export { knownVersions, type RebuildStart } from './rebuild-plan.ts';
+export { serveRebuildCommands, type RebuildService } from './rebuild-service.ts';
+export { RebuildBusyError, RebuildRefusedError, UnknownProjectionError } from './errors.ts';
+export { describeProjection, pruneProjection, rollbackProjection, type ProjectionInfo, type VersionInfo } from './projection-admin.ts';

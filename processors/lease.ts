@@ -30,20 +30,13 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
-/** Waits until the key is ours (or the signal aborts: then resolves undefined). */
-export async function acquireLease(kv: KV, key: string, owner: string, ttlMs: number, log: Logger, signal: AbortSignal): Promise<Lease | undefined> {
-  let revision = 0;
-  while (!signal.aborted) {
-    try {
-      revision = await kv.create(key, owner);
-      break;
-    } catch (err) {
-      // Held by someone else (wrong last sequence) is the expected case; anything else is logged.
-      if (!(err instanceof Error && /wrong last sequence|key exists/i.test(err.message))) log.warn({ err, key }, 'lease create failed');
-      await sleep(Math.max(200, Math.floor(ttlMs / 4)), signal);
-    }
-  }
-  if (signal.aborted) return undefined;
+function isHeldElsewhere(err: unknown): boolean {
+  return err instanceof Error && /wrong last sequence|key exists/i.test(err.message);
+}
+
+/** Keeps a created key alive: refreshes it every TTL/3 until released. */
+function holdLease(kv: KV, key: string, owner: string, ttlMs: number, log: Logger, createdRevision: number): Lease {
+  let revision = createdRevision;
   let lastRefreshMs = Date.now();
   const timer = setInterval(() => {
     kv.update(key, owner, revision).then(
@@ -62,4 +55,34 @@ export async function acquireLease(kv: KV, key: string, owner: string, ttlMs: nu
       await kv.delete(key, { previousSeq: revision }).catch((err: unknown) => log.warn({ err, key }, 'lease release failed; it will expire'));
     },
   };
+}
+
+/** One attempt: the lease when the key was free, undefined when another owner holds it. */
+export async function tryAcquireLease(kv: KV, key: string, owner: string, ttlMs: number, log: Logger): Promise<Lease | undefined> {
+  try {
+    return holdLease(kv, key, owner, ttlMs, log, await kv.create(key, owner));
+  } catch (err) {
+    if (isHeldElsewhere(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Waits until the key is ours (or the signal aborts: then resolves undefined). */
+export async function acquireLease(kv: KV, key: string, owner: string, ttlMs: number, log: Logger, signal: AbortSignal): Promise<Lease | undefined> {
+  while (!signal.aborted) {
+    try {
+      return holdLease(kv, key, owner, ttlMs, log, await kv.create(key, owner));
+    } catch (err) {
+      // Held by someone else is the expected case; anything else is logged.
+      if (!isHeldElsewhere(err)) log.warn({ err, key }, 'lease create failed');
+      await sleep(Math.max(200, Math.floor(ttlMs / 4)), signal);
+    }
+  }
+  return undefined;
+}
+
+/** Who holds a lease key now; undefined when it is free. */
+export async function leaseHolder(kv: KV, key: string): Promise<string | undefined> {
+  const entry = await kv.get(key);
+  return entry === null || entry.operation !== 'PUT' ? undefined : entry.string();
 }

@@ -1,5 +1,8 @@
 import type { LivePipeline } from './main.ts';
 import { corePipeline } from './core.pipeline.ts';
 
-/** Pipelines the processor role runs, with the projection version live traffic writes. */
-export const LIVE_PIPELINES: readonly LivePipeline[] = [{ pipeline: corePipeline, version: 1 }];
+/** Pipelines the processor role runs; each follows its projection pointer across rebuilds. */
+export const LIVE_PIPELINES: readonly LivePipeline[] = [{ pipeline: corePipeline }];
+
+/** A live pipeline by projection name (`tally rebuild <projection>`). */
+export const livePipeline = (name: string): LivePipeline | undefined => LIVE_PIPELINES.find((p) => p.pipeline.name === name);

@@ -6,7 +6,8 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
-import { consumerName, type TallyConfig } from '../streams.config.ts';
+import { readActiveVersion } from '../projections/index.ts';
+import { consumerName, projectionSwitchedSubject, type TallyConfig } from '../streams.config.ts';
 import { ensureGroupConsumer } from './consumers.ts';
 import { startGroupRunner, type GroupRunner, type GroupStatus } from './group-runner.ts';
 import { openLeaseBucket } from './lease.ts';
@@ -33,40 +34,84 @@ export interface ProcessorsHandle {
 export interface LivePipeline {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of pipelines with different prepared-state types
   readonly pipeline: Pipeline<any>;
-  /** Projection version live traffic is written to. */
-  readonly version: number;
+  /** Fixed projection version (tests); absent: the version the projection's pointer names, followed across switches. */
+  readonly version?: number;
 }
 
 export const leaseBucketName = (config: Readonly<TallyConfig>): string => `${config.streams.prefix}_leases`;
 export const checkpointId = (pipeline: string, version: number, group: number): string => `${pipeline}:v${version}:g${group}`;
+
+/** How often live processors re-read the pointers, in case a switch message was missed, ms. */
+const POINTER_POLL_MS = 2_000;
+
+interface Live {
+  readonly entry: LivePipeline;
+  version: number;
+  runners: GroupRunner[];
+}
 
 export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly LivePipeline[]): Promise<ProcessorsHandle> {
   const { config } = deps;
   const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
   const owner = `${process.pid}-${randomUUID()}`;
   const flushes = new Semaphore(config.consumers.maxConcurrentFlushes);
-  const runners: GroupRunner[] = [];
-  for (const { pipeline, version } of pipelines) {
-    for (let group = 0; group < config.streams.partitionGroups; group++) {
+  const groups = config.streams.partitionGroups;
+
+  async function runnersFor(pipeline: LivePipeline['pipeline'], version: number): Promise<GroupRunner[]> {
+    const runners: GroupRunner[] = [];
+    for (let group = 0; group < groups; group++) {
       const durable = consumerName(config.streams, `${pipeline.name}_v${version}`, group);
       await ensureGroupConsumer(deps.jsm, config, durable, group, config.consumers.batchSize);
       runners.push(
         startGroupRunner({
           ...deps, kv, pipeline, group, durable, owner, flushes,
-          target: targetFor(version, group, config.streams.partitionGroups),
+          target: targetFor(version, group, groups),
           checkpointId: checkpointId(pipeline.name, version, group),
           batchSize: config.consumers.batchSize,
           batchWaitMs: config.consumers.batchWaitMs,
         }),
       );
     }
+    return runners;
   }
-  deps.log.info({ pipelines: pipelines.map((p) => p.pipeline.name), groups: config.streams.partitionGroups }, 'processors started');
+
+  const lives: Live[] = [];
+  for (const entry of pipelines) {
+    const version = entry.version ?? (await readActiveVersion(deps.db, entry.pipeline.name));
+    lives.push({ entry, version, runners: await runnersFor(entry.pipeline, version) });
+  }
+
+  // Following the pointer: after a switch, stop the old version's runners (the batch in hand is
+  // finished and acked) and run the new version's, which continue from its checkpoints.
+  const switching = new Semaphore(1);
+  const follow = () =>
+    switching.run(async () => {
+      for (const live of lives) {
+        if (live.entry.version !== undefined) continue;
+        const active = await readActiveVersion(deps.db, live.entry.pipeline.name);
+        if (active === live.version) continue;
+        deps.log.info({ pipeline: live.entry.pipeline.name, from: live.version, to: active }, 'following the projection pointer');
+        await Promise.all(live.runners.map((r) => r.stop()));
+        live.runners = await runnersFor(live.entry.pipeline, active);
+        live.version = active;
+      }
+    });
+  const followSafely = () => {
+    follow().catch((err: unknown) => deps.log.error({ err }, 'pointer check failed; retrying at the next poll'));
+  };
+  const sub = deps.nc.subscribe(projectionSwitchedSubject(config.streams), { callback: followSafely });
+  const poll = setInterval(followSafely, POINTER_POLL_MS);
+  poll.unref();
+
+  deps.log.info({ pipelines: lives.map((l) => `${l.entry.pipeline.name}_v${l.version}`), groups }, 'processors started');
+  const all = () => lives.flatMap((l) => l.runners);
   return {
-    running: () => runners.every((r) => r.status().healthy),
-    status: () => runners.map((r) => r.status()),
+    running: () => all().every((r) => r.status().healthy),
+    status: () => all().map((r) => r.status()),
     async stop() {
-      await Promise.all(runners.map((r) => r.stop()));
+      clearInterval(poll);
+      sub.unsubscribe();
+      await switching.run(() => Promise.all(all().map((r) => r.stop())));
     },
   };
 }

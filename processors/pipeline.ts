@@ -32,8 +32,10 @@ export interface FoldResult {
 }
 
 export interface Pipeline<Prepared> {
-  /** Consumer and checkpoint name, e.g. `core`. */
+  /** Consumer, checkpoint and projection name, e.g. `core`. */
   readonly name: string;
+  /** True for the logical collections this pipeline writes (listing and pruning versions). */
+  owns(logical: string): boolean;
   /** Reads what the fold needs for these events (per-device state, registries). */
   prepare(db: Db, events: readonly TallyEvent[], target: Target): Promise<Prepared>;
   /** Pure: folds the events (in stream order) and returns the writes. */

@@ -25,6 +25,7 @@ function evolve(group: number) {
 
 export const countPipeline: Pipeline<null> = {
   name: 'count',
+  owns: (logical) => logical.startsWith('count_'),
   prepare: () => Promise.resolve(null),
   fold(_prepared, events, target) {
     const { state, poisoned } = foldIsolated<CountState>({ perDoc: {}, resets: [] }, events, evolve(target.group));
