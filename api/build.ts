@@ -7,6 +7,7 @@ import { registerAppRoutes } from './apps.routes.ts';
 import { createApiContext } from './context.ts';
 import type { ApiDeps } from './deps.ts';
 import { registerReadRoute } from './o.routes.ts';
+import { registerRebuildRoutes } from './rebuild.routes.ts';
 import { registerOpenApiRoute } from './openapi.ts';
 import { packageVersion, registerSystemRoutes } from './system.routes.ts';
 import { registerTokenRoutes } from './token.routes.ts';
@@ -28,6 +29,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   registerAnalyticsRoutes(app, ctx);
   registerAppUserRoutes(app, ctx);
   registerSystemRoutes(app, ctx);
+  registerRebuildRoutes(app, ctx);
   registerOpenApiRoute(app, packageVersion());
 }
 

@@ -2,6 +2,7 @@
 // from the same zod schemas the routes parse their parameters with.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { rebuildParams } from './rebuild.routes.ts';
 import { sendJsonText } from '../ingest/index.ts';
 import { updateArgs, resetArgs } from './app-admin.ts';
 import { createArgs } from './app-create.ts';
@@ -44,6 +45,9 @@ const ROUTES: readonly RouteDoc[] = [
   { path: '/o/token/list', summary: 'Own tokens', validator: 'member' },
   { path: '/o/token/check', summary: 'Validity and time left of an own token', validator: 'member', params: z.object({ token: z.string() }) },
   { path: '/o/system/version', summary: 'Server version', validator: 'member' },
+  { path: '/o/system/pipeline', summary: 'Consumer groups: head, applied sequence, lag, last flush, dead letters', validator: 'global admin' },
+  { path: '/o/system/rebuilds', summary: 'Projection pointers and rebuild progress', validator: 'global admin' },
+  { path: '/i/system/rebuild', summary: 'Start or cancel a projection rebuild', validator: 'global admin', params: rebuildParams },
   { path: '/o/ping', summary: 'Liveness', validator: 'none' },
 ];
 

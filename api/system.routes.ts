@@ -1,11 +1,13 @@
 // `/o/system/version` (output writer) and `/o/countly_version` (message writer), any member;
-// `/o/system/pipeline` (global admin): consumer groups, lag, last flush, dead letters.
+// `/o/system/pipeline` (global admin): consumer groups, lag, last flush, dead letters;
+// `/o/system/rebuilds` (global admin): projection pointers and rebuild progress.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
 import { StoreUnavailableError } from '../projections/index.ts';
 import { requireGlobalAdmin, requireMember } from './auth.ts';
 import { pipelineStatus } from './pipeline-status.ts';
+import { sendRebuilds } from './rebuild.routes.ts';
 import type { ApiContext } from './context.ts';
 import { actionOf, apiFamily, apiRoute, sendOutput } from './http.ts';
 
@@ -31,6 +33,10 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
     if (action === 'pipeline') {
       await requireGlobalAdmin(ctx, request, params);
       return sendOutput(request, reply, params, { consumers: await pipelineStatus(ctx.deps.config, ctx.deps.db, ctx.deps.nc) });
+    }
+    if (action === 'rebuilds') {
+      await requireGlobalAdmin(ctx, request, params);
+      return sendOutput(request, reply, params, await sendRebuilds(ctx));
     }
     if (action !== 'version') throw new CountlyReplyError(400, 'Invalid path');
     await requireMember(ctx, request, params);

@@ -8,7 +8,7 @@ import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { ensureAdmin, ensureManagementIndexes, registerApi } from '../api/index.ts';
 import { createHttpServer, registerIngest } from '../ingest/index.ts';
-import { ensureStreams, LIVE_PIPELINES, startProcessors, type LivePipeline, type ProcessorsHandle } from '../processors/index.ts';
+import { ensureStreams, LIVE_PIPELINES, serveRebuildCommands, startProcessors, type LivePipeline, type ProcessorsHandle } from '../processors/index.ts';
 import { loadConfig, type TallyConfig } from '../streams.config.ts';
 import { registerHealth } from './health.ts';
 import { ensureServiceBinaries } from './install.ts';
@@ -92,7 +92,7 @@ export async function resolveServices(config: Readonly<TallyConfig>, log: Logger
   }
 }
 
-async function connectAll(natsUrl: string, mongoUrl: string, config: Readonly<TallyConfig>) {
+export async function connectAll(natsUrl: string, mongoUrl: string, config: Readonly<TallyConfig>) {
   // Reconnect forever: an outage answers 503 at the edge and the process recovers when NATS returns.
   // noAsyncTraces: nats.js otherwise builds two error objects per request for stack traces
   // (13% of /i CPU in the bench profile; BENCHMARKS.md).
@@ -130,6 +130,8 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
       processors = await startProcessors({ ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }) }, opts.pipelines ?? LIVE_PIPELINES);
       const p = processors;
       closers.push(() => p.stop());
+      const rebuilds = serveRebuildCommands({ ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }) }, opts.pipelines ?? LIVE_PIPELINES);
+      closers.push(() => rebuilds.stop());
     }
     registerHealth(http, {
       nc: conn.nc,

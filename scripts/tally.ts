@@ -8,6 +8,7 @@ import { createMember, ensureManagementIndexes, pipelineStatus } from '../api/in
 import { countMembers } from '../projections/index.ts';
 import { ConfigError, deadLetterStreamName, eventsStreamName, loadConfig, type TallyConfig } from '../streams.config.ts';
 import { createLogger } from './logger.ts';
+import { cmdProjections, cmdRebuild } from './rebuild-cli.ts';
 import { ROLES, resolveServices, startTally, type Role } from './runtime.ts';
 import { servicesDown, servicesStatus, servicesUp, withRunningServices } from './services-cli.ts';
 
@@ -17,6 +18,10 @@ const USAGE = `Usage: tally <command>
   services up|down|status|install                manage the local nats-server and FerretDB
   status                                         stream and consumer state
   admin create --username U --password P --email E   create a global admin
+  rebuild <projection|all> [--from SEQ|TIME] [--base VERSION]
+                                                 build a new projection version from the stream,
+                                                 switch readers to it at the live head
+  projections [list|prune|rollback] [projection|all]   versions, drop old ones, switch back
 
 Configuration comes from the environment: PORT, HOST, DATA_DIR, NATS_URL, MONGODB_URL,
 MONGODB_DB, LOG_LEVEL, TALLY_ADMIN_USERNAME/PASSWORD/EMAIL (see README).`;
@@ -134,6 +139,8 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'status') return cmdStatus(config, log);
   if (command === 'admin') return cmdAdmin(config, log, rest);
   if (command === 'services') return cmdServices(config, log, rest);
+  if (command === 'rebuild') return cmdRebuild(config, log, rest);
+  if (command === 'projections') return cmdProjections(config, log, rest);
   throw new Error(`unknown command ${command}\n\n${USAGE}`);
 }
 
