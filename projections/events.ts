@@ -55,9 +55,61 @@ export type EventEnvelope = z.infer<typeof eventEnvelope>;
 /** A decoded event with the stream sequence it was read at. */
 export type TallyEvent = EventEnvelope & { readonly seq: number };
 
+/**
+ * Envelope v0, the draft shape used before the first release: the query as received (every
+ * value a string, JSON-valued parameters unparsed) under `query`, and the receive time in
+ * seconds under `receivedAt`. No release wrote it; it is kept as the worked example of the
+ * upcast path, and tests replay streams holding it.
+ */
+export const sdkRequestReceivedV0 = z.object({
+  v: z.literal(0),
+  type: z.literal('SdkRequestReceived'),
+  id: z.string().min(1).max(200),
+  requestId: z.string().min(1),
+  appId: objectIdHex,
+  appKey: z.string().min(1),
+  appTimezone: z.string().min(1),
+  deviceId: z.string().min(1),
+  /** Server receive time, seconds since epoch (fractional). */
+  receivedAt: z.number().nonnegative(),
+  ip: z.string().nullable(),
+  query: z.record(z.string(), z.string()),
+});
+export type SdkRequestReceivedV0 = z.infer<typeof sdkRequestReceivedV0>;
+
+/** v0 parameters whose text is JSON (the same set ingest parses into v1 params). */
+const V0_JSON_PARAMS: ReadonlySet<string> = new Set(['events', 'metrics', 'user_details', 'consent', 'crash', 'apm', 'hc']);
+
+function parsedV0Param(name: string, text: string): unknown {
+  if (!V0_JSON_PARAMS.has(name)) return text;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    // Decision: unparsable JSON text is dropped, as ingest drops it from v1 params (with a warning there).
+    if (err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+}
+
+/** v0 → v1: JSON-valued parameters parsed, receive time in ms. */
+export function upcastV0(e: SdkRequestReceivedV0): SdkRequestReceived {
+  const params: Record<string, unknown> = {};
+  for (const [name, text] of Object.entries(e.query)) {
+    const value = parsedV0Param(name, text);
+    if (value !== undefined) params[name] = value;
+  }
+  return {
+    v: 1, type: 'SdkRequestReceived', id: e.id, requestId: e.requestId, appId: e.appId, appKey: e.appKey, appTimezone: e.appTimezone,
+    deviceId: e.deviceId, receivedAtMs: Math.round(e.receivedAt * 1_000), ip: e.ip, params,
+  };
+}
+
 /** Older shapes are upcast here, in one place, before the current schema is applied. */
 function upcast(raw: unknown): unknown {
-  return raw;
+  if (typeof raw !== 'object' || raw === null || !('v' in raw) || raw.v !== 0) return raw;
+  const old = sdkRequestReceivedV0.safeParse(raw);
+  // An invalid v0 is passed on unchanged: the current schema then rejects it with its issues.
+  return old.success ? upcastV0(old.data) : raw;
 }
 
 /** Decodes and validates one stream message. Throws EventDecodeError with the zod issues. */
