@@ -14,5 +14,27 @@ export const COUNTRY_CODES: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
-/** IANA zones an app may use: the runtime's canonical list, which (like Countly's) excludes plain `UTC`. */
-export const TIMEZONES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('timeZone'));
+const SUPPORTED: ReadonlySet<string> = new Set(Intl.supportedValuesOf('timeZone'));
+const AREA_ZONE = /^(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)\/[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)?$/;
+
+function knownToIntl(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch (err) {
+    // Decision: a RangeError is Intl's "unknown time zone"; anything else is a bug.
+    if (err instanceof RangeError) return false;
+    throw err;
+  }
+}
+
+/**
+ * IANA zones an app may use. Node's `supportedValuesOf` lists ICU's canonical ids, which are
+ * the legacy names for some zones (`Asia/Calcutta`, not `Asia/Kolkata`), so a current IANA name
+ * is also accepted when Intl knows it. Plain `UTC` and `Etc/*` stay excluded, as in Countly.
+ */
+export const TIMEZONES: ReadonlySet<string> = new (class extends Set<string> {
+  override has(name: string): boolean {
+    return SUPPORTED.has(name) || (AREA_ZONE.test(name) && knownToIntl(name));
+  }
+})(SUPPORTED);

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { TIMEZONES } from './countries.ts';
+
+describe('app timezones', () => {
+  it('accepts current IANA names that ICU lists under a legacy id, and the legacy ids', () => {
+    for (const zone of ['Asia/Kolkata', 'Asia/Calcutta', 'Europe/Kyiv', 'Asia/Ho_Chi_Minh', 'America/Argentina/Buenos_Aires', 'America/Nuuk']) {
+      expect({ zone, ok: TIMEZONES.has(zone) }).toEqual({ zone, ok: true });
+    }
+  });
+
+  it('refuses UTC, Etc zones and names Intl does not know', () => {
+    for (const zone of ['UTC', 'Etc/GMT+2', 'Mars/Olympus', 'Europe/Nowhere', 'asia/kolkata', '']) {
+      expect({ zone, ok: TIMEZONES.has(zone) }).toEqual({ zone, ok: false });
+    }
+  });
+});
