@@ -99,6 +99,27 @@ export function cutAfterResets(msgs: readonly JsMsg[]): JsMsg[][] {
   return chunks;
 }
 
+/**
+ * The messages after the checkpoint, in stream order, each once. A message whose ack wait ran
+ * out while it sat in the pull buffer (slow flushes) is redelivered and can arrive again in the
+ * same batch as its first copy; without this it would be folded twice.
+ */
+export function freshInOrder<M extends { readonly seq: number }>(msgs: readonly M[], afterSeq: number): M[] {
+  const out: M[] = [];
+  let last = afterSeq;
+  for (const m of [...msgs].sort((a, b) => a.seq - b.seq)) {
+    if (m.seq <= last) continue;
+    out.push(m);
+    last = m.seq;
+  }
+  return out;
+}
+
+/** The message with the highest sequence: acking it (AckPolicy.All) acks the whole chunk. */
+export function lastBySeq<M extends { readonly seq: number }>(msgs: readonly M[]): M | undefined {
+  return msgs.reduce<M | undefined>((best, m) => (best === undefined || m.seq > best.seq ? m : best), undefined);
+}
+
 export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
   const log = o.log.child({ consumer: o.durable });
   const stream = eventsStreamName(o.config.streams);
@@ -143,7 +164,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
   }
 
   async function applyBatch(cp: Checkpoint, msgs: readonly JsMsg[]): Promise<Checkpoint> {
-    const fresh = msgs.filter((m) => m.seq > cp.seq);
+    const fresh = freshInOrder(msgs, cp.seq);
     if (fresh.length === 0) return cp;
     const startedMs = Date.now();
     const decoded = decodeAll(fresh);
@@ -211,7 +232,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
           const next = await applyWithRetry(cp, chunk);
           if (next === undefined) return; // stopping: the batch is left unacked for redelivery
           cp = next;
-          chunk[chunk.length - 1]?.ack(); // AckPolicy.All: acks the whole chunk
+          lastBySeq(chunk)?.ack(); // AckPolicy.All: acks the whole chunk
           const pauseMs = o.pauseAfterMs?.(state.lastFlushMs) ?? 0;
           if (pauseMs > 0) await sleep(pauseMs);
         }
