@@ -5,6 +5,8 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 export interface Batcher {
   /** Resolves with the next batch, or [] when stopped or the signal aborted. */
   next(maxMessages: number, waitMs: number, signal: AbortSignal): Promise<JsMsg[]>;
+  /** Resets the ack timers of the buffered messages (while the runner waits, so they are not redelivered). */
+  working(): void;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,9 @@ export function batcher(messages: ConsumerMessages): Batcher {
       while (buffer.length < maxMessages && !ended && Date.now() < deadline) await waitFor(deadline - Date.now());
       if (buffer.length === 0 && failure !== undefined) throw failure instanceof Error ? failure : new Error('consumer iterator failed', { cause: failure });
       return buffer.splice(0, maxMessages);
+    },
+    working() {
+      for (const m of buffer) m.working();
     },
     async stop() {
       await messages.close();

@@ -1,7 +1,19 @@
 // The live core pipeline: sessions/users, metric families, events and app users, folded together.
 import type { Db } from 'mongodb';
-import { batchInputs, foldCore, isCoreCollection, loadCoreInputs, readUidCounters, uidDemand, UID_SEQUENCES, type CoreBatchInputs, type TallyEvent, type UidRange } from '../projections/index.ts';
-import type { FoldResult, Pipeline, Poisoned, Target } from './pipeline.ts';
+import {
+  batchInputs,
+  foldCore,
+  isCoreCollection,
+  loadCoreInputs,
+  normalizedRequestOf,
+  readUidCounters,
+  uidDemand,
+  UID_SEQUENCES,
+  type CoreBatchInputs,
+  type TallyEvent,
+  type UidRange,
+} from '../projections/index.ts';
+import type { FoldResult, ForeignRead, Pipeline, Poisoned, Target } from './pipeline.ts';
 
 export { UID_SEQUENCES };
 
@@ -48,4 +60,15 @@ function fold(inputs: CoreBatchInputs, events: readonly TallyEvent[], target: Ta
   }
 }
 
-export const corePipeline: Pipeline<CoreBatchInputs> = { name: 'core', owns: isCoreCollection, prepare, fold };
+/** Device-id changes with merge (§6.4): the fold reads the user of `old_device_id`. */
+export function foreignReads(events: readonly TallyEvent[]): ForeignRead[] {
+  const reads: ForeignRead[] = [];
+  for (const e of events) {
+    if (e.type !== 'SdkRequestReceived') continue;
+    const req = normalizedRequestOf(e);
+    if (req.oldDeviceId !== null) reads.push({ seq: e.seq, appId: req.appId, deviceId: req.oldDeviceId });
+  }
+  return reads;
+}
+
+export const corePipeline: Pipeline<CoreBatchInputs> = { name: 'core', owns: isCoreCollection, prepare, fold, foreignReads };

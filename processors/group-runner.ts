@@ -23,11 +23,13 @@ import {
   type TallyEvent,
 } from '../projections/index.ts';
 import { deadLetterSubject, eventsStreamName, type TallyConfig } from '../streams.config.ts';
-import { batcher } from './batcher.ts';
+import { cutChunks, freshInOrder, lastBySeq } from './batch-cut.ts';
+import { batcher, type Batcher } from './batcher.ts';
 import { OwnershipLostError } from './errors.ts';
+import { crossGroupReads, waitForForeignRead, type CrossGroupRead } from './foreign-reads.ts';
 import type { Semaphore } from './mutex.ts';
 import { acquireLease, type Lease } from './lease.ts';
-import type { Pipeline, Poisoned, Target } from './pipeline.ts';
+import { checkpointId, type Pipeline, type Poisoned, type Target } from './pipeline.ts';
 
 export interface GroupRunnerOptions<P> {
   readonly config: Readonly<TallyConfig>;
@@ -42,7 +44,6 @@ export interface GroupRunnerOptions<P> {
   readonly group: number;
   /** Durable consumer name (also the lease key and DLQ subject token). */
   readonly durable: string;
-  readonly checkpointId: string;
   readonly batchSize: number;
   readonly batchWaitMs: number;
   /** Unique id of this process (lease owner). */
@@ -75,54 +76,20 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const RESET_MARK = new TextEncoder().encode('"type":"AppDataReset"');
+// Re-exported: group-runner.unit.test.ts tests them through this module.
+export { freshInOrder, lastBySeq } from './batch-cut.ts';
 
-function contains(data: Uint8Array, needle: Uint8Array): boolean {
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(needle) >= 0;
-}
+/** A delivered message, decoded once: its event, or why it is not one. */
+type Delivered = { readonly msg: JsMsg; readonly event: TallyEvent } | { readonly msg: JsMsg; readonly undecodable: string };
 
-/**
- * Splits a batch after every app reset: state loaded for a batch (uid ranges, device state)
- * is stale after a reset, so the events after it are folded with freshly loaded state.
- */
-export function cutAfterResets(msgs: readonly JsMsg[]): JsMsg[][] {
-  const chunks: JsMsg[][] = [];
-  let current: JsMsg[] = [];
-  for (const m of msgs) {
-    current.push(m);
-    if (contains(m.data, RESET_MARK)) {
-      chunks.push(current);
-      current = [];
-    }
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-/**
- * The messages after the checkpoint, in stream order, each once. A message whose ack wait ran
- * out while it sat in the pull buffer (slow flushes) is redelivered and can arrive again in the
- * same batch as its first copy; without this it would be folded twice.
- */
-export function freshInOrder<M extends { readonly seq: number }>(msgs: readonly M[], afterSeq: number): M[] {
-  const out: M[] = [];
-  let last = afterSeq;
-  for (const m of [...msgs].sort((a, b) => a.seq - b.seq)) {
-    if (m.seq <= last) continue;
-    out.push(m);
-    last = m.seq;
-  }
-  return out;
-}
-
-/** The message with the highest sequence: acking it (AckPolicy.All) acks the whole chunk. */
-export function lastBySeq<M extends { readonly seq: number }>(msgs: readonly M[]): M | undefined {
-  return msgs.reduce<M | undefined>((best, m) => (best === undefined || m.seq > best.seq ? m : best), undefined);
-}
+const isReset = (d: Delivered): boolean => 'event' in d && d.event.type === 'AppDataReset';
 
 export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
   const log = o.log.child({ consumer: o.durable });
   const stream = eventsStreamName(o.config.streams);
+  // Checkpoints are per (pipeline, version, group): a rebuild's groups wait for each other, not for live ones.
+  const checkpointOf = (group: number) => checkpointId(o.pipeline.name, o.target.version, group);
+  const cpId = checkpointOf(o.group);
   const state: Mutable<GroupStatus> = {
     durable: o.durable, group: o.group, owned: false, healthy: true, appliedSeq: 0, lastFlushAtMs: 0, lastBatchEvents: 0, lastFlushMs: 0, deadLetters: 0, lastError: undefined,
   };
@@ -140,18 +107,16 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     }
   }
 
-  function decodeAll(msgs: readonly JsMsg[]): { events: TallyEvent[]; poisoned: Poisoned[] } {
-    const events: TallyEvent[] = [];
-    const poisoned: Poisoned[] = [];
-    for (const m of msgs) {
+  function decodeAll(msgs: readonly JsMsg[]): Delivered[] {
+    return msgs.map((msg) => {
       try {
-        events.push(decodeEvent(m.data, m.seq));
+        return { msg, event: decodeEvent(msg.data, msg.seq) };
       } catch (err) {
+        // Decision: an undecodable message is dead-lettered with its reason when its chunk is applied.
         if (!(err instanceof EventDecodeError)) throw err;
-        poisoned.push({ seq: m.seq, reason: err.message });
+        return { msg, undecodable: err.message };
       }
-    }
-    return { events, poisoned };
+    });
   }
 
   async function recover(cp: Checkpoint): Promise<Checkpoint> {
@@ -159,34 +124,35 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     log.warn({ batch: cp.pending }, 'recovering a sealed batch left by a crash');
     const ops = await readJournal(o.db, cp.pending);
     await applyOps(o.db, ops, { toSeq: cp.pending.toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c) });
-    await completeBatch(o.db, o.checkpointId, cp.pending);
-    return readCheckpoint(o.db, o.checkpointId, o.config.streams.partitionGroups);
+    await completeBatch(o.db, cpId, cp.pending);
+    return readCheckpoint(o.db, cpId, o.config.streams.partitionGroups);
   }
 
-  async function applyBatch(cp: Checkpoint, msgs: readonly JsMsg[]): Promise<Checkpoint> {
-    const fresh = freshInOrder(msgs, cp.seq);
+  async function applyBatch(cp: Checkpoint, chunk: readonly Delivered[]): Promise<Checkpoint> {
+    const fresh = chunk.filter((d) => d.msg.seq > cp.seq);
     if (fresh.length === 0) return cp;
     const startedMs = Date.now();
-    const decoded = decodeAll(fresh);
-    const prepared = await o.pipeline.prepare(o.db, decoded.events, o.target);
+    const events = fresh.flatMap((d) => ('event' in d ? [d.event] : []));
+    const undecodable = fresh.flatMap((d) => ('undecodable' in d ? [{ seq: d.msg.seq, reason: d.undecodable }] : []));
+    const prepared = await o.pipeline.prepare(o.db, events, o.target);
     const preparedMs = Date.now() - startedMs;
-    const folded = o.pipeline.fold(prepared, decoded.events, o.target);
+    const folded = o.pipeline.fold(prepared, events, o.target);
     const foldedMs = Date.now() - startedMs - preparedMs;
-    const poisoned = [...decoded.poisoned, ...folded.poisoned];
-    await deadLetter(fresh, poisoned);
-    const fromSeq = fresh[0]?.seq ?? cp.seq + 1;
-    const toSeq = fresh[fresh.length - 1]?.seq ?? cp.seq;
-    const counts = { events: decoded.events.length - folded.poisoned.length, deadLetters: poisoned.length };
+    const poisoned = [...undecodable, ...folded.poisoned];
+    await deadLetter(fresh.map((d) => d.msg), poisoned);
+    const fromSeq = fresh[0]?.msg.seq ?? cp.seq + 1;
+    const toSeq = fresh[fresh.length - 1]?.msg.seq ?? cp.seq;
+    const counts = { events: events.length - folded.poisoned.length, deadLetters: poisoned.length };
     let writeOps = 0;
     if (folded.ops.length === 0) {
-      if (!(await advanceCheckpoint(o.db, o.checkpointId, cp.seq, toSeq, counts))) throw new OwnershipLostError(`checkpoint ${o.checkpointId} moved`);
+      if (!(await advanceCheckpoint(o.db, cpId, cp.seq, toSeq, counts))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
     } else {
       const parts = journalParts(folded.ops);
-      const pending = { batchId: `${o.checkpointId}:${fromSeq}-${toSeq}:${randomUUID()}`, fromSeq, toSeq, parts: parts.length, ...counts };
-      await writeJournal(o.db, o.checkpointId, pending.batchId, parts);
-      if (!(await claimBatch(o.db, o.checkpointId, cp.seq, pending))) throw new OwnershipLostError(`checkpoint ${o.checkpointId} moved`);
+      const pending = { batchId: `${cpId}:${fromSeq}-${toSeq}:${randomUUID()}`, fromSeq, toSeq, parts: parts.length, ...counts };
+      await writeJournal(o.db, cpId, pending.batchId, parts);
+      if (!(await claimBatch(o.db, cpId, cp.seq, pending))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
       writeOps = (await applyOps(o.db, folded.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c) })).writeOps;
-      await completeBatch(o.db, o.checkpointId, pending);
+      await completeBatch(o.db, cpId, pending);
     }
     Object.assign(state, { appliedSeq: toSeq, lastFlushAtMs: Date.now(), lastBatchEvents: fresh.length, lastFlushMs: Date.now() - startedMs });
     state.deadLetters += poisoned.length;
@@ -195,10 +161,10 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
   }
 
   /** Applies a batch, retrying flush failures in place: never skips ahead, never acks early. */
-  async function applyWithRetry(cp: Checkpoint, msgs: readonly JsMsg[]): Promise<Checkpoint | undefined> {
+  async function applyWithRetry(cp: Checkpoint, chunk: readonly Delivered[]): Promise<Checkpoint | undefined> {
     for (let attempt = 0; !abort.signal.aborted; attempt++) {
       try {
-        const next = await o.flushes.run(() => applyBatch(cp, msgs));
+        const next = await o.flushes.run(() => applyBatch(cp, chunk));
         state.healthy = true;
         state.lastError = undefined;
         return next;
@@ -206,18 +172,48 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
         if (!(err instanceof FlushFailedError)) throw err;
         state.healthy = false;
         state.lastError = err.message;
-        log.error({ err, seq: msgs[0]?.seq, attempt }, 'flush failed; retrying the same batch');
+        log.error({ err, seq: chunk[0]?.msg.seq, attempt }, 'flush failed; retrying the same batch');
         await sleep(Math.min(5_000, 100 * 2 ** attempt));
-        cp = await o.flushes.run(async () => recover(await readCheckpoint(o.db, o.checkpointId, o.config.streams.partitionGroups)));
+        cp = await o.flushes.run(async () => recover(await readCheckpoint(o.db, cpId, o.config.streams.partitionGroups)));
       }
     }
     return undefined;
   }
 
+  /** Cross-group reads of the pulled messages, by the sequence of the reading event. */
+  function crossGroupReadsBySeq(delivered: readonly Delivered[]): Map<number, CrossGroupRead[]> {
+    const events = delivered.flatMap((d) => ('event' in d ? [d.event] : []));
+    const bySeq = new Map<number, CrossGroupRead[]>();
+    for (const r of crossGroupReads(o.pipeline.foreignReads?.(events) ?? [], o.config.streams, o.group)) bySeq.set(r.seq, [...(bySeq.get(r.seq) ?? []), r]);
+    return bySeq;
+  }
+
+  /**
+   * Waits, outside the flush semaphore (a group it waits for may need the permit), until the
+   * groups these reads depend on have caught up. Meanwhile the messages in hand are kept from
+   * redelivery. False when stopping or the lease is lost: the messages stay unacked.
+   */
+  async function awaitReads(reads: readonly CrossGroupRead[], inHand: () => readonly JsMsg[], b: Batcher, lease: Lease): Promise<boolean> {
+    if (reads.length === 0) return true;
+    const keepAlive = setInterval(() => {
+      for (const m of inHand()) m.working();
+      b.working();
+    }, Math.max(1_000, Math.floor(o.config.consumers.ackWaitMs / 3)));
+    const waitOptions = { db: o.db, jsm: o.jsm, streams: o.config.streams, log, checkpointIdOf: checkpointOf };
+    try {
+      for (const read of reads) {
+        if (!(await waitForForeignRead(waitOptions, read, abort.signal, () => abort.signal.aborted || !lease.held()))) return false;
+      }
+      return true;
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
   async function own(lease: Lease): Promise<void> {
-    let cp = await recover(await readCheckpoint(o.db, o.checkpointId, o.config.streams.partitionGroups));
+    let cp = await recover(await readCheckpoint(o.db, cpId, o.config.streams.partitionGroups));
     if (cp.groups !== o.config.streams.partitionGroups) {
-      throw new OwnershipLostError(`checkpoint ${o.checkpointId} was written with ${cp.groups} partition groups; rebuild after changing partitionGroups`);
+      throw new OwnershipLostError(`checkpoint ${cpId} was written with ${cp.groups} partition groups; rebuild after changing partitionGroups`);
     }
     // Restart delivery exactly after the checkpoint: no out-of-order redeliveries survive a takeover.
     await o.jsm.consumers.reset(stream, o.durable, cp.seq + 1);
@@ -227,12 +223,23 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     const b = batcher(await consumer.consume({ max_messages: o.batchSize * 2 }));
     try {
       while (!abort.signal.aborted && lease.held()) {
-        const msgs = await b.next(o.batchSize, o.batchWaitMs, abort.signal);
-        for (const chunk of cutAfterResets(msgs)) {
+        const pulled = await b.next(o.batchSize, o.batchWaitMs, abort.signal);
+        const delivered = decodeAll(freshInOrder(pulled, cp.seq));
+        // Only redeliveries of applied messages: settle them (otherwise the chunk acks cover them).
+        if (delivered.length === 0) lastBySeq(pulled)?.ack();
+        const reads = crossGroupReadsBySeq(delivered);
+        // A chunk ends after a reset (state loaded before it is stale) and starts at a cross-group
+        // merge, so a waiting group has applied everything before its merge: no two groups can
+        // wait for each other (the one at the smaller sequence always proceeds).
+        const chunks = cutChunks(delivered, { endsChunk: isReset, startsChunk: (d) => reads.has(d.msg.seq) });
+        for (const [i, chunk] of chunks.entries()) {
+          const first = chunk[0];
+          const inHand = () => chunks.slice(i).flatMap((c) => c.map((d) => d.msg));
+          if (first === undefined || !(await awaitReads(reads.get(first.msg.seq) ?? [], inHand, b, lease))) return;
           const next = await applyWithRetry(cp, chunk);
           if (next === undefined) return; // stopping: the batch is left unacked for redelivery
           cp = next;
-          lastBySeq(chunk)?.ack(); // AckPolicy.All: acks the whole chunk
+          lastBySeq(chunk.map((d) => d.msg))?.ack(); // AckPolicy.All: acks the whole chunk
           const pauseMs = o.pauseAfterMs?.(state.lastFlushMs) ?? 0;
           if (pauseMs > 0) await sleep(pauseMs);
         }

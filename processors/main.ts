@@ -39,7 +39,6 @@ export interface LivePipeline {
 }
 
 export const leaseBucketName = (config: Readonly<TallyConfig>): string => `${config.streams.prefix}_leases`;
-export const checkpointId = (pipeline: string, version: number, group: number): string => `${pipeline}:v${version}:g${group}`;
 
 /** How often live processors re-read the pointers, in case a switch message was missed, ms. */
 const POINTER_POLL_MS = 2_000;
@@ -66,7 +65,6 @@ export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly 
         startGroupRunner({
           ...deps, kv, pipeline, group, durable, owner, flushes,
           target: targetFor(version, group, groups),
-          checkpointId: checkpointId(pipeline.name, version, group),
           batchSize: config.consumers.batchSize,
           batchWaitMs: config.consumers.batchWaitMs,
         }),

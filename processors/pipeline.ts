@@ -20,6 +20,9 @@ export interface Target {
 
 export const targetFor = (version: number, group: number, groups: number): Target => ({ version, group, groups, collectionName: (logical) => `${logical}_v${version}` });
 
+/** Checkpoint document id of one (pipeline, projection version, partition group). */
+export const checkpointId = (pipeline: string, version: number, group: number): string => `${pipeline}:v${version}:g${group}`;
+
 export interface Poisoned {
   readonly seq: number;
   readonly reason: string;
@@ -31,6 +34,19 @@ export interface FoldResult {
   readonly poisoned: Poisoned[];
 }
 
+/**
+ * An event whose fold reads another device's state: a device-id change with merge reads the
+ * user of `old_device_id`. That device's events may belong to another partition group, whose
+ * runner applies them at its own pace.
+ */
+export interface ForeignRead {
+  /** Stream sequence of the reading event. */
+  readonly seq: number;
+  readonly appId: string;
+  /** The device whose state is read. */
+  readonly deviceId: string;
+}
+
 export interface Pipeline<Prepared> {
   /** Consumer, checkpoint and projection name, e.g. `core`. */
   readonly name: string;
@@ -40,6 +56,13 @@ export interface Pipeline<Prepared> {
   prepare(db: Db, events: readonly TallyEvent[], target: Target): Promise<Prepared>;
   /** Pure: folds the events (in stream order) and returns the writes. */
   fold(prepared: Prepared, events: readonly TallyEvent[], target: Target): FoldResult;
+  /**
+   * Events (in stream order) whose fold reads another device's state. The runner folds each
+   * one, at the start of its own chunk, only once that device's group has applied every event
+   * of the device's partition that comes before it (docs/exactly-once.md, "Merges across
+   * partition groups"). Absent: the pipeline reads only the state of each event's own device.
+   */
+  foreignReads?(events: readonly TallyEvent[]): ForeignRead[];
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 } from '../projections/index.ts';
 import { eventsStreamName, type TallyConfig } from '../streams.config.ts';
 import { RebuildRefusedError } from './errors.ts';
-import { checkpointId } from './main.ts';
+import { checkpointId } from './pipeline.ts';
 
 /** Where a rebuild starts: the stream start, a sequence or time (`--from`), and/or a base version. */
 export interface RebuildStart {

@@ -27,7 +27,7 @@ import { ensureGroupConsumer } from './consumers.ts';
 import { RebuildBusyError } from './errors.ts';
 import { startGroupRunner, type GroupRunner } from './group-runner.ts';
 import { openLeaseBucket, tryAcquireLease, leaseHolder, type Lease } from './lease.ts';
-import { checkpointId, leaseBucketName, type LivePipeline, type ProcessorsDeps } from './main.ts';
+import { leaseBucketName, type LivePipeline, type ProcessorsDeps } from './main.ts';
 import { Semaphore } from './mutex.ts';
 import { targetFor } from './pipeline.ts';
 import { nextVersion, planStart, seedVersion, type RebuildStart } from './rebuild-plan.ts';
@@ -132,7 +132,6 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
         startGroupRunner({
           ...deps, kv, pipeline, group: g, durable, flushes, owner: initial.owner, log,
           target: targetFor(version, g, groups),
-          checkpointId: checkpointId(pipeline.name, version, g),
           batchSize: config.rebuild.batchSize,
           batchWaitMs: config.rebuild.batchWaitMs,
           pauseAfterMs: (flushMs) => (share >= 1 ? 0 : (flushMs * (1 - share)) / share),

@@ -63,6 +63,12 @@ export async function readCheckpoint(db: Db, id: string, groups: number): Promis
   });
 }
 
+/** The applied sequence of a consumer group, without creating its document (absent: 0). */
+export async function readAppliedSeq(db: Db, id: string): Promise<number> {
+  const doc = await guarded(`checkpoint ${id}`, () => db.collection<CheckpointDoc>(CHECKPOINTS).findOne({ _id: id }, { projection: { seq: 1 } }));
+  return doc === null ? 0 : z.number().int().nonnegative().parse(doc.seq);
+}
+
 export async function listCheckpoints(db: Db, prefix: string): Promise<Checkpoint[]> {
   const docs = await guarded('checkpoint list', () =>
     db.collection<CheckpointDoc>(CHECKPOINTS).find({ _id: { $regex: `^${prefix.replace(/[^\w]/g, '\\$&')}` } }).toArray(),
