@@ -11,6 +11,8 @@ import { streamsSchema, type StreamsConfig } from '../streams.config.ts';
 import { startBareServer } from './baselines/http.ts';
 import { orderedRead, preparePayloads, publishAsync, publishSync, type PublishSetup } from './baselines/jetstream.ts';
 import { bulkWriteUpserts, prepareUpserts } from './baselines/mongo.ts';
+import { replayable, replayReads } from './baselines/mongo-read.ts';
+import type { CapturedRead } from './db-commands.ts';
 import { withDeadline } from './deadline.ts';
 import type { BaselineFigure } from './figures.ts';
 import { createHistogram, decodeHistogram, summarize } from './histogram.ts';
@@ -127,6 +129,23 @@ export class Baselines {
     });
   }
 
+  /**
+   * Ordered-consumer read of `count` messages of a Tally events stream from `startSeq`: the raw
+   * read of exactly the messages a fold phase processed. Not memoized; each call is a figure.
+   */
+  async jsOrderedReadOf(js: JetStreamClient, streams: StreamsConfig, startSeq: number, count: number, label: string): Promise<BaselineFigure> {
+    const r = await this.deps.phase.run('baseline js.read.ordered (Tally stream)', () => orderedRead(js, streams, count, startSeq));
+    return this.record({ id: 'js.read.ordered.tally', label, value: r.result.perS, unit: 'msg/s', note: `${r.result.count} msgs from seq ${startSeq}; ${r.note}` });
+  }
+
+  /** The read commands of one API request replayed with the raw driver (see baselines/mongo-read.ts). */
+  async mongoReadReplay(id: string, label: string, reads: readonly CapturedRead[], warmupMs: number, durationMs: number): Promise<BaselineFigure> {
+    const s = await this.open();
+    const r = await this.deps.phase.run(`baseline ${id}`, () => replayReads(s.mongo, reads, warmupMs, durationMs));
+    const what = `${replayable(reads).length} queries at once, ${r.result.documents} documents, ${r.result.replays} replays`;
+    return this.record({ id, label, value: r.result.latency.p50Ms, unit: 'ms p50', latency: r.result.latency, note: `${what}; ${r.note}` });
+  }
+
   mongoBulkWrite(): Promise<BaselineFigure> {
     return this.once('mongo.bulkWrite', async () => {
       const s = await this.open();
@@ -182,6 +201,12 @@ export class Baselines {
     // Forced: after a stalled write, requests may still be in flight on this client.
     await s.mongo.close(true);
     await s.nc.drain();
+  }
+
+  /** A baseline a scenario measured itself, alongside its own phase: listed with the others. */
+  record(f: BaselineFigure): BaselineFigure {
+    this.done.push(f);
+    return f;
   }
 
   private once(id: string, measure: () => Promise<BaselineFigure>): Promise<BaselineFigure> {

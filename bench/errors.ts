@@ -28,10 +28,16 @@ export class BaselineFailedError extends TallyError {
   readonly code = 'TALLY_BENCH_BASELINE';
 }
 
+/** Tally did not finish the work a scenario waits for (apply what was published) in time. */
+export class BenchTimeoutError extends TallyError {
+  override readonly name = 'BenchTimeoutError';
+  readonly code = 'TALLY_BENCH_TIMEOUT';
+}
+
 /** Bad command-line arguments. */
 export class BenchUsageError extends TallyError {
   override readonly name = 'BenchUsageError';
   readonly code = 'TALLY_BENCH_USAGE';
 }
 
-export const benchErrors = [ScenarioNotImplementedError, BenchSetupError, LoadWorkerError, BaselineFailedError, BenchUsageError] as const;
+export const benchErrors = [ScenarioNotImplementedError, BenchSetupError, LoadWorkerError, BaselineFailedError, BenchTimeoutError, BenchUsageError] as const;

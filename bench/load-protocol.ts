@@ -22,6 +22,8 @@ export const requestSourceSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('i-get'), workload: workloadSpec }),
   /** POST /i/bulk, form body `requests=[...]` with `itemsPerRequest` items. */
   z.object({ kind: z.literal('bulk-post'), workload: workloadSpec, itemsPerRequest: z.number().int().positive() }),
+  /** GET of these paths in turn (read API queries); answers are data, not scanned for warnings. */
+  z.object({ kind: z.literal('get-paths'), paths: z.array(z.string().startsWith('/')).min(1) }),
 ]);
 
 export const loadOptionsSpec = z.object({

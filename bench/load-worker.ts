@@ -15,6 +15,11 @@ function singleRequest(query: string): HttpRequestSpec {
 }
 
 function buildSource(spec: RequestSourceSpec): RequestSource {
+  if (spec.kind === 'get-paths') {
+    const paths = spec.paths;
+    let n = 0;
+    return () => ({ method: 'GET', path: paths[n++ % paths.length] ?? '/', items: 1, read: true });
+  }
   const workload = new Workload(spec.workload);
   if (spec.kind === 'i-get') {
     return () => singleRequest(toQuery(workload.next()));

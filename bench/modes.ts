@@ -39,6 +39,25 @@ export interface Budget {
    */
   readonly bulkWriteConcurrency: number;
   readonly requestTimeoutMs: number;
+  /** Envelopes folded before the fold-rate window (collections, indexes, leases, JIT). */
+  readonly foldWarmupEnvelopes: number;
+  /** Envelopes published as one backlog whose fold is timed. */
+  readonly foldEnvelopes: number;
+  /** Longest wait for the processors to apply what was published, ms. */
+  readonly foldTimeoutMs: number;
+  /** Devices of the read scenario's history (split over the apps by traffic share). */
+  readonly historyDevices: number;
+  /** Sessions each history device gets, each on a random day. */
+  readonly historySessionsPerDevice: number;
+  /** Days the history spreads over, back from the workload's clock. */
+  readonly historyDays: number;
+  /** Event keys, and segments per event, the history keeps (see bench/history.ts). */
+  readonly historyEventKeys: number;
+  readonly historyEventSegments: number;
+  /** Requests before each read window (caches, JIT), ms. */
+  readonly readWarmupMs: number;
+  /** Measured window of each read query, and of its raw-driver baseline, ms. */
+  readonly readDurationMs: number;
 }
 
 const QUICK: Budget = {
@@ -57,11 +76,37 @@ const QUICK: Budget = {
   bulkWriteOps: 50,
   bulkWriteConcurrency: 1,
   requestTimeoutMs: 10_000,
+  // Small on purpose: on FerretDB 1.24 (SQLite) every write scans its collection, and a workload
+  // envelope writes about ten documents, so folding runs at tens of events/s (BENCHMARKS.md).
+  foldWarmupEnvelopes: 100,
+  foldEnvelopes: 300,
+  foldTimeoutMs: 300_000,
+  historyDevices: 500,
+  historySessionsPerDevice: 1,
+  historyDays: 400,
+  historyEventKeys: 1,
+  historyEventSegments: 1,
+  readWarmupMs: 1_000,
+  readDurationMs: 4_000,
 };
 
 export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
   quick: QUICK,
-  full: { ...QUICK, loadWarmupMs: 5_000, loadDurationMs: 30_000, maxRequests: 5_000_000, publishDurationMs: 15_000, maxPublishMessages: 2_000_000, bulkWriteDurationMs: 15_000 },
+  full: {
+    ...QUICK,
+    loadWarmupMs: 5_000,
+    loadDurationMs: 30_000,
+    maxRequests: 5_000_000,
+    publishDurationMs: 15_000,
+    maxPublishMessages: 2_000_000,
+    bulkWriteDurationMs: 15_000,
+    foldWarmupEnvelopes: 200,
+    foldEnvelopes: 1_000,
+    foldTimeoutMs: 1_200_000,
+    historyDevices: 2_000,
+    historyEventKeys: 2,
+    readDurationMs: 15_000,
+  },
   smoke: {
     ...QUICK,
     loadWarmupMs: 100,
@@ -77,5 +122,11 @@ export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
     payloadPool: 200,
     bulkWriteDurationMs: 300,
     bulkWriteOps: 20,
+    foldWarmupEnvelopes: 20,
+    foldEnvelopes: 100,
+    foldTimeoutMs: 120_000,
+    historyDevices: 60,
+    readWarmupMs: 100,
+    readDurationMs: 300,
   },
 };

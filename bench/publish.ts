@@ -3,7 +3,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { encodeEvent, partitionOf, type SdkRequestReceived } from '../projections/index.ts';
 import { eventSubject, type StreamsConfig } from '../streams.config.ts';
-import { toEnvelope, type Workload, type WorkloadApp } from './workload.ts';
+import { toEnvelope, type CountlyRequest, type Workload, type WorkloadApp } from './workload.ts';
 
 /** One ready-to-send stream message. */
 export interface PreparedMessage {
@@ -21,13 +21,21 @@ export interface EnvelopeOptions {
 
 /** The next `count` workload requests as the envelopes ingest would publish for them. */
 export function* workloadEnvelopes(workload: Workload, apps: readonly WorkloadApp[], count: number, opts: EnvelopeOptions): Generator<SdkRequestReceived> {
+  yield* requestEnvelopes((function* () {
+    for (let n = 0; n < count; n++) yield workload.next();
+  })(), apps, opts);
+}
+
+/** Any Countly requests (of the given apps) as the envelopes ingest would publish for them. */
+export function* requestEnvelopes(requests: Iterable<CountlyRequest>, apps: readonly WorkloadApp[], opts: EnvelopeOptions): Generator<SdkRequestReceived> {
   const byKey = new Map(apps.map((a) => [a.key, a]));
-  for (let n = 0; n < count; n++) {
-    const req = workload.next();
+  let n = 0;
+  for (const req of requests) {
     const app = byKey.get(req.app_key);
     if (app === undefined) throw new RangeError(`workload produced an unknown app key ${req.app_key}`);
     const id = `${opts.idPrefix}-${n}`;
     yield toEnvelope(req, app, { id, requestId: id, receivedAtMs: opts.receivedAtMs?.(n) ?? req.timestamp });
+    n++;
   }
 }
 
@@ -36,7 +44,26 @@ export function prepareEnvelope(streams: StreamsConfig, event: SdkRequestReceive
   return { subject: eventSubject(streams, event.appId, partitionOf(event.deviceId, streams.partitions)), data: encodeEvent(event), msgID: event.id };
 }
 
-export interface PublishBatchedOptions {
+/** A message with the number of "events" its envelope carries (see countlyEvents). */
+export interface CountedMessage extends PreparedMessage {
+  readonly events: number;
+}
+
+/**
+ * What processing figures count as events: every Countly event in the request's `events`
+ * (whatever its `count`) plus one for a `begin_session`. Heartbeats and `end_session` only
+ * update a session, so they count for nothing on their own.
+ */
+export function countlyEvents(e: SdkRequestReceived): number {
+  const events = e.params.events;
+  return (Array.isArray(events) ? events.length : 0) + (e.params.begin_session === undefined ? 0 : 1);
+}
+
+export function* countedMessages(streams: StreamsConfig, envelopes: Iterable<SdkRequestReceived>): Generator<CountedMessage> {
+  for (const e of envelopes) yield { ...prepareEnvelope(streams, e), events: countlyEvents(e) };
+}
+
+export interface PublishBatchedOptions<M extends PreparedMessage = PreparedMessage> {
   /** Publishes in flight before awaiting their PubAcks. */
   readonly batch: number;
   readonly timeoutMs: number;
@@ -44,6 +71,8 @@ export interface PublishBatchedOptions {
   readonly onBatch?: (size: number, durationMs: number) => void;
   /** Stop early when this returns false (checked between batches). */
   readonly keepGoing?: () => boolean;
+  /** Called with each message and the stream sequence its PubAck gave it. */
+  readonly onAck?: (m: M, seq: number) => void;
 }
 
 export interface PublishSummary {
@@ -53,21 +82,28 @@ export interface PublishSummary {
 }
 
 /** Publishes in batches: `batch` publishes in flight, then await all their PubAcks. */
-export async function publishBatched(js: JetStreamClient, messages: Iterable<PreparedMessage>, opts: PublishBatchedOptions): Promise<PublishSummary> {
+export async function publishBatched<M extends PreparedMessage>(js: JetStreamClient, messages: Iterable<M>, opts: PublishBatchedOptions<M>): Promise<PublishSummary> {
   const startedMs = performance.now();
   let count = 0;
   let lastSeq = 0;
   let batch: Promise<{ seq: number }>[] = [];
+  let sent: M[] = [];
   const flush = async (): Promise<void> => {
     const t0 = performance.now();
     const acks = await Promise.all(batch);
     opts.onBatch?.(batch.length, performance.now() - t0);
-    for (const ack of acks) lastSeq = Math.max(lastSeq, ack.seq);
+    acks.forEach((ack, i) => {
+      lastSeq = Math.max(lastSeq, ack.seq);
+      const m = sent[i];
+      if (m !== undefined) opts.onAck?.(m, ack.seq);
+    });
     count += batch.length;
     batch = [];
+    sent = [];
   };
   for (const m of messages) {
     batch.push(js.publish(m.subject, m.data, { msgID: m.msgID, timeout: opts.timeoutMs }));
+    sent.push(m);
     if (batch.length >= opts.batch) {
       await flush();
       if (opts.keepGoing?.() === false) break;

@@ -36,7 +36,7 @@ export interface BenchReport {
 const num = (v: number): string =>
   !Number.isFinite(v) ? '—' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 const latency = (l: LatencySummary): string => `p50 ${num(l.p50Ms)} p95 ${num(l.p95Ms)} p99 ${num(l.p99Ms)} max ${num(l.maxMs)} ms`;
-const ratio = (r: number | undefined): string => (r === undefined ? '—' : `×${r >= 10 ? r.toFixed(1) : r.toFixed(2)}`);
+const ratio = (r: number | undefined): string => (r === undefined ? '—' : `×${r >= 10 ? r.toFixed(1) : r >= 0.01 ? r.toFixed(2) : r.toPrecision(2)}`);
 
 function valueText(f: Pick<Figure, 'value' | 'unit' | 'latency'>): string {
   return f.unit === 'ms p99' && f.latency !== undefined ? latency(f.latency) : `${num(f.value)} ${f.unit}`;

@@ -138,7 +138,7 @@ function scenarioContext(run: Run, scenario: Scenario): BenchContext {
     log: opts.log,
     load: run.load,
     baselines: run.baselines,
-    startTally: (roles) => startBenchTally({ ...servers, log: opts.log, roles, seed: opts.seed }),
+    startTally: (roles, extra) => startBenchTally({ ...servers, log: opts.log, roles, seed: opts.seed, ...extra }),
     tallyPhase: (label, fn) => phase.run(label, fn, { profile: opts.profile === scenario.name }),
     workload: (apps, salt) => new Workload({ seed: deriveSeed(opts.seed, 1_000 + salt), anchorMs, apps }),
   };

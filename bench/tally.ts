@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { startTally, type Role, type TallyHandle } from '../scripts/runtime.ts';
 import { loadConfig, type TallyConfig } from '../streams.config.ts';
+import { withCommandMonitoring } from './db-commands.ts';
 import { BenchSetupError } from './errors.ts';
 import { APP_PROFILES, Rng, type WorkloadApp } from './workload.ts';
 
@@ -16,6 +17,10 @@ export interface BenchTally {
   readonly apps: readonly WorkloadApp[];
   /** `http://127.0.0.1:<port>`. */
   readonly origin: string;
+  /** The bench admin's API key (a global admin: every app, every read). */
+  readonly apiKey: string;
+  /** The MongoDB server, without the bench's monitoring option: for raw-driver baselines. */
+  readonly mongoUrl: string;
   /** Drops this instance's streams and database, then closes it. */
   destroy(): Promise<void>;
 }
@@ -51,6 +56,8 @@ export interface StartBenchTallyOptions {
   readonly log: Logger;
   readonly roles: readonly Role[];
   readonly seed: number;
+  /** Emit command-monitoring events on Tally's MongoDB client (see db-commands.ts). */
+  readonly monitorCommands?: boolean;
 }
 
 /** Starts Tally with the roles plus `api` (apps are created through it), quiet logs, port 0. */
@@ -58,7 +65,7 @@ export async function startBenchTally(opts: StartBenchTallyOptions): Promise<Ben
   const id = randomBytes(4).toString('hex');
   const config = loadConfig({
     natsUrl: opts.natsUrl,
-    mongodbUrl: opts.mongoUrl,
+    mongodbUrl: opts.monitorCommands === true ? withCommandMonitoring(opts.mongoUrl) : opts.mongoUrl,
     mongodbDb: `bench_${id}`,
     dataDir: opts.dataDir,
     host: '127.0.0.1',
@@ -80,7 +87,7 @@ export async function startBenchTally(opts: StartBenchTallyOptions): Promise<Ben
     const key = await apiKey(handle.url);
     const apps: WorkloadApp[] = [];
     for (const app of seededApps(opts.seed)) apps.push(await createApp(handle.url, key, app));
-    return { handle, config, apps, origin: handle.url, destroy };
+    return { handle, config, apps, origin: handle.url, apiKey: key, mongoUrl: opts.mongoUrl, destroy };
   } catch (err) {
     await destroy();
     throw err;

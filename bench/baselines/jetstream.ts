@@ -1,7 +1,7 @@
 // Raw JetStream baselines on a scratch stream configured exactly like Tally's events stream:
 // sync publish (one PubAck at a time), async batched publish, and an ordered-consumer read of
 // what they wrote. Payloads are pre-encoded workload envelopes, so only NATS is timed.
-import type { JetStreamClient } from '@nats-io/jetstream';
+import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import { eventsStreamName, type StreamsConfig } from '../../streams.config.ts';
 import { BaselineFailedError } from '../errors.ts';
 import { createHistogram, recordMs, summarize, type Histogram, type LatencySummary } from '../histogram.ts';
@@ -74,9 +74,10 @@ function* take<T>(source: Iterator<T>, n: number): Generator<T> {
   }
 }
 
-/** Reads the scratch stream from the start with an ordered consumer (no decode, no ack). */
-export async function orderedRead(js: JetStreamClient, streams: StreamsConfig, maxMessages: number): Promise<RateResult> {
-  const consumer = await js.consumers.get(eventsStreamName(streams));
+/** Reads an events stream (from the start, or from `startSeq`) with an ordered consumer: no decode, no ack. */
+export async function orderedRead(js: JetStreamClient, streams: StreamsConfig, maxMessages: number, startSeq?: number): Promise<RateResult> {
+  const from = startSeq === undefined ? undefined : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq };
+  const consumer = await js.consumers.get(eventsStreamName(streams), from);
   const messages = await consumer.consume({ max_messages: 1_000 });
   const startedMs = performance.now();
   let count = 0;
