@@ -1,5 +1,6 @@
 // The benchmark harness runs end to end in seconds: servers, load generator, baselines, the
-// ingest scenario against a real Tally, the table and the JSON report. Timings are not judged
+// ingest scenario against a real Tally, the table and the JSON report; then the processing and
+// read scenarios, which wait on the processors and so take longer. Timings are not judged
 // here (STYLE.md §7); only that every figure is a finite positive rate next to its baseline.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,5 +46,35 @@ describe('bench harness (smoke mode)', () => {
     expect(written).toMatchObject({ mode: 'smoke', machine: { cores: report.machine.cores }, figures: report.figures.map((f) => ({ id: f.id })) });
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(formatReport(report)).toMatch(/GET \/i flat out .*×\d/);
+  });
+
+  // FerretDB folds tens of events per second, and this file shares it with the other test files.
+  it('runs the processing and read scenarios against processors and the read API', { timeout: 240_000 }, async () => {
+    const { report } = await runBench({
+      scenarios: ['processing', 'read'],
+      mode: 'smoke',
+      seed: 7,
+      outDir,
+      natsUrl: inject('natsUrl'),
+      mongoUrl: inject('mongoUrl'),
+      log: createLogger({ logLevel: 'warn' }),
+    });
+
+    expect(report.scenarios.map((s) => [s.name, s.status, s.error])).toEqual([
+      ['processing', 'ok', undefined],
+      ['read', 'ok', undefined],
+    ]);
+    for (const id of ['processing.fold.rate', 'processing.fold.writes']) {
+      const f = report.figures.find((x) => x.id === id);
+      expect(positive(f?.value) && positive(f?.ratio), `${id}: ${f?.value} ×${f?.ratio}`).toBe(true);
+      expect(f?.errors, `${id}: ${f?.note}`).toBe(0);
+    }
+    expect(positive(report.figures.find((x) => x.id === 'processing.fold.eventsPerWrite')?.value)).toBe(true);
+    for (const id of ['processing.freshness', 'read.o.30d', 'read.o.1y', 'read.o.events.30d', 'read.o.events.1y', 'read.dashboard']) {
+      const f = report.figures.find((x) => x.id === id);
+      expect(positive(f?.latency?.p50Ms) && positive(f?.ratio), `${id}: ${f?.note}`).toBe(true);
+      expect(f?.errors, `${id}: ${f?.note}`).toBe(0);
+    }
+    expect(report.goals.find((g) => g.goal.figureId === 'read.o.1y')?.status).not.toBe('not measured yet');
   });
 });
