@@ -85,9 +85,21 @@ async function capture(tally: BenchTally, q: Query): Promise<{ reads: CapturedRe
   return { reads, bytes: result.body.length };
 }
 
+/** `users_v1 312 docs, ...`: on FerretDB (SQLite) every query reads its whole collection. */
+async function collectionSizes(tally: BenchTally, reads: readonly CapturedRead[]): Promise<string> {
+  const names = new Set<string>();
+  for (const r of reads) {
+    const name: unknown = r.command[r.commandName];
+    if (typeof name === 'string') names.add(name);
+  }
+  const sizes = await Promise.all([...names].map(async (n) => `${n} ${await tally.handle.db.collection(n).estimatedDocumentCount()} docs`));
+  return sizes.join(', ');
+}
+
 async function measure(ctx: BenchContext, tally: BenchTally, q: Query, historyNote: string): Promise<Figure> {
   const b = ctx.budget;
   const { reads, bytes } = await capture(tally, q);
+  const sizes = await collectionSizes(tally, reads);
   const baseline = await ctx.baselines.mongoReadReplay(`mongo.find.${q.id}`, `raw driver: the same reads (${q.id})`, reads, b.readWarmupMs, b.readDurationMs);
   const load = { origin: tally.origin, connections: 1, warmupMs: b.readWarmupMs, durationMs: b.readDurationMs, maxRequests: b.maxRequests, ratePerS: 0, requestTimeoutMs: b.requestTimeoutMs };
   const r = await ctx.tallyPhase(`read ${q.id}`, () => ctx.load.run({ kind: 'get-paths', paths: [q.path] }, load));
@@ -102,7 +114,7 @@ async function measure(ctx: BenchContext, tally: BenchTally, q: Query, historyNo
     count: res.ok + res.failed,
     errors: res.failed,
     phase: { cpu: r.cpu, loopDelay: r.loopDelay },
-    note: `answer ${bytes} bytes from ${reads.length} database reads${failed}; ${historyNote}; ${r.note}`,
+    note: `answer ${bytes} bytes from ${reads.length} database reads (collections: ${sizes})${failed}; ${historyNote}; ${r.note}`,
   });
 }
 
