@@ -18,7 +18,7 @@ import type { FoldResult, ForeignRead, Pipeline, Poisoned, Target } from './pipe
 export { UID_SEQUENCES };
 
 async function prepare(db: Db, events: readonly TallyEvent[], target: Target): Promise<CoreBatchInputs> {
-  const loaded = await loadCoreInputs(db, batchInputs(events), (c) => target.collectionName(c));
+  const loaded = await loadCoreInputs(db, batchInputs(events), (c) => target.collectionName(c), target.group);
   const demand = uidDemand(events, (key) => loaded.users[key] !== null && loaded.users[key] !== undefined);
   const needing = Object.keys(demand).filter((appId) => (demand[appId] ?? 0) > 0);
   const issued = await readUidCounters(db, target.collectionName(UID_SEQUENCES), needing, target.group, target.groups);

@@ -2,6 +2,7 @@
 // per event (batchInputs lists what the batch touches).
 import type { Db, Document } from 'mongodb';
 import { uidCounterId } from '../core.ts';
+import { OWNER } from './apply.store.ts';
 import { FlushFailedError } from '../errors.ts';
 import { appUserFromStored, eventRegistryFromStored, knownMetricMetaFromStored, knownSegmentMetaFromStored, visibilityFromStored, type BatchInputs } from '../batch-inputs.ts';
 import type { EventRegistry } from '../events.fold.ts';
@@ -46,22 +47,22 @@ function stripInternal(doc: Document | undefined): Document | undefined {
   return rest;
 }
 
-async function loadVisibility(db: Db, inputs: BatchInputs, name: Named): Promise<CoreInputs['visibility']> {
+async function loadVisibility(db: Db, inputs: BatchInputs, name: Named, group: number): Promise<CoreInputs['visibility']> {
   if (inputs.usersPeriods.length === 0) return {};
   const apps = [...new Set(inputs.usersPeriods.map((p) => p.appId))];
   const periods = [...new Set(inputs.usersPeriods.map((p) => p.period))];
-  const docs = await db.collection(name('users')).find({ a: { $in: apps }, m: { $in: periods } }, { projection: { a: 1, m: 1, vis: 1 } }).toArray();
+  const docs = await db.collection(name('users')).find({ a: { $in: apps }, m: { $in: periods }, [OWNER]: group }, { projection: { a: 1, m: 1, vis: 1 } }).toArray();
   const byId = groupBy(docs, (d) => `${String(d.a)}_${String(d.m)}`);
   return Object.fromEntries(inputs.usersPeriods.map((p) => [p.id, visibilityFromStored(byId.get(p.id) ?? [])]));
 }
 
-async function loadMetricMeta(db: Db, inputs: BatchInputs, name: Named): Promise<CoreInputs['knownMetrics']> {
+async function loadMetricMeta(db: Db, inputs: BatchInputs, name: Named, group: number): Promise<CoreInputs['knownMetrics']> {
   const out: CoreInputs['knownMetrics'] = {};
   await Promise.all(
     [...groupBy(inputs.metricMeta, (m) => m.collection)].map(async ([collection, list]) => {
       const docs = await db
         .collection(name(collection))
-        .find({ a: { $in: [...new Set(list.map((m) => m.appId))] }, m: { $in: [...new Set(list.map((m) => `${m.year}:0`))] } }, { projection: { a: 1, m: 1, meta_v2: 1 } })
+        .find({ a: { $in: [...new Set(list.map((m) => m.appId))] }, m: { $in: [...new Set(list.map((m) => `${m.year}:0`))] }, [OWNER]: group }, { projection: { a: 1, m: 1, meta_v2: 1 } })
         .toArray();
       const byKey = groupBy(docs, (d) => `${String(d.a)}|${String(d.m)}`);
       for (const m of list) out[m.key] = knownMetricMetaFromStored((byKey.get(`${m.appId}|${m.year}:0`) ?? []).map((d): unknown => d.meta_v2));
@@ -70,14 +71,14 @@ async function loadMetricMeta(db: Db, inputs: BatchInputs, name: Named): Promise
   return out;
 }
 
-async function loadRegistries(db: Db, inputs: BatchInputs, name: Named): Promise<CoreInputs['registries']> {
+async function loadRegistries(db: Db, inputs: BatchInputs, name: Named, group: number): Promise<CoreInputs['registries']> {
   if (inputs.eventApps.length === 0) return {};
-  const docs = await db.collection(name(EVENT_REGISTRY_COLLECTION)).find({ a: { $in: inputs.eventApps } }).toArray();
+  const docs = await db.collection(name(EVENT_REGISTRY_COLLECTION)).find({ a: { $in: inputs.eventApps }, [OWNER]: group }).toArray();
   const byApp = groupBy(docs, (d) => String(d.a));
   return Object.fromEntries(inputs.eventApps.map((a) => [a, eventRegistryFromStored(byApp.get(a) ?? [])]));
 }
 
-async function loadSegmentMeta(db: Db, inputs: BatchInputs, name: Named): Promise<CoreInputs['knownSegments']> {
+async function loadSegmentMeta(db: Db, inputs: BatchInputs, name: Named, group: number): Promise<CoreInputs['knownSegments']> {
   if (inputs.segmentMeta.length === 0) return {};
   const docs = await db
     .collection(name('events_data'))
@@ -87,6 +88,7 @@ async function loadSegmentMeta(db: Db, inputs: BatchInputs, name: Named): Promis
         e: { $in: [...new Set(inputs.segmentMeta.map((s) => s.eventHash))] },
         s: { $in: [...new Set(inputs.segmentMeta.map((s) => s.segKey))] },
         m: { $in: [...new Set(inputs.segmentMeta.map((s) => `${s.year}:0`))] },
+        [OWNER]: group,
       },
       { projection: { a: 1, e: 1, s: 1, m: 1, meta_v2: 1 } },
     )
@@ -97,15 +99,22 @@ async function loadSegmentMeta(db: Db, inputs: BatchInputs, name: Named): Promis
   );
 }
 
-/** Loads the fold inputs of a batch: five queries (at most one per collection involved). */
-export async function loadCoreInputs(db: Db, inputs: BatchInputs, collectionName: Named): Promise<CoreInputs> {
+/**
+ * Loads the fold inputs of a batch: five queries (at most one per collection involved).
+ * Shared state (visibility flags, metric and segment meta, the event registry) is read from
+ * the group's own documents only: what another group has written depends on how far that group
+ * got, which differs between runs, so reading it would make results depend on timing and a
+ * rebuild could not reproduce them. Limits therefore apply per partition group
+ * (docs/countly-differences.md). Per-device state is owned by the device's group.
+ */
+export async function loadCoreInputs(db: Db, inputs: BatchInputs, collectionName: Named, group: number): Promise<CoreInputs> {
   try {
     const [users, visibility, knownMetrics, registries, knownSegments] = await Promise.all([
       loadUsers(db, inputs, collectionName),
-      loadVisibility(db, inputs, collectionName),
-      loadMetricMeta(db, inputs, collectionName),
-      loadRegistries(db, inputs, collectionName),
-      loadSegmentMeta(db, inputs, collectionName),
+      loadVisibility(db, inputs, collectionName, group),
+      loadMetricMeta(db, inputs, collectionName, group),
+      loadRegistries(db, inputs, collectionName, group),
+      loadSegmentMeta(db, inputs, collectionName, group),
     ]);
     return { users, visibility, knownMetrics, registries, knownSegments };
   } catch (err) {
