@@ -6,7 +6,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
-import { readActiveVersion } from '../projections/index.ts';
+import { readPointer } from '../projections/index.ts';
 import { consumerName, projectionSwitchedSubject, type TallyConfig } from '../streams.config.ts';
 import { ensureGroupConsumer } from './consumers.ts';
 import { startGroupRunner, type GroupRunner, type GroupStatus } from './group-runner.ts';
@@ -39,6 +39,9 @@ export interface LivePipeline {
 }
 
 export const leaseBucketName = (config: Readonly<TallyConfig>): string => `${config.streams.prefix}_leases`;
+
+/** `Live.version` while the active version is frozen for a switch: no runners. */
+const PAUSED = 0;
 
 /** How often live processors re-read the pointers, in case a switch message was missed, ms. */
 const POINTER_POLL_MS = 2_000;
@@ -75,8 +78,9 @@ export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly 
 
   const lives: Live[] = [];
   for (const entry of pipelines) {
-    const version = entry.version ?? (await readActiveVersion(deps.db, entry.pipeline.name));
-    lives.push({ entry, version, runners: await runnersFor(entry.pipeline, version) });
+    const pointer = await readPointer(deps.db, entry.pipeline.name);
+    const version = entry.version ?? (pointer.freeze === pointer.active ? PAUSED : pointer.active);
+    lives.push({ entry, version, runners: version === PAUSED ? [] : await runnersFor(entry.pipeline, version) });
   }
 
   // Following the pointer: after a switch, stop the old version's runners (the batch in hand is
@@ -86,11 +90,13 @@ export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly 
     switching.run(async () => {
       for (const live of lives) {
         if (live.entry.version !== undefined) continue;
-        const active = await readActiveVersion(deps.db, live.entry.pipeline.name);
+        const pointer = await readPointer(deps.db, live.entry.pipeline.name);
+        // A frozen active version is paused for a switch: run nothing until the pointer moves.
+        const active = pointer.freeze === pointer.active ? PAUSED : pointer.active;
         if (active === live.version) continue;
         deps.log.info({ pipeline: live.entry.pipeline.name, from: live.version, to: active }, 'following the projection pointer');
         await Promise.all(live.runners.map((r) => r.stop()));
-        live.runners = await runnersFor(live.entry.pipeline, active);
+        live.runners = active === PAUSED ? [] : await runnersFor(live.entry.pipeline, active);
         live.version = active;
       }
     });

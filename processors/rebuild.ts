@@ -13,6 +13,7 @@ import {
   listVersionCollections,
   readPointer,
   readRebuild,
+  setFreeze,
   saveRebuild,
   switchPointer,
   updateRebuild,
@@ -159,14 +160,45 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
     return { done, total: done + lag, ratePerS, etaS: ratePerS > 0 ? lag / ratePerS : null, atMs, lag };
   }
 
+  async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!abort.signal.aborted && Date.now() < deadline) {
+      if (await check()) return true;
+      await sleep(100);
+    }
+    return false;
+  }
+
+  /**
+   * Freeze → catch up → switch. The active version is frozen (live processors stop applying
+   * it), the rebuild's groups catch up with its final checkpoints, then the pointer moves. Reads
+   * see the frozen version until the switch and a version at least as far along after it, so
+   * they never go backwards. If the live processors do not let go in time, the freeze is lifted
+   * and the switch is tried again later.
+   */
   async function switchOver(): Promise<RebuildRecord | null> {
     await ensureReadIndexes(db, version);
-    const pointer = await readPointer(db, pipeline.name);
-    if (!(await switchPointer(db, pipeline.name, pointer.active, version, Date.now()))) return null;
-    const body: ProjectionSwitched = { projection: pipeline.name, version };
-    deps.nc.publish(projectionSwitchedSubject(config.streams), JSON.stringify(body));
-    log.info({ from: pointer.active }, 'pointer switched to the rebuilt version');
-    return updateRebuild(db, pipeline.name, version, { state: 'switched', switchedFrom: pointer.active, finishedAtMs: Date.now(), updatedAtMs: Date.now(), etaS: 0 });
+    const old = (await readPointer(db, pipeline.name)).active;
+    if (!(await setFreeze(db, pipeline.name, old, true))) return null;
+    const announce = (v: number) => deps.nc.publish(projectionSwitchedSubject(config.streams), JSON.stringify({ projection: pipeline.name, version: v } satisfies ProjectionSwitched));
+    announce(old);
+    const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
+    const oldDurables = Array.from({ length: groups }, (_, g) => consumerName(config.streams, `${pipeline.name}_v${old}`, g));
+    const released = await waitUntil(async () => (await Promise.all(oldDurables.map((d) => leaseHolder(kv, d)))).every((h) => h === undefined), 4 * config.consumers.pinnedTtlMs + 10_000);
+    const caughtUp = released && (await waitUntil(async () => {
+      const frozen = await listCheckpoints(db, `${pipeline.name}:v${old}:`);
+      const mine = await listCheckpoints(db, `${pipeline.name}:v${version}:`);
+      return frozen.every((f) => f.pending === null && mine.some((m) => m._id.endsWith(f._id.slice(f._id.lastIndexOf(':'))) && m.seq >= f.seq && m.pending === null));
+    }, 60_000));
+    if (!caughtUp || !(await switchPointer(db, pipeline.name, old, version, Date.now()))) {
+      log.warn({ old, released }, 'switch postponed: the live version did not pause or could not be caught up in time');
+      await setFreeze(db, pipeline.name, old, false);
+      announce(old);
+      return null;
+    }
+    announce(version);
+    log.info({ from: old }, 'pointer switched to the rebuilt version');
+    return updateRebuild(db, pipeline.name, version, { state: 'switched', switchedFrom: old, finishedAtMs: Date.now(), updatedAtMs: Date.now(), etaS: 0 });
   }
 
   async function loop(): Promise<RebuildRecord> {

@@ -12,6 +12,11 @@ const pointerSchema = z.object({
   active: z.number().int().positive(),
   previous: z.number().int().positive().nullable().default(null),
   switchedAtMs: z.number().default(0),
+  /**
+   * A version whose live processing is paused for a switch: processors stop applying it, so a
+   * rebuild can catch up with it exactly before readers move over (reads never go backwards).
+   */
+  freeze: z.number().int().positive().nullable().default(null),
 });
 export type ProjectionPointer = z.infer<typeof pointerSchema>;
 type PointerDoc = ProjectionPointer;
@@ -20,7 +25,7 @@ type PointerDoc = ProjectionPointer;
 export async function readPointer(db: Db, projection: string): Promise<ProjectionPointer> {
   try {
     const doc = await db.collection<PointerDoc>(POINTERS).findOne({ _id: projection });
-    return doc === null ? { _id: projection, active: 1, previous: null, switchedAtMs: 0 } : pointerSchema.parse(doc);
+    return doc === null ? { _id: projection, active: 1, previous: null, switchedAtMs: 0, freeze: null } : pointerSchema.parse(doc);
   } catch (err) {
     throw new StoreUnavailableError(`pointer of ${projection} unreadable`, { cause: err });
   }
@@ -38,11 +43,23 @@ export async function readActiveVersion(db: Db, projection: string): Promise<num
 export async function switchPointer(db: Db, projection: string, expected: number, to: number, nowMs: number): Promise<boolean> {
   const col = db.collection<PointerDoc>(POINTERS);
   try {
-    await col.updateOne({ _id: projection }, { $setOnInsert: { active: 1, previous: null, switchedAtMs: 0 } }, { upsert: true });
-    const res = await col.updateOne({ _id: projection, active: expected }, { $set: { active: to, previous: expected, switchedAtMs: nowMs } });
+    await col.updateOne({ _id: projection }, { $setOnInsert: { active: 1, previous: null, switchedAtMs: 0, freeze: null } }, { upsert: true });
+    const res = await col.updateOne({ _id: projection, active: expected }, { $set: { active: to, previous: expected, switchedAtMs: nowMs, freeze: null } });
     return res.modifiedCount === 1;
   } catch (err) {
     throw new FlushFailedError(`pointer switch of ${projection}`, { cause: err });
+  }
+}
+
+/** Marks the active version `version` frozen (or clears the mark with null); false when it is no longer active. */
+export async function setFreeze(db: Db, projection: string, version: number, freeze: boolean): Promise<boolean> {
+  const col = db.collection<PointerDoc>(POINTERS);
+  try {
+    await col.updateOne({ _id: projection }, { $setOnInsert: { active: 1, previous: null, switchedAtMs: 0, freeze: null } }, { upsert: true });
+    const res = await col.updateOne({ _id: projection, active: version }, { $set: { freeze: freeze ? version : null } });
+    return res.matchedCount === 1;
+  } catch (err) {
+    throw new FlushFailedError(`pointer freeze of ${projection}`, { cause: err });
   }
 }
 
