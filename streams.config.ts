@@ -61,9 +61,9 @@ export const rebuildSchema = z.object({
   maxConcurrentFlushes: positiveInt.max(64).default(1),
   /**
    * Share of wall time a rebuild may spend flushing, 0–1: after a flush of t ms it pauses
-   * t × (1 − share) / share ms, leaving the database to live processing. 1 never pauses. Default 0.5.
+   * t × (1 − share) / share ms, leaving the database to live processing. 1 never pauses. Default 0.25.
    */
-  flushShare: z.coerce.number().gt(0).max(1).default(0.5),
+  flushShare: z.coerce.number().gt(0).max(1).default(0.25),
   /** The pointer switches once every group of the rebuild is at most this many events behind the head. Default 100. */
   switchLagEvents: z.coerce.number().int().min(0).default(100),
   /** How often progress is measured, published and written to `_rebuilds`, ms. Default 1000. */
