@@ -125,7 +125,7 @@ export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
     foldWarmupEnvelopes: 20,
     foldEnvelopes: 100,
     foldTimeoutMs: 120_000,
-    historyDevices: 60,
+    historyDevices: 100,
     readWarmupMs: 100,
     readDurationMs: 300,
   },

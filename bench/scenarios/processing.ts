@@ -17,6 +17,8 @@ const SCENARIO = 'processing';
 const FOLD_SALT = 11;
 const FRESHNESS_SALT = 12;
 const PUBLISH_TIMEOUT_MS = 10_000;
+/** The freshness window is stretched to hold at least this many messages when the rate is very low. */
+const MIN_FRESHNESS_MESSAGES = 5;
 
 const publishFold = (ctx: BenchContext, tally: BenchTally, workload: Workload, count: number, idPrefix: string): Promise<Applied> =>
   publishAndApply(tally, countedMessages(tally.config.streams, workloadEnvelopes(workload, tally.apps, count, { idPrefix })), ctx.budget.foldTimeoutMs);
@@ -65,7 +67,8 @@ async function foldFigures(ctx: BenchContext, tally: BenchTally): Promise<{ figu
 async function freshnessFigure(ctx: BenchContext, tally: BenchTally, envelopesPerS: number): Promise<Figure> {
   const b = ctx.budget;
   const ratePerS = envelopesPerS / 2;
-  const total = Math.ceil((ratePerS * (b.loadWarmupMs + b.loadDurationMs)) / 1000) + 1;
+  const durationMs = Math.max(b.loadDurationMs, Math.ceil((MIN_FRESHNESS_MESSAGES * 1000) / ratePerS));
+  const total = Math.ceil((ratePerS * (b.loadWarmupMs + durationMs)) / 1000) + 1;
   const messages = countedMessages(tally.config.streams, workloadEnvelopes(ctx.workload(tally.apps, FRESHNESS_SALT), tally.apps, total, { idPrefix: 'fresh' }));
   const counter = new CommandCounter(tally.handle.mongo);
   counter.start();
@@ -77,7 +80,7 @@ async function freshnessFigure(ctx: BenchContext, tally: BenchTally, envelopesPe
       messages,
       ratePerS,
       warmupMs: b.loadWarmupMs,
-      durationMs: b.loadDurationMs,
+      durationMs,
       drainTimeoutMs: b.foldTimeoutMs,
       publishTimeoutMs: PUBLISH_TIMEOUT_MS,
     }),
@@ -98,7 +101,7 @@ async function freshnessFigure(ctx: BenchContext, tally: BenchTally, envelopesPe
     count: res.measured,
     errors: res.notApplied,
     phase: { cpu: r.cpu, loopDelay: r.loopDelay },
-    note: `${res.measured} envelopes in the window, ${res.behindAtClose} of them not yet applied when it closed, ${res.notApplied} not applied in time${failed}; applied = the group checkpoint covers the message (the read API has no cache, so /o shows it then); ${live}; ${r.note}`,
+    note: `${res.measured} envelopes in the ${(durationMs / 1000).toFixed(1)} s window, ${res.behindAtClose} of them not yet applied when it closed, ${res.notApplied} not applied in time${failed}; applied = the group checkpoint covers the message (the read API has no cache, so /o shows it then); ${live}; ${r.note}`,
   });
 }
 
