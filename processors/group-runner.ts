@@ -119,16 +119,29 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     });
   }
 
-  async function recover(cp: Checkpoint): Promise<Checkpoint> {
+  /** Throws when the lease is no longer ours: another owner may be applying the same batch. */
+  const ownerCheck = (lease: Lease) => () => {
+    if (!lease.held()) throw new OwnershipLostError(`lease of ${o.durable} lost while applying`);
+  };
+
+  /**
+   * Completes a sealed batch from its journal. `graceMs`: when taking over a batch another
+   * owner sealed, that owner may still be applying it (its lease ran out while its event loop
+   * was starved); it stops before its next write once it sees the lease gone, so the new owner
+   * first waits one lease TTL, which outlasts a write command in flight.
+   */
+  async function recover(cp: Checkpoint, lease: Lease, graceMs = 0): Promise<Checkpoint> {
     if (cp.pending === null) return cp;
+    if (graceMs > 0) await sleep(graceMs);
     log.warn({ batch: cp.pending }, 'recovering a sealed batch left by a crash');
     const ops = await readJournal(o.db, cp.pending);
-    await applyOps(o.db, ops, { toSeq: cp.pending.toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c) });
+    await applyOps(o.db, ops, { toSeq: cp.pending.toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c), assertOwner: ownerCheck(lease) });
     await completeBatch(o.db, cpId, cp.pending);
     return readCheckpoint(o.db, cpId, o.config.streams.partitionGroups);
   }
 
-  async function applyBatch(cp: Checkpoint, chunk: readonly Delivered[]): Promise<Checkpoint> {
+  async function applyBatch(cp: Checkpoint, chunk: readonly Delivered[], lease: Lease): Promise<Checkpoint> {
+    const assertOwner = ownerCheck(lease);
     const fresh = chunk.filter((d) => d.msg.seq > cp.seq);
     if (fresh.length === 0) return cp;
     const startedMs = Date.now();
@@ -150,8 +163,9 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
       const parts = journalParts(folded.ops);
       const pending = { batchId: `${cpId}:${fromSeq}-${toSeq}:${randomUUID()}`, fromSeq, toSeq, parts: parts.length, ...counts };
       await writeJournal(o.db, cpId, pending.batchId, parts);
+      assertOwner();
       if (!(await claimBatch(o.db, cpId, cp.seq, pending))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
-      writeOps = (await applyOps(o.db, folded.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c) })).writeOps;
+      writeOps = (await applyOps(o.db, folded.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c), assertOwner })).writeOps;
       await completeBatch(o.db, cpId, pending);
     }
     Object.assign(state, { appliedSeq: toSeq, lastFlushAtMs: Date.now(), lastBatchEvents: fresh.length, lastFlushMs: Date.now() - startedMs });
@@ -161,10 +175,10 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
   }
 
   /** Applies a batch, retrying flush failures in place: never skips ahead, never acks early. */
-  async function applyWithRetry(cp: Checkpoint, chunk: readonly Delivered[]): Promise<Checkpoint | undefined> {
+  async function applyWithRetry(cp: Checkpoint, chunk: readonly Delivered[], lease: Lease): Promise<Checkpoint | undefined> {
     for (let attempt = 0; !abort.signal.aborted; attempt++) {
       try {
-        const next = await o.flushes.run(() => applyBatch(cp, chunk));
+        const next = await o.flushes.run(() => applyBatch(cp, chunk, lease));
         state.healthy = true;
         state.lastError = undefined;
         return next;
@@ -174,7 +188,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
         state.lastError = err.message;
         log.error({ err, seq: chunk[0]?.msg.seq, attempt }, 'flush failed; retrying the same batch');
         await sleep(Math.min(5_000, 100 * 2 ** attempt));
-        cp = await o.flushes.run(async () => recover(await readCheckpoint(o.db, cpId, o.config.streams.partitionGroups)));
+        cp = await o.flushes.run(async () => recover(await readCheckpoint(o.db, cpId, o.config.streams.partitionGroups), lease));
       }
     }
     return undefined;
@@ -211,7 +225,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
   }
 
   async function own(lease: Lease): Promise<void> {
-    let cp = await recover(await readCheckpoint(o.db, cpId, o.config.streams.partitionGroups));
+    let cp = await recover(await readCheckpoint(o.db, cpId, o.config.streams.partitionGroups), lease, o.config.consumers.pinnedTtlMs);
     if (cp.groups !== o.config.streams.partitionGroups) {
       throw new OwnershipLostError(`checkpoint ${cpId} was written with ${cp.groups} partition groups; rebuild after changing partitionGroups`);
     }
@@ -236,7 +250,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
           const first = chunk[0];
           const inHand = () => chunks.slice(i).flatMap((c) => c.map((d) => d.msg));
           if (first === undefined || !(await awaitReads(reads.get(first.msg.seq) ?? [], inHand, b, lease))) return;
-          const next = await applyWithRetry(cp, chunk);
+          const next = await applyWithRetry(cp, chunk, lease);
           if (next === undefined) return; // stopping: the batch is left unacked for redelivery
           cp = next;
           lastBySeq(chunk.map((d) => d.msg))?.ack(); // AckPolicy.All: acks the whole chunk

@@ -9,7 +9,7 @@
 import type { AnyBulkWriteOperation, Db, Document } from 'mongodb';
 
 type IdDoc = { _id: string } & Document;
-import { FlushFailedError } from '../errors.ts';
+import { FlushFailedError, TallyError } from '../errors.ts';
 import type { DeleteAppOp, DeleteOp, UpsertOp, WriteOp } from '../writes.ts';
 
 /** Field holding the last stream sequence applied to a document. */
@@ -24,6 +24,12 @@ export interface ApplyOptions {
   readonly group: number;
   /** Maps a logical collection name to its physical (versioned) name. */
   readonly collectionName: (logical: string) => string;
+  /**
+   * Called before every write command; throws (a TallyError, passed through unchanged) when
+   * this process may no longer write, e.g. its lease ran out and another owner may be
+   * recovering the same batch.
+   */
+  readonly assertOwner?: () => void;
 }
 
 export interface ApplyResult {
@@ -60,6 +66,7 @@ function upsertModel(op: UpsertOp, opts: ApplyOptions): AnyBulkWriteOperation<Id
 async function applyDeletes(db: Db, deletesApp: readonly DeleteAppOp[], deletes: readonly DeleteOp[], opts: ApplyOptions): Promise<number> {
   let n = 0;
   for (const op of deletesApp) {
+    opts.assertOwner?.();
     const filter: Document = { [OWNER]: opts.group };
     if (op.scope === 'field') filter.a = op.appId;
     if (op.periods !== undefined) filter.m = { $in: [...op.periods] };
@@ -67,6 +74,7 @@ async function applyDeletes(db: Db, deletesApp: readonly DeleteAppOp[], deletes:
     n += 1;
   }
   for (const [collection, ops] of byCollection(deletes)) {
+    opts.assertOwner?.();
     await db.collection<{ _id: string }>(opts.collectionName(collection)).deleteMany({ _id: { $in: ops.map((o) => o.id) } });
     n += 1;
   }
@@ -96,12 +104,14 @@ export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptio
       const todo = list.filter((o) => !done.has(o.id));
       skipped += list.length - todo.length;
       for (let i = 0; i < todo.length; i += MAX_BULK_OPS) {
+        opts.assertOwner?.();
         await db.collection<IdDoc>(collection).bulkWrite(todo.slice(i, i + MAX_BULK_OPS).map((o) => upsertModel(o, opts)), { ordered: false });
       }
       writeOps += todo.length;
     }
     return { writeOps, skipped };
   } catch (err) {
+    if (err instanceof TallyError) throw err;
     throw new FlushFailedError(ops[0]?.collection ?? 'batch', { cause: err });
   }
 }
