@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Document } from 'mongodb';
 import { publishAll } from '../ingest/index.ts';
 import { EVENT_SEGMENTATION_LIMIT, EVENT_SEGMENTATION_VALUE_LIMIT, listCheckpoints, METRIC_LIMIT, partitionOf, type SdkRequestReceived } from '../projections/index.ts';
-import { eventSubject } from '../streams.config.ts';
+import { eventSubject, partitionsOfGroup } from '../streams.config.ts';
 import { largestDocument } from './support/actual.ts';
 import { startTestTally, testConfig, type TestTally } from './support/harness.ts';
 import { waitUntil } from './support/wait.ts';
@@ -38,8 +38,6 @@ afterAll(async () => {
   await tally.destroy();
 });
 
-/** Occurrences of value index `v` when `total` items take indexes 0, 1, 2, … modulo `distinct`. */
-const occurrences = (v: number, total: number, distinct: number): number => Math.floor(total / distinct) + (v < total % distinct ? 1 : 0);
 
 function request(i: number): { subject: string; event: SdkRequestReceived } {
   const device = `card-${i}`;
@@ -72,6 +70,44 @@ function dayCells(docs: readonly Document[], prop: string): Map<string, number> 
   return out;
 }
 const total = (m: ReadonlyMap<string, number>, keep: (k: string) => boolean = () => true): number => [...m].reduce((s, [k, n]) => (keep(k) ? s + n : s), 0);
+
+/** The partition group of device `card-<i>`. */
+function groupOfDevice(i: number): number {
+  const partition = partitionOf(`card-${i}`, config.streams.partitions);
+  for (let g = 0; g < config.streams.partitionGroups; g++) if (partitionsOfGroup(config.streams, g).includes(partition)) return g;
+  throw new Error(`no group for partition ${partition}`);
+}
+
+/** Occurrences of each offered value, per partition group. */
+function valuesByGroup(valuesOf: (i: number) => readonly string[]): Map<number, Map<string, number>> {
+  const out = new Map<number, Map<string, number>>();
+  for (let i = 0; i < DEVICES; i++) {
+    const g = groupOfDevice(i);
+    const counts = out.get(g) ?? new Map<string, number>();
+    out.set(g, counts);
+    for (const v of valuesOf(i)) counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  return out;
+}
+
+/**
+ * Checks a limit per group on the group's own documents (`_g`): it admitted min(cap, offered)
+ * values, all of them offered to it. Returns the counts expected over all groups: every
+ * occurrence of a value admitted in a group counts (a value is admitted at its first occurrence
+ * or never).
+ */
+function expectPerGroupCap(docs: readonly Document[], prop: string, cap: number, valuesOf: (i: number) => readonly string[]): Map<string, number> {
+  const expected = new Map<string, number>();
+  for (const [g, offered] of valuesByGroup(valuesOf)) {
+    const admitted = [...dayCells(docs.filter((d) => d._g === g), prop).keys()];
+    expect({ group: g, admitted: admitted.length }).toEqual({ group: g, admitted: Math.min(cap, offered.size) });
+    for (const v of admitted) {
+      expect(offered.has(v)).toBe(true);
+      expected.set(v, (expected.get(v) ?? 0) + (offered.get(v) ?? 0));
+    }
+  }
+  return expected;
+}
 
 it(`keeps every projection document under 1 MB with ${DEVICES} devices and ${Math.min(SEGMENT_VALUES, DEVICES * EVENTS_PER_REQUEST)} segment values`, { timeout: TIMEOUT_MS }, async () => {
   // 1. Publish every device's one request, then wait until the checkpoints account for all.
@@ -106,22 +142,29 @@ it(`keeps every projection document under 1 MB with ${DEVICES} devices and ${Mat
   const details = await tally.db.collection('device_details_v1').find({ a: APP }).toArray();
   expect(total(dayCells(details, 'n'), (v) => /^a\d+:0$/.test(v))).toBe(DEVICES);
 
-  // 4. Device models: metric_limit values admitted, each counted as new for every device that has it.
+  // 4. Device models: each partition group admits metric_limit values (limits hold per group,
+  // docs/countly-differences.md), all when it sees fewer; every occurrence of an admitted
+  // value is counted as new.
   const devicesDocs = await tally.db.collection('devices_v1').find({ a: APP }).toArray();
   const models = dayCells(devicesDocs, 'n');
   const seen = new Set(devicesDocs.filter((d) => String(d.m).endsWith(':0')).flatMap((d) => Object.keys((d.meta_v2 as { devices?: object } | undefined)?.devices ?? {})));
-  expect(seen.size).toBe(Math.min(METRIC_LIMIT, DEVICES, DEVICE_MODELS));
   expect(new Set(models.keys())).toEqual(seen);
-  expect(total(models)).toBe([...seen].reduce((s, m) => s + occurrences(Number(m.slice('model-'.length)), DEVICES, DEVICE_MODELS), 0));
+  expect(models).toEqual(expectPerGroupCap(devicesDocs, 'n', METRIC_LIMIT, (i) => [`model-${i % DEVICE_MODELS}`]));
 
-  // 5. Segment values and keys: event_segmentation_value_limit values of `item`, each counted at
-  // every occurrence; event_segmentation_limit segment keys of 151 offered.
-  const items = dayCells(await tally.db.collection('events_data_v1').find({ a: APP, s: 'item' }).toArray(), 'c');
+  // 5. Segment values and keys: event_segmentation_value_limit values of `item` per group, each
+  // counted at every occurrence; event_segmentation_limit segment keys per group of 151 offered.
+  const itemDocs = await tally.db.collection('events_data_v1').find({ a: APP, s: 'item' }).toArray();
+  const items = dayCells(itemDocs, 'c');
   console.log(`item values: ${items.size}, count: ${total(items)}`);
-  expect(items.size).toBe(Math.min(EVENT_SEGMENTATION_VALUE_LIMIT, DEVICES * EVENTS_PER_REQUEST, SEGMENT_VALUES));
-  expect(total(items)).toBe([...items.keys()].reduce((s, v) => s + occurrences(Number(v.slice('value-'.length)), DEVICES * EVENTS_PER_REQUEST, SEGMENT_VALUES), 0));
+  const itemsOf = (i: number) => Array.from({ length: EVENTS_PER_REQUEST }, (_, k) => `value-${(i * EVENTS_PER_REQUEST + k) % SEGMENT_VALUES}`);
+  expect(items).toEqual(expectPerGroupCap(itemDocs, 'c', EVENT_SEGMENTATION_VALUE_LIMIT, itemsOf));
   const registry = await tally.db.collection('events_v1').find({ a: APP }).toArray();
-  const segmentKeys = new Set(registry.flatMap((d) => Object.values((d.segments as Record<string, object> | undefined) ?? {}).flatMap((segs) => Object.keys(segs))));
-  expect(segmentKeys.size).toBe(Math.min(EVENT_SEGMENTATION_LIMIT, 1 + Math.min(150, DEVICES + EVENTS_PER_REQUEST - 1)));
-  expect(segmentKeys.has('item')).toBe(true);
+  const keysOf = (i: number) => Array.from({ length: EVENTS_PER_REQUEST }, (_, k) => ['item', `seg${(i + k) % 150}`]).flat();
+  const offered = valuesByGroup(keysOf);
+  for (const doc of registry) {
+    const keys = new Set(Object.values((doc.segments as Record<string, object> | undefined) ?? {}).flatMap((segs) => Object.keys(segs)));
+    expect(keys.size).toBe(Math.min(EVENT_SEGMENTATION_LIMIT, offered.get(Number(doc._g))?.size ?? 0));
+    expect(keys.has('item')).toBe(true);
+  }
+  expect(registry.length).toBe(offered.size);
 });
