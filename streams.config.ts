@@ -60,8 +60,9 @@ export const rebuildSchema = z.object({
   /** Rebuild batches that may flush at once in the rebuilding process. Default 1. */
   maxConcurrentFlushes: positiveInt.max(64).default(1),
   /**
-   * Share of wall time a rebuild may spend flushing, 0–1: after a flush of t ms it pauses
-   * t × (1 − share) / share ms, leaving the database to live processing. 1 never pauses. Default 0.25.
+   * Share of wall time a rebuild may spend writing, 0–1: after each write command of t ms it
+   * pauses t × (1 − share) / share ms, leaving the database to live processing. 1 never pauses.
+   * Default 0.25.
    */
   flushShare: z.coerce.number().gt(0).max(1).default(0.25),
   /** The pointer switches once every group of the rebuild is at most this many events behind the head. Default 100. */

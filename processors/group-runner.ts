@@ -50,8 +50,8 @@ export interface GroupRunnerOptions<P> {
   readonly owner: string;
   /** Shared by the runners of a process: bounds concurrent flushes (consumers.maxConcurrentFlushes). */
   readonly flushes: Semaphore;
-  /** Pause after a batch that took `flushMs`, ms (rebuild throttling); none when absent. */
-  readonly pauseAfterMs?: (flushMs: number) => number;
+  /** Pause after each write command that took `writeMs`, ms (rebuild pacing); none when absent. */
+  readonly pauseAfterMs?: (writeMs: number) => number;
 }
 
 export interface GroupStatus {
@@ -119,6 +119,12 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     });
   }
 
+  /** Rebuild pacing: a pause after each write command, so live processing keeps the database. */
+  const pace = async (writeMs: number): Promise<void> => {
+    const pauseMs = o.pauseAfterMs?.(writeMs) ?? 0;
+    if (pauseMs > 0) await sleep(pauseMs);
+  };
+
   /** Throws when the lease is no longer ours: another owner may be applying the same batch. */
   const ownerCheck = (lease: Lease) => () => {
     if (!lease.held()) throw new OwnershipLostError(`lease of ${o.durable} lost while applying`);
@@ -149,6 +155,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     const undecodable = fresh.flatMap((d) => ('undecodable' in d ? [{ seq: d.msg.seq, reason: d.undecodable }] : []));
     const prepared = await o.pipeline.prepare(o.db, events, o.target);
     const preparedMs = Date.now() - startedMs;
+    await pace(preparedMs);
     const folded = o.pipeline.fold(prepared, events, o.target);
     const foldedMs = Date.now() - startedMs - preparedMs;
     const poisoned = [...undecodable, ...folded.poisoned];
@@ -165,7 +172,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
       await writeJournal(o.db, cpId, pending.batchId, parts);
       assertOwner();
       if (!(await claimBatch(o.db, cpId, cp.seq, pending))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
-      writeOps = (await applyOps(o.db, folded.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c), assertOwner })).writeOps;
+      writeOps = (await applyOps(o.db, folded.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c), assertOwner, afterWrite: pace })).writeOps;
       await completeBatch(o.db, cpId, pending);
     }
     Object.assign(state, { appliedSeq: toSeq, lastFlushAtMs: Date.now(), lastBatchEvents: fresh.length, lastFlushMs: Date.now() - startedMs });
@@ -254,8 +261,6 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
           if (next === undefined) return; // stopping: the batch is left unacked for redelivery
           cp = next;
           lastBySeq(chunk.map((d) => d.msg))?.ack(); // AckPolicy.All: acks the whole chunk
-          const pauseMs = o.pauseAfterMs?.(state.lastFlushMs) ?? 0;
-          if (pauseMs > 0) await sleep(pauseMs);
         }
       }
     } finally {

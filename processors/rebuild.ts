@@ -6,6 +6,7 @@
 // from the rebuild's checkpoints. One rebuild per projection runs at a time (a KV lease); a
 // crashed one resumes from its checkpoints when started again.
 import { randomUUID } from 'node:crypto';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import {
   ensureReadIndexes,
@@ -135,7 +136,8 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
           target: targetFor(version, g, groups),
           batchSize: config.rebuild.batchSize,
           batchWaitMs: config.rebuild.batchWaitMs,
-          pauseAfterMs: (flushMs) => (share >= 1 ? 0 : (flushMs * (1 - share)) / share),
+          // Paced only while live processing has work: alone, a rebuild runs flat out.
+          pauseAfterMs: (busyMs) => (share >= 1 || !liveBusy ? 0 : (busyMs * (1 - share)) / share),
         }),
       );
     }
@@ -148,6 +150,27 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
       sum += info.num_pending + info.num_ack_pending;
     }
     return sum;
+  }
+
+  /** True while the live version's consumers have events to apply (refreshed with progress). */
+  let liveBusy = false;
+  async function refreshLiveBusy(): Promise<void> {
+    const pointer = await readPointer(db, pipeline.name);
+    const active = pointer.active;
+    if (pointer.freeze === active) {
+      liveBusy = false; // paused for our switch: catch up flat out
+      return;
+    }
+    let pending = 0;
+    for (let g = 0; g < groups; g++) {
+      const info = await deps.jsm.consumers.info(stream, consumerName(config.streams, `${pipeline.name}_v${active}`, g)).catch((err: unknown) => {
+        // Decision: a live consumer that does not exist yet has nothing pending.
+        if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return undefined;
+        throw err;
+      });
+      pending += info === undefined ? 0 : info.num_pending + info.num_ack_pending;
+    }
+    liveBusy = pending > 0;
   }
 
   async function measure(prev: { done: number; atMs: number; ratePerS: number }): Promise<RebuildProgress & { atMs: number; lag: number }> {
@@ -180,6 +203,7 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
     await ensureReadIndexes(db, version);
     const old = (await readPointer(db, pipeline.name)).active;
     if (!(await setFreeze(db, pipeline.name, old, true))) return null;
+    liveBusy = false; // live processing pauses now: catch up flat out
     const announce = (v: number) => deps.nc.publish(projectionSwitchedSubject(config.streams), JSON.stringify({ projection: pipeline.name, version: v } satisfies ProjectionSwitched));
     announce(old);
     const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
@@ -206,6 +230,7 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
     let prev = { done: initial.done, atMs: Date.now(), ratePerS: 0 };
     for (;;) {
       await sleep(config.rebuild.progressEveryMs);
+      await refreshLiveBusy();
       const p = await measure(prev);
       prev = p;
       const record = await updateRebuild(db, pipeline.name, version, { done: p.done, total: p.total, ratePerS: p.ratePerS, etaS: p.etaS, updatedAtMs: p.atMs });

@@ -30,6 +30,8 @@ export interface ApplyOptions {
    * recovering the same batch.
    */
   readonly assertOwner?: () => void;
+  /** Called after every upsert command and watermark read with its duration, ms (a rebuild paces itself here). */
+  readonly afterWrite?: (durationMs: number) => Promise<void>;
 }
 
 export interface ApplyResult {
@@ -100,12 +102,16 @@ export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptio
     let skipped = 0;
     for (const [logical, list] of byCollection(upserts)) {
       const collection = opts.collectionName(logical);
+      const readStartedMs = performance.now();
       const done = await appliedIds(db, collection, list.map((o) => o.id), opts.toSeq);
+      await opts.afterWrite?.(performance.now() - readStartedMs);
       const todo = list.filter((o) => !done.has(o.id));
       skipped += list.length - todo.length;
       for (let i = 0; i < todo.length; i += MAX_BULK_OPS) {
         opts.assertOwner?.();
+        const startedMs = performance.now();
         await db.collection<IdDoc>(collection).bulkWrite(todo.slice(i, i + MAX_BULK_OPS).map((o) => upsertModel(o, opts)), { ordered: false });
+        await opts.afterWrite?.(performance.now() - startedMs);
       }
       writeOps += todo.length;
     }
