@@ -49,8 +49,8 @@ export const consumersSchema = z.object({
 });
 
 /**
- * Rebuilds (`tally rebuild`): the same engine as live processing with larger batches, throttled
- * so that live processing keeps at least half its rate while a rebuild shares the database.
+ * Rebuilds (`tally rebuild`): the same engine as live processing with larger batches, paced
+ * while live processing has work (docs/operations.md: on FerretDB live still drops to 0.2×).
  */
 export const rebuildSchema = z.object({
   /** Events pulled and folded per rebuild batch. Default 5000. */
@@ -60,9 +60,9 @@ export const rebuildSchema = z.object({
   /** Rebuild batches that may flush at once in the rebuilding process. Default 1. */
   maxConcurrentFlushes: positiveInt.max(64).default(1),
   /**
-   * Share of wall time a rebuild may spend writing, 0–1: after each write command of t ms it
-   * pauses t × (1 − share) / share ms, leaving the database to live processing. 1 never pauses.
-   * Default 0.25.
+   * Share of wall time a rebuild may spend on the database while live consumers have work, 0–1:
+   * after each command or batch preparation of t ms it pauses t × (1 − share) / share ms.
+   * 1 never pauses. Default 0.25.
    */
   flushShare: z.coerce.number().gt(0).max(1).default(0.25),
   /** The pointer switches once every group of the rebuild is at most this many events behind the head. Default 100. */
