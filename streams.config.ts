@@ -50,7 +50,7 @@ export const consumersSchema = z.object({
 
 /**
  * Rebuilds (`tally rebuild`): the same engine as live processing with larger batches, paced
- * while live processing has work (docs/operations.md: on FerretDB live still drops to 0.2×).
+ * while live processing has work (live kept 0.84× of its rate in the bench; docs/operations.md).
  */
 export const rebuildSchema = z.object({
   /** Events pulled and folded per rebuild batch. Default 5000. */

@@ -43,6 +43,26 @@ async function liveDrain(ctx: BenchContext, tally: BenchTally, version: number, 
   }
 }
 
+/** A fresh instance drains `count` envelopes live, alone or while a rebuild replays the same stream; envelopes/s. */
+async function besideRun(ctx: BenchContext, count: number, withRebuild: boolean): Promise<number> {
+  const tally = await ctx.startTally([]);
+  try {
+    await publishWorkload(tally.handle.js, tally.config.streams, ctx.workload(tally.apps, SALT + 1), tally.apps, count, { idPrefix: 'beside' });
+    // switchLagEvents -1: this rebuild only shares the database, it never switches readers.
+    const deps = depsOf(tally, ctx);
+    const noSwitch = { ...deps, config: { ...tally.config, rebuild: { ...tally.config.rebuild, switchLagEvents: -1 } } };
+    const beside = withRebuild ? await startRebuild({ deps: noSwitch, pipeline: corePipeline }) : undefined;
+    try {
+      return await liveDrain(ctx, tally, 1, 0, count);
+    } finally {
+      beside?.cancel();
+      await beside?.done;
+    }
+  } finally {
+    await tally.destroy();
+  }
+}
+
 export const rebuild: Scenario = {
   name: SCENARIO,
   description: 'rebuild events/s vs live fold events/s and raw ordered-consumer read of the same stream',
@@ -64,19 +84,13 @@ export const rebuild: Scenario = {
         return { perS: (n * 1_000) / (t1 - t0), state: record.state, version: h.version };
       });
       const raw = await ctx.baselines.jsOrderedReadOf(tally.handle.js, streams, 1, n, `raw JetStream ordered-consumer read of the same ${n} envelopes`);
-      // 3. Live processing beside a rebuild, against live processing alone at the same collection
-      //    sizes (on FerretDB a statement costs in proportion to its collection, so a backlog
-      //    drained later is slower anyway): half a backlog alone, then half beside a rebuild.
+      // 3. Live processing beside a rebuild: two fresh instances get the same backlog; one drains
+      //    it alone, the other while a rebuild replays the same stream. (Successive backlogs in
+      //    one instance are not comparable on FerretDB: a later one drained 5x slower with no
+      //    rebuild running at all.)
       const half = Math.max(1, Math.floor(n / 2));
-      await publishWorkload(tally.handle.js, streams, workload, tally.apps, half, { idPrefix: 'rebuild-b' });
-      const alone = await ctx.tallyPhase('rebuild-live-alone', () => liveDrain(ctx, tally, rb.result.version, n, half));
-      await publishWorkload(tally.handle.js, streams, workload, tally.apps, half, { idPrefix: 'rebuild-c' });
-      // switchLagEvents -1: this rebuild only shares the database, it never switches readers.
-      const noSwitch = { ...depsOf(tally, ctx), config: { ...tally.config, rebuild: { ...tally.config.rebuild, switchLagEvents: -1 } } };
-      const beside = await startRebuild({ deps: noSwitch, pipeline: corePipeline });
-      const during = await ctx.tallyPhase('rebuild-live-during', () => liveDrain(ctx, tally, rb.result.version, n + half, half));
-      beside.cancel();
-      await beside.done;
+      const alone = await ctx.tallyPhase('rebuild-live-alone', () => besideRun(ctx, half, false));
+      const during = await ctx.tallyPhase('rebuild-live-during', () => besideRun(ctx, half, true));
 
       const liveBase: BaselineFigure = { id: 'tally.live.fold', label: 'live processors draining the same backlog (same run)', value: live.result, unit: 'envelopes/s' };
       const note = `${n} envelopes of the reference workload; rebuild batch ${tally.config.rebuild.batchSize}, live batch ${tally.config.consumers.batchSize}, flushShare ${tally.config.rebuild.flushShare}; rebuild ended ${rb.result.state}`;
@@ -85,8 +99,8 @@ export const rebuild: Scenario = {
         rateFigure({ scenario: SCENARIO, id: 'rebuild.rate', label: 'rebuild (replay into a new version), envelopes/s', value: rb.result.perS, unit: 'envelopes/s', baseline: raw, count: n, phase, note }),
         rateFigure({ scenario: SCENARIO, id: 'rebuild.speedup', label: 'rebuild rate ÷ live fold rate of the same backlog', value: rb.result.perS / live.result, unit: '×', baseline: liveBase, count: n, note }),
         rateFigure({
-          scenario: SCENARIO, id: 'rebuild.liveShare', label: 'live fold rate while a rebuild runs ÷ live fold rate alone (same collection sizes)', value: during.result / alone.result, unit: '×', count: half,
-          note: `live ${during.result.toFixed(1)} envelopes/s beside a rebuild vs ${alone.result.toFixed(1)} alone just before (goal of the issue: ≥ 0.5); ${note}`,
+          scenario: SCENARIO, id: 'rebuild.liveShare', label: 'live fold rate while a rebuild runs ÷ live fold rate alone (same backlog, fresh instances)', value: during.result / alone.result, unit: '×', count: half,
+          note: `two fresh instances, the same ${half} envelopes: live ${during.result.toFixed(1)} envelopes/s while a rebuild replays them vs ${alone.result.toFixed(1)} alone (goal of the issue: ≥ 0.5); ${note}`,
         }),
       ];
       return figures;
