@@ -3,6 +3,7 @@
 // merges, and some requests in the older v0 envelope. Messages are ready to publish.
 import { partitionOf, type SdkRequestReceived, type SdkRequestReceivedV0 } from '../../projections/index.ts';
 import { eventSubject, type StreamsConfig } from '../../streams.config.ts';
+import { mulberry32 } from '../../bench/workload/rng.ts';
 
 export interface MixedApp {
   readonly _id: string;
@@ -16,16 +17,6 @@ export interface MixedMessage {
   readonly msgID: string;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const OS = ['Android', 'iOS', 'Windows'];
 const CARRIERS = ['Vodafone', 'T-Mobile', 'Orange'];

@@ -2,6 +2,7 @@
 // computed here, independently of the fold code: plain counting over what was generated.
 import { partitionOf, type SdkRequestReceived } from '../../projections/index.ts';
 import { eventSubject, type StreamsConfig } from '../../streams.config.ts';
+import { mulberry32 } from '../../bench/workload/rng.ts';
 
 export interface TrafficOptions {
   readonly apps: readonly { readonly id: string; readonly key: string; readonly timezone: string }[];
@@ -22,16 +23,6 @@ export interface Expected {
   readonly sessions: Map<string, number>;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 /** `YYYY.M.D` of a unix time in a timezone, via Intl (not the fold's time code). */
