@@ -61,18 +61,10 @@ export type TallyEvent = EventEnvelope & { readonly seq: number };
  * seconds under `receivedAt`. No release wrote it; it is kept as the worked example of the
  * upcast path, and tests replay streams holding it.
  */
-export const sdkRequestReceivedV0 = z.object({
+export const sdkRequestReceivedV0 = sdkRequestReceivedV1.omit({ v: true, receivedAtMs: true, params: true, bulk: true }).extend({
   v: z.literal(0),
-  type: z.literal('SdkRequestReceived'),
-  id: z.string().min(1).max(200),
-  requestId: z.string().min(1),
-  appId: objectIdHex,
-  appKey: z.string().min(1),
-  appTimezone: z.string().min(1),
-  deviceId: z.string().min(1),
   /** Server receive time, seconds since epoch (fractional). */
   receivedAt: z.number().nonnegative(),
-  ip: z.string().nullable(),
   query: z.record(z.string(), z.string()),
 });
 export type SdkRequestReceivedV0 = z.infer<typeof sdkRequestReceivedV0>;

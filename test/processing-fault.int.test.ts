@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { publishAll } from '../ingest/index.ts';
 import { listCheckpoints } from '../projections/index.ts';
 import { readActual } from './support/actual.ts';
-import { startTestTally, testConfig, type TestTally } from './support/harness.ts';
+import { childEnv, startTestTally, testConfig, type TestTally } from './support/harness.ts';
 import { generateTraffic } from './support/traffic.ts';
 import { waitUntil } from './support/wait.ts';
 
@@ -23,18 +23,7 @@ const children = new Set<ChildProcess>();
 function startProcessor(): ChildProcess {
   const child = spawn(process.execPath, ['bin/tally.mjs', 'start', '--role', 'processor', '--exit-with-parent'], {
     stdio: ['ignore', 'ignore', process.env.FAULT_DEBUG ? 'inherit' : 'ignore'],
-    env: {
-      PATH: process.env.PATH,
-      NATS_URL: config.natsUrl,
-      MONGODB_URL: config.mongodbUrl,
-      MONGODB_DB: config.mongodbDb,
-      TALLY_STREAM_PREFIX: config.streams.prefix,
-      TALLY_PARTITION_GROUPS: String(GROUPS),
-      TALLY_LEASE_TTL_MS: '1500',
-      TALLY_BATCH_SIZE: '2000',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-    },
+    env: childEnv(config, { TALLY_BATCH_SIZE: '2000' }),
   });
   children.add(child);
   child.on('exit', () => children.delete(child));

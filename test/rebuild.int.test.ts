@@ -8,7 +8,7 @@ import { corePipeline } from '../processors/index.ts';
 import { readPointer, readRebuild } from '../projections/index.ts';
 import { consumerName, eventsStreamName } from '../streams.config.ts';
 import { apiGet, at } from './support/api-client.ts';
-import { adminApiKey, createApp, startTestTally, testConfig, type TestTally } from './support/harness.ts';
+import { adminApiKey, childEnv, createApp, startTestTally, testConfig, type TestTally } from './support/harness.ts';
 import { mergeTraffic, mixedTraffic, type MixedApp } from './support/mixed-traffic.ts';
 import { publishMessages, readVersion, waitForVersion } from './support/versions.ts';
 import { waitUntil } from './support/wait.ts';
@@ -18,7 +18,6 @@ const config = testConfig({
   streams: { partitionGroups: GROUPS, partitions: 8 },
   consumers: { batchSize: 200, pinnedTtlMs: 1_500 },
   rebuild: { batchSize: 500, progressEveryMs: 200, flushShare: 0.8 },
-  ...(process.env.REBUILD_DEBUG ? { logLevel: 'debug' as const } : {}),
 });
 const owns = (logical: string) => corePipeline.owns(logical);
 let tally: TestTally;
@@ -34,25 +33,13 @@ beforeAll(async () => {
   }
 }, 120_000);
 afterAll(async () => {
-  if (process.env.REBUILD_DEBUG) for (const l of tally.logs.lines) console.log(JSON.stringify(l).slice(0, 600));
   await tally.destroy();
 });
 
 function rebuildProcess(): ReturnType<typeof spawn> {
   return spawn(process.execPath, ['bin/tally.mjs', 'rebuild', 'core'], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      NATS_URL: config.natsUrl,
-      MONGODB_URL: config.mongodbUrl,
-      MONGODB_DB: config.mongodbDb,
-      TALLY_STREAM_PREFIX: config.streams.prefix,
-      TALLY_PARTITIONS: String(config.streams.partitions),
-      TALLY_PARTITION_GROUPS: String(GROUPS),
-      TALLY_LEASE_TTL_MS: '1500',
-      TALLY_REBUILD_BATCH_SIZE: '300',
-      LOG_LEVEL: 'warn',
-    },
+    env: childEnv(config, { TALLY_REBUILD_BATCH_SIZE: '300' }),
   });
 }
 

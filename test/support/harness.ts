@@ -31,6 +31,23 @@ export function testConfig(overrides: ConfigInput = {}): Readonly<TallyConfig> {
   });
 }
 
+/** Environment for a child `tally` process (bin/tally.mjs) that joins this test instance. */
+export function childEnv(config: Readonly<TallyConfig>, extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NATS_URL: config.natsUrl,
+    MONGODB_URL: config.mongodbUrl,
+    MONGODB_DB: config.mongodbDb,
+    TALLY_STREAM_PREFIX: config.streams.prefix,
+    TALLY_PARTITIONS: String(config.streams.partitions),
+    TALLY_PARTITION_GROUPS: String(config.streams.partitionGroups),
+    TALLY_LEASE_TTL_MS: String(config.consumers.pinnedTtlMs),
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
 /** Log lines captured in memory, parsed from pino's JSON output. */
 export class LogCapture extends Writable {
   readonly lines: Record<string, unknown>[] = [];

@@ -65,7 +65,6 @@ export async function waitForVersion(db: Db, jsm: JetStreamManager, streams: Str
   const total = (await jsm.streams.info(eventsStreamName(streams))).state.messages;
   await waitUntil(async () => {
     const cps = await listCheckpoints(db, `${pipeline}:v${version}:`);
-    if (process.env.REBUILD_DEBUG) console.log(total, JSON.stringify(cps.map((c) => [c._id, c.seq, c.appliedEvents, c.deadLetters, c.pending?.batchId])));
     const accounted = cps.reduce((s, c) => s + c.appliedEvents + c.deadLetters, 0);
     return cps.length === streams.partitionGroups && accounted === total && cps.every((c) => c.pending === null) ? true : undefined;
   }, timeoutMs, `${pipeline} v${version} to cover ${total} events`);
