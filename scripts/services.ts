@@ -55,10 +55,10 @@ export function binaryPath(name: string): string {
 }
 
 export function servicesInstalled(): boolean {
-  return existsSync(binaryPath('nats-server')) && existsSync(binaryPath('ferretdb'));
+  return ['nats-server', 'ferretdb', 'ferretdb-idindex'].every((b) => existsSync(binaryPath(b)));
 }
 
-function launch(name: ManagedService['name'], args: string[], logFile: string, detached: boolean): ChildProcess {
+function launch(name: ManagedService['name'] | 'ferretdb-idindex', args: string[], logFile: string, detached: boolean): ChildProcess {
   if (detached) {
     // `tally services up`: a daemon in its own process group that outlives this command.
     const out = openSync(logFile, 'a');
@@ -144,7 +144,20 @@ export async function startFerret(dataDir: string, port: number, timeoutMs: numb
       await client.close();
     }
   });
-  return { name: 'ferretdb', url, logFile, pid: child.pid, stop: stopper(child) };
+  // FerretDB's SQLite tables need an `_id` index it never creates usably: see
+  // scripts/ferretdb-idindex/main.go. The sidecar lives as long as FerretDB does.
+  const indexer = launch('ferretdb-idindex', ['-dir', dbDir, '-watch-pid', String(child.pid)], logFile, detached);
+  const stopFerret = stopper(child);
+  const stopIndexer = stopper(indexer);
+  return {
+    name: 'ferretdb',
+    url,
+    logFile,
+    pid: child.pid,
+    async stop() {
+      await Promise.all([stopIndexer(), stopFerret()]);
+    },
+  };
 }
 
 /** Starts both services (in parallel) and waits until each really answers. */
