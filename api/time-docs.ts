@@ -73,12 +73,13 @@ function onlyToday(tree: TimeObject, t: { year: string; month: string; day: stri
 
 /** The time object of one users/metric family for a period (§4.5). */
 export async function familyTimeObject(ctx: ApiContext, logical: string, family: Family, appId: string, period: PeriodObject, timezone: string, opts: TimeReadOptions = {}): Promise<TimeObject> {
+  const groups = { partitionGroups: ctx.deps.config.streams.partitionGroups };
   if (opts.refresh === true) {
     const t = today(ctx, timezone);
-    const { years, months } = splitDocs(await readBuckets(ctx.deps.db, logical, appId, t.ids));
+    const { years, months } = splitDocs(await readBuckets(ctx.deps.db, logical, appId, t.ids, groups));
     return onlyToday(buildTimeObject(years, months, family, { rollUp: false }), t);
   }
-  const { years, months } = splitDocs(await readBuckets(ctx.deps.db, logical, appId, opts.fullRange === true ? 'all' : periodIds(period)));
+  const { years, months } = splitDocs(await readBuckets(ctx.deps.db, logical, appId, opts.fullRange === true ? 'all' : periodIds(period), groups));
   return buildTimeObject(years, months, family);
 }
 

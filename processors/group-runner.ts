@@ -172,7 +172,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
       await writeJournal(o.db, cpId, pending.batchId, parts);
       assertOwner();
       if (!(await claimBatch(o.db, cpId, cp.seq, pending))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
-      writeOps = (await applyOps(o.db, folded.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c), assertOwner, afterWrite: pace })).writeOps;
+      writeOps = (await applyOps(o.db, folded.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c), assertOwner, afterWrite: pace, freshlyClaimed: true })).writeOps;
       await completeBatch(o.db, cpId, pending);
     }
     Object.assign(state, { appliedSeq: toSeq, lastFlushAtMs: Date.now(), lastBatchEvents: fresh.length, lastFlushMs: Date.now() - startedMs });

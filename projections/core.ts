@@ -82,6 +82,9 @@ export function resetOps(reset: AppDataReset): DeleteAppOp[] {
   ];
 }
 
+/** Suffix of the aggregate documents a partition group owns: `<id>_g<group>`. */
+export const groupIdSuffix = (group: number): string => `_g${group}`;
+
 /** Folds a batch through every core projection. `group` suffixes shared aggregate ids (one writer per document). */
 export function foldCore(inputs: CoreBatchInputs, events: readonly FoldEvent[], group: number): WriteOp[] {
   const devices = devicesFromAppUsers(inputs.users);
@@ -90,7 +93,7 @@ export function foldCore(inputs: CoreBatchInputs, events: readonly FoldEvent[], 
   const evs = foldEvents(initialEvents({ registries: inputs.registries, known: inputs.knownSegments }), events);
   const appUsers = foldAppUsers(initialAppUsers({ users: inputs.users, uids: inputs.uids }), events);
   if (appUsers.uidShortfall.length > 0) throw new Error(`uid reservation too small for ${appUsers.uidShortfall.length} devices`);
-  const idSuffix = `_g${group}`;
+  const idSuffix = groupIdSuffix(group);
   const resets = events.flatMap((e) => (e.type === 'AppDataReset' ? resetOps(e) : []));
   return [...resets, ...sessionsWriteOps(sessions, { idSuffix }), ...metricsWriteOps(metrics, { idSuffix }), ...eventsWriteOps(evs, { idSuffix }), ...appUsersWriteOps(appUsers), ...uidCounterOps(inputs.uids, appUsers.uids, group)];
 }

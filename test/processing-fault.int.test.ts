@@ -23,7 +23,7 @@ const children = new Set<ChildProcess>();
 function startProcessor(): ChildProcess {
   const child = spawn(process.execPath, ['bin/tally.mjs', 'start', '--role', 'processor', '--exit-with-parent'], {
     stdio: ['ignore', 'ignore', process.env.FAULT_DEBUG ? 'inherit' : 'ignore'],
-    env: childEnv(config, { TALLY_BATCH_SIZE: '2000' }),
+    env: childEnv(config, { TALLY_BATCH_SIZE: '1000' }),
   });
   children.add(child);
   child.on('exit', () => children.delete(child));
@@ -51,11 +51,18 @@ afterAll(async () => {
 
 it('SIGKILLing processor processes at random moments neither loses nor double-counts', { timeout: 600_000 }, async () => {
   const { items, expected } = generateTraffic(config.streams, { apps, devicesPerApp: 400, requests: Number(process.env.FAULT_REQUESTS ?? 10_000), eventsPerRequest: 10, startS: 1_730_000_000, days: 3, seed: 7 });
-  for (let i = 0; i < items.length; i += 1_000) await publishAll(tally.js, items.slice(i, i + 1_000), { timeoutMs: 20_000 });
+  // A quarter of the traffic now, a quarter after each of the first three kills: the processors
+  // cannot finish before they have been killed three times, however fast they are.
+  const quarter = Math.ceil(items.length / 4);
+  const publishQuarter = async (q: number): Promise<void> => {
+    const part = items.slice(q * quarter, (q + 1) * quarter);
+    for (let i = 0; i < part.length; i += 1_000) await publishAll(tally.js, part.slice(i, i + 1_000), { timeoutMs: 20_000 });
+  };
+  await publishQuarter(0);
 
   // 1. Two processor processes share the four groups.
   const procs = [startProcessor(), startProcessor()];
-  // 2. Kill one at a random moment every 1–3 s and start a replacement, until all is applied.
+  // 2. Kill one at a random moment every 2–4.5 s and start a replacement, until all is applied.
   let kills = 0;
   let rand = 12345;
   const next = () => ((rand = (rand * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
@@ -63,13 +70,15 @@ it('SIGKILLing processor processes at random moments neither loses nor double-co
     // MAX_KILLS bounds the test's length; every kill lands at a random moment.
     while (kills < MAX_KILLS && !(await done(items.length))) {
       if (process.env.FAULT_DEBUG) console.log('progress', JSON.stringify(await progress()), 'kills', kills);
-      // Long enough for a replacement to boot, take its lease and flush; random within a flush.
-      await new Promise((r) => setTimeout(r, 4_000 + next() * 4_000));
+      // Long enough for a replacement to boot (about 1 s), take its lease and flush; random
+      // within a flush.
+      await new Promise((r) => setTimeout(r, 2_000 + next() * 2_500));
       const i = Math.floor(next() * procs.length);
       procs[i]?.kill('SIGKILL');
       kills += 1;
       await new Promise((r) => setTimeout(r, 200));
       procs[i] = startProcessor();
+      if (kills <= 3) await publishQuarter(kills);
     }
   })();
   await waitUntil(async () => ((await done(items.length)) ? true : undefined), 540_000, 'all events applied');

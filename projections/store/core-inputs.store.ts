@@ -3,6 +3,7 @@
 import type { Db, Document } from 'mongodb';
 import { uidCounterId } from '../core.ts';
 import { OWNER } from './apply.store.ts';
+import { findByIds } from './by-ids.ts';
 import { FlushFailedError } from '../errors.ts';
 import { appUserFromStored, eventRegistryFromStored, knownMetricMetaFromStored, knownSegmentMetaFromStored, visibilityFromStored, type BatchInputs } from '../batch-inputs.ts';
 import type { EventRegistry } from '../events.fold.ts';
@@ -20,7 +21,6 @@ export interface CoreInputs {
 }
 
 type Named = (logical: string) => string;
-type IdDoc = { _id: string } & Document;
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
@@ -32,8 +32,8 @@ async function loadUsers(db: Db, inputs: BatchInputs, name: Named): Promise<Core
   const users: CoreInputs['users'] = {};
   await Promise.all(
     [...groupBy(inputs.appUsers, (u) => u.appId)].map(async ([appId, list]) => {
-      const docs = await db.collection<IdDoc>(name(appUsersCollection(appId))).find({ _id: { $in: list.map((u) => u.id) } }).toArray();
-      const byId = new Map(docs.map((d) => [d._id, d]));
+      const docs = await findByIds(db, name(appUsersCollection(appId)), list.map((u) => u.id));
+      const byId = new Map(docs.map((d): [unknown, Document] => [d._id, d]));
       for (const u of list) users[u.key] = appUserFromStored(stripInternal(byId.get(u.id)));
     }),
   );
@@ -132,12 +132,12 @@ export async function readUidCounters(db: Db, collection: string, appIds: readon
   if (appIds.length === 0) return {};
   const ids = appIds.flatMap((a) => [uidCounterId(a, group), a]);
   try {
-    const docs = await db.collection<{ _id: string; n?: unknown; seq?: unknown }>(collection).find({ _id: { $in: ids } }).toArray();
-    const byId = new Map(docs.map((d) => [d._id, d]));
+    const docs = await findByIds(db, collection, ids);
+    const byId = new Map(docs.map((d): [unknown, Document] => [d._id, d]));
     const out: Record<string, number> = {};
     for (const a of appIds) {
-      const n = byId.get(uidCounterId(a, group))?.n;
-      const legacy = byId.get(a)?.seq;
+      const n: unknown = byId.get(uidCounterId(a, group))?.n;
+      const legacy: unknown = byId.get(a)?.seq;
       out[a] = typeof n === 'number' ? n : typeof legacy === 'number' ? Math.ceil(legacy / groups) : 0;
     }
     return out;

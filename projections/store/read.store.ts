@@ -3,9 +3,11 @@
 // read touches only the month and year documents that cover it.
 import type { Db, Document, Filter, Sort } from 'mongodb';
 import { StoreUnavailableError } from '../errors.ts';
-import { AGGREGATE_COLLECTIONS } from '../core.ts';
+import { AGGREGATE_COLLECTIONS, groupIdSuffix } from '../core.ts';
 import { EVENT_REGISTRY_COLLECTION } from '../write-ops.ts';
 import { appUsersCollection } from '../app-users.fold.ts';
+import { usersDocId } from '../sessions.fold.ts';
+import { findByIds } from './by-ids.ts';
 import { listVersionCollections, readActiveVersion, versionedCollection } from './pointer.store.ts';
 
 /** The projection whose version names the aggregate collections. */
@@ -27,10 +29,25 @@ export async function activeCollection(db: Db, logical: string): Promise<string>
   return versionedCollection(logical, await readActiveVersion(db, CORE_PROJECTION));
 }
 
+/** Options of `readBuckets`. */
+export interface ReadBucketsOptions {
+  /**
+   * With the partition group count, the `users` family is read by `_id`: its documents are
+   * `<app>_<period>_g<group>`, one per period and group (projections/core.ts). Other families
+   * have value shards too and are read by filter.
+   */
+  readonly partitionGroups?: number;
+}
+
 /** Bucket documents of one app and family for the given `m` values (`all`: every document, `fullRange=true`). */
-export async function readBuckets(db: Db, logical: string, appId: string, periods: readonly string[] | 'all'): Promise<Document[]> {
+export async function readBuckets(db: Db, logical: string, appId: string, periods: readonly string[] | 'all', opts: ReadBucketsOptions = {}): Promise<Document[]> {
   if (periods.length === 0) return [];
   const name = await activeCollection(db, logical);
+  if (logical === 'users' && periods !== 'all' && opts.partitionGroups !== undefined) {
+    const groups = Array.from({ length: opts.partitionGroups }, (_, g) => g);
+    const ids = periods.flatMap((p) => groups.map((g) => `${usersDocId(appId, p)}${groupIdSuffix(g)}`));
+    return guarded('bucket read', () => findByIds(db, name, ids, BUCKET_FIELDS));
+  }
   const filter: Filter<Document> = periods === 'all' ? { a: appId } : { a: appId, m: { $in: [...periods] } };
   return guarded('bucket read', () => db.collection(name).find(filter, { projection: BUCKET_FIELDS }).toArray());
 }
