@@ -20,6 +20,7 @@ import {
   readJournal,
   writeJournal,
   type Checkpoint,
+  type FirstWrites,
   type TallyEvent,
 } from '../projections/index.ts';
 import { deadLetterSubject, eventsStreamName, type TallyConfig } from '../streams.config.ts';
@@ -52,6 +53,8 @@ export interface GroupRunnerOptions<P> {
   readonly flushes: Semaphore;
   /** Pause after each write command that took `writeMs`, ms (rebuild pacing); none when absent. */
   readonly pauseAfterMs?: (writeMs: number) => number;
+  /** Documents known not to exist yet (a rebuild into an empty version): their first write is an insert. */
+  readonly firstWrites?: FirstWrites;
 }
 
 export interface GroupStatus {
@@ -164,6 +167,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     const toSeq = fresh[fresh.length - 1]?.msg.seq ?? cp.seq;
     const counts = { events: events.length - folded.poisoned.length, deadLetters: poisoned.length };
     let writeOps = 0;
+    let inserted = 0;
     if (folded.ops.length === 0) {
       if (!(await advanceCheckpoint(o.db, cpId, cp.seq, toSeq, counts))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
     } else {
@@ -172,12 +176,13 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
       await writeJournal(o.db, cpId, pending.batchId, parts);
       assertOwner();
       if (!(await claimBatch(o.db, cpId, cp.seq, pending))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
-      writeOps = (await applyOps(o.db, folded.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c), assertOwner, afterWrite: pace, freshlyClaimed: true })).writeOps;
+      const applied = await applyOps(o.db, folded.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c), assertOwner, afterWrite: pace, freshlyClaimed: true, firstWrites: o.firstWrites });
+      ({ writeOps, inserted } = applied);
       await completeBatch(o.db, cpId, pending);
     }
     Object.assign(state, { appliedSeq: toSeq, lastFlushAtMs: Date.now(), lastBatchEvents: fresh.length, lastFlushMs: Date.now() - startedMs });
     state.deadLetters += poisoned.length;
-    log.debug({ events: fresh.length, writeOps, preparedMs, foldedMs, flushMs: state.lastFlushMs, toSeq }, 'batch applied');
+    log.debug({ events: fresh.length, writeOps, inserted, preparedMs, foldedMs, flushMs: state.lastFlushMs, toSeq }, 'batch applied');
     return { ...cp, seq: toSeq, pending: null };
   }
 

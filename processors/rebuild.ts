@@ -20,6 +20,7 @@ import {
   updateRebuild,
   dropCollections,
   deleteCheckpoints,
+  FirstWrites,
   type ProjectionSwitched,
   type RebuildProgress,
   type RebuildRecord,
@@ -122,6 +123,9 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
   const durables = Array.from({ length: groups }, (_, g) => consumerName(config.streams, `${pipeline.name}_v${version}`, g));
   const abort = new AbortController();
   let runners: GroupRunner[] = [];
+  // A version started here with no base begins empty, so each group knows which documents it
+  // has written (each document has one owning group); a resumed or based one may hold anything.
+  const firstWrites = !resumed && initial.base === null ? Array.from({ length: groups }, () => new FirstWrites()) : [];
 
   async function startRunners(): Promise<void> {
     const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
@@ -136,6 +140,7 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
           target: targetFor(version, g, groups),
           batchSize: config.rebuild.batchSize,
           batchWaitMs: config.rebuild.batchWaitMs,
+          firstWrites: firstWrites[g],
           // Paced only while live processing has work: alone, a rebuild runs flat out.
           pauseAfterMs: (busyMs) => (share >= 1 || !liveBusy ? 0 : (busyMs * (1 - share)) / share),
         }),

@@ -10,6 +10,7 @@ import type { AnyBulkWriteOperation, Db, Document } from 'mongodb';
 
 type IdDoc = { _id: string } & Document;
 import { FlushFailedError, TallyError } from '../errors.ts';
+import { insertedDocument, type FirstWrites } from './first-writes.ts';
 import type { DeleteAppOp, DeleteOp, UpsertOp, WriteOp } from '../writes.ts';
 
 /** Field holding the last stream sequence applied to a document. */
@@ -38,6 +39,11 @@ export interface ApplyOptions {
    * sealed batch leaves it false.
    */
   readonly freshlyClaimed?: boolean;
+  /**
+   * With `freshlyClaimed`: documents known not to exist yet are inserted whole instead of
+   * upserted (a rebuild into an empty version; see first-writes.ts).
+   */
+  readonly firstWrites?: FirstWrites;
   /** Called after every upsert command and watermark read with its duration, ms (a rebuild paces itself here). */
   readonly afterWrite?: (durationMs: number) => Promise<void>;
 }
@@ -47,6 +53,8 @@ export interface ApplyResult {
   readonly writeOps: number;
   /** Upserts skipped because their document already carries this batch. */
   readonly skipped: number;
+  /** Of `writeOps`, documents written whole by an insert (first writes, see first-writes.ts). */
+  readonly inserted: number;
 }
 
 function byCollection<T extends WriteOp>(ops: readonly T[]): Map<string, T[]> {
@@ -68,6 +76,19 @@ async function notYetApplied(db: Db, collection: string, list: readonly UpsertOp
   const done = await appliedIds(db, collection, list.map((o) => o.id), opts.toSeq);
   await opts.afterWrite?.(performance.now() - startedMs);
   return list.filter((o) => !done.has(o.id));
+}
+
+/** Documents per insert command: the driver splits further by message size. */
+const MAX_INSERT_DOCS = 500;
+
+async function insertAll(db: Db, collection: string, ops: readonly UpsertOp[], opts: ApplyOptions): Promise<void> {
+  const storeFields = { [WATERMARK]: opts.toSeq, [OWNER]: opts.group };
+  for (let i = 0; i < ops.length; i += MAX_INSERT_DOCS) {
+    opts.assertOwner?.();
+    const startedMs = performance.now();
+    await db.collection(collection).insertMany(ops.slice(i, i + MAX_INSERT_DOCS).map((o) => insertedDocument(o, storeFields)), { ordered: false });
+    await opts.afterWrite?.(performance.now() - startedMs);
+  }
 }
 
 function upsertModel(op: UpsertOp, opts: ApplyOptions): AnyBulkWriteOperation<IdDoc> {
@@ -115,20 +136,30 @@ export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptio
   try {
     let writeOps = await applyDeletes(db, deletesApp, deletes, opts);
     let skipped = 0;
+    let inserted = 0;
     for (const [logical, list] of byCollection(upserts)) {
       const collection = opts.collectionName(logical);
-      const todo = opts.freshlyClaimed === true ? list : await notYetApplied(db, collection, list, opts);
-      skipped += list.length - todo.length;
+      const fresh = opts.freshlyClaimed === true;
+      const all = fresh ? list : await notYetApplied(db, collection, list, opts);
+      skipped += list.length - all.length;
+      const tracker = fresh ? opts.firstWrites : undefined;
+      const inserts = tracker === undefined ? [] : all.filter((o) => tracker.isNew(collection, o.id));
+      await insertAll(db, collection, inserts, opts);
+      const insertedNow = new Set(inserts);
+      const todo = insertedNow.size === 0 ? all : all.filter((o) => !insertedNow.has(o));
+      inserted += inserts.length;
       for (let i = 0; i < todo.length; i += MAX_BULK_OPS) {
         opts.assertOwner?.();
         const startedMs = performance.now();
         await db.collection<IdDoc>(collection).bulkWrite(todo.slice(i, i + MAX_BULK_OPS).map((o) => upsertModel(o, opts)), { ordered: false });
         await opts.afterWrite?.(performance.now() - startedMs);
       }
-      writeOps += todo.length;
+      tracker?.wrote(collection, all.map((o) => o.id));
+      writeOps += all.length;
     }
-    return { writeOps, skipped };
+    return { writeOps, skipped, inserted };
   } catch (err) {
+    opts.firstWrites?.forget();
     if (err instanceof TallyError) throw err;
     throw new FlushFailedError(ops[0]?.collection ?? 'batch', { cause: err });
   }
