@@ -7,7 +7,7 @@ import type { Figure } from './figures.ts';
 import type { LoadClient } from './load-client.ts';
 import type { BenchMode, Budget } from './modes.ts';
 import type { PhaseResult } from './phase.ts';
-import type { BenchTally } from './tally.ts';
+import type { BenchConsumerSettings, BenchTally } from './tally.ts';
 import type { Workload, WorkloadApp } from './workload.ts';
 
 export interface BenchContext {
@@ -22,7 +22,7 @@ export interface BenchContext {
   /** Baselines of this run; ask for one right before the Tally figure it sits next to. */
   readonly baselines: Baselines;
   /** Tally with these roles (plus `api`) on a fresh stream prefix and database; call destroy(). */
-  startTally(roles: readonly Role[], opts?: { readonly monitorCommands?: boolean }): Promise<BenchTally>;
+  startTally(roles: readonly Role[], opts?: { readonly monitorCommands?: boolean; readonly consumers?: BenchConsumerSettings }): Promise<BenchTally>;
   /** Runs a measured Tally phase: CPU per process, and a CPU profile under `--profile`. */
   tallyPhase<T>(label: string, fn: () => Promise<T>): Promise<PhaseResult<T>>;
   /** A deterministic workload over these apps; different salts give independent traffic. */

@@ -58,6 +58,14 @@ export interface StartBenchTallyOptions {
   readonly seed: number;
   /** Emit command-monitoring events on Tally's MongoDB client (see db-commands.ts). */
   readonly monitorCommands?: boolean;
+  /** Live batching other than streams.config.ts's defaults (the read history is seeded in large batches). */
+  readonly consumers?: BenchConsumerSettings;
+}
+
+/** The batching settings a scenario may set for its Tally. */
+export interface BenchConsumerSettings {
+  readonly batchSize: number;
+  readonly batchWaitMs: number;
 }
 
 /** Starts Tally with the roles plus `api` (apps are created through it), quiet logs, port 0. */
@@ -73,6 +81,7 @@ export async function startBenchTally(opts: StartBenchTallyOptions): Promise<Ben
     logLevel: 'warn',
     admin: { ...ADMIN },
     streams: { prefix: `bench${id}` },
+    ...(opts.consumers === undefined ? {} : { consumers: { ...opts.consumers } }),
   });
   const roles = [...new Set<Role>([...opts.roles, 'api'])];
   const handle = await startTally({ config, log: opts.log.child({ component: 'tally' }, { level: 'warn' }), roles });
