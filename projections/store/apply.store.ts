@@ -2,10 +2,10 @@
 // sealed batch twice (recovery after a crash mid-flush) changes nothing the second time.
 //
 // FerretDB v1 stops an "unordered" update batch at the first write error, so the watermark is
-// not enforced by provoking duplicate-key errors on upsert: the store first reads the
-// watermarks of the batch's documents (one query per collection) and drops operations already
-// applied. The owning consumer group is the only writer of these documents (ids carry the
-// group), so nothing can change them between that read and the write.
+// not enforced by provoking duplicate-key errors on upsert: when it recovers a sealed batch, the
+// store first reads the watermarks of the batch's documents (one query per collection) and
+// drops operations already applied. The owning consumer group is the only writer of these
+// documents (ids carry the group), so nothing can change them between that read and the write.
 import type { AnyBulkWriteOperation, Db, Document } from 'mongodb';
 
 type IdDoc = { _id: string } & Document;
@@ -128,6 +128,24 @@ async function applyDeletes(db: Db, deletesApp: readonly DeleteAppOp[], deletes:
  */
 export const MAX_BULK_OPS = 16;
 
+/** One collection's upserts: new documents inserted whole (first writes), the rest upserted in small bulkWrites. */
+async function applyUpserts(db: Db, collection: string, list: readonly UpsertOp[], opts: ApplyOptions): Promise<{ written: number; inserted: number }> {
+  const fresh = opts.freshlyClaimed === true;
+  const todo = fresh ? list : await notYetApplied(db, collection, list, opts);
+  const tracker = fresh ? opts.firstWrites : undefined;
+  const inserts = new Set(tracker === undefined ? [] : todo.filter((o) => tracker.isNew(collection, o.id)));
+  await insertAll(db, collection, [...inserts], opts);
+  const updates = inserts.size === 0 ? todo : todo.filter((o) => !inserts.has(o));
+  for (let i = 0; i < updates.length; i += MAX_BULK_OPS) {
+    opts.assertOwner?.();
+    const startedMs = performance.now();
+    await db.collection<IdDoc>(collection).bulkWrite(updates.slice(i, i + MAX_BULK_OPS).map((o) => upsertModel(o, opts)), { ordered: false });
+    await opts.afterWrite?.(performance.now() - startedMs);
+  }
+  tracker?.wrote(collection, todo.map((o) => o.id));
+  return { written: todo.length, inserted: inserts.size };
+}
+
 /** Applies deletes of whole apps, then single deletes, then upserts, collection by collection in bulkWrites of MAX_BULK_OPS. */
 export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptions): Promise<ApplyResult> {
   const deletesApp = ops.filter((o): o is DeleteAppOp => o.kind === 'deleteApp');
@@ -138,24 +156,10 @@ export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptio
     let skipped = 0;
     let inserted = 0;
     for (const [logical, list] of byCollection(upserts)) {
-      const collection = opts.collectionName(logical);
-      const fresh = opts.freshlyClaimed === true;
-      const all = fresh ? list : await notYetApplied(db, collection, list, opts);
-      skipped += list.length - all.length;
-      const tracker = fresh ? opts.firstWrites : undefined;
-      const inserts = tracker === undefined ? [] : all.filter((o) => tracker.isNew(collection, o.id));
-      await insertAll(db, collection, inserts, opts);
-      const insertedNow = new Set(inserts);
-      const todo = insertedNow.size === 0 ? all : all.filter((o) => !insertedNow.has(o));
-      inserted += inserts.length;
-      for (let i = 0; i < todo.length; i += MAX_BULK_OPS) {
-        opts.assertOwner?.();
-        const startedMs = performance.now();
-        await db.collection<IdDoc>(collection).bulkWrite(todo.slice(i, i + MAX_BULK_OPS).map((o) => upsertModel(o, opts)), { ordered: false });
-        await opts.afterWrite?.(performance.now() - startedMs);
-      }
-      tracker?.wrote(collection, all.map((o) => o.id));
-      writeOps += all.length;
+      const r = await applyUpserts(db, opts.collectionName(logical), list, opts);
+      writeOps += r.written;
+      skipped += list.length - r.written;
+      inserted += r.inserted;
     }
     return { writeOps, skipped, inserted };
   } catch (err) {

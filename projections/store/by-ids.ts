@@ -25,17 +25,23 @@ const FERRET_CONCURRENCY = 32;
  * Documents by `_id`, in no particular order; missing ids are left out. MongoDB gets one `$in`.
  * FerretDB v1's SQLite backend pushes only a single `{_id: <string>}` filter down to an index
  * (scripts/ferretdb-idindex adds the index it can use) and reads and decodes the whole
- * collection for anything else, so there each id is its own find, a few at a time.
+ * collection for anything else, so there each id is its own find, up to FERRET_CONCURRENCY at once.
  */
 export async function findByIds(db: Db, collection: string, ids: readonly string[], projection?: Document): Promise<Document[]> {
   if (ids.length === 0) return [];
   const col = db.collection<{ _id: string }>(collection);
   const options = projection === undefined ? {} : { projection };
   if (!(await isFerretDb(db))) return col.find({ _id: { $in: [...ids] } }, options).toArray();
+  // A sliding window, not rounds: one slow find holds up only its own slot.
   const out: Document[] = [];
-  for (let i = 0; i < ids.length; i += FERRET_CONCURRENCY) {
-    const found = await Promise.all(ids.slice(i, i + FERRET_CONCURRENCY).map((id) => col.findOne({ _id: id }, options)));
-    for (const doc of found) if (doc !== null) out.push(doc);
-  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ids.length) {
+      const id = ids[next++] ?? '';
+      const doc = await col.findOne({ _id: id }, options);
+      if (doc !== null) out.push(doc);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FERRET_CONCURRENCY, ids.length) }, worker));
   return out;
 }
