@@ -3,8 +3,13 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 
 export interface Batcher {
-  /** Resolves with the next batch, or [] when stopped or the signal aborted. */
-  next(maxMessages: number, waitMs: number, signal: AbortSignal): Promise<JsMsg[]>;
+  /**
+   * Resolves with the next batch, or [] when stopped or the signal aborted. With
+   * `cutWhenCaughtUp`, a batch is also cut as soon as its last message says nothing more is
+   * pending for the consumer (`info.pending` 0), instead of waiting out `waitMs` for messages
+   * that are not there yet.
+   */
+  next(maxMessages: number, waitMs: number, signal: AbortSignal, cutWhenCaughtUp?: boolean): Promise<JsMsg[]>;
   /** Resets the ack timers of the buffered messages (while the runner waits, so they are not redelivered). */
   working(): void;
   stop(): Promise<void>;
@@ -47,10 +52,11 @@ export function batcher(messages: ConsumerMessages): Batcher {
     });
 
   return {
-    async next(maxMessages, waitMs, signal) {
+    async next(maxMessages, waitMs, signal, cutWhenCaughtUp = false) {
       while (buffer.length === 0 && !ended && !signal.aborted) await waitFor(250);
       const deadline = Date.now() + waitMs;
-      while (buffer.length < maxMessages && !ended && Date.now() < deadline) await waitFor(deadline - Date.now());
+      const caughtUp = () => cutWhenCaughtUp && buffer[buffer.length - 1]?.info.pending === 0;
+      while (buffer.length < maxMessages && !ended && Date.now() < deadline && !caughtUp()) await waitFor(deadline - Date.now());
       if (buffer.length === 0 && failure !== undefined) throw failure instanceof Error ? failure : new Error('consumer iterator failed', { cause: failure });
       return buffer.splice(0, maxMessages);
     },

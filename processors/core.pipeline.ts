@@ -2,6 +2,7 @@
 import type { Db } from 'mongodb';
 import {
   batchInputs,
+  deviceKeyOf,
   foldCore,
   isCoreCollection,
   loadCoreInputs,
@@ -17,8 +18,21 @@ import type { FoldResult, ForeignRead, Pipeline, Poisoned, Target } from './pipe
 
 export { UID_SEQUENCES };
 
+/** Devices of the batch's own events (an `old_device_id` may be another group's). */
+function ownDevices(events: readonly TallyEvent[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of events) {
+    if (e.type !== 'SdkRequestReceived') continue;
+    const req = normalizedRequestOf(e);
+    out.add(deviceKeyOf(req.appId, req.deviceId));
+  }
+  return out;
+}
+
 async function prepare(db: Db, events: readonly TallyEvent[], target: Target): Promise<CoreBatchInputs> {
-  const loaded = await loadCoreInputs(db, batchInputs(events), (c) => target.collectionName(c), target.group);
+  const absent = target.absent?.bind(target);
+  const known = absent === undefined ? undefined : { absent, ownDevices: ownDevices(events) };
+  const loaded = await loadCoreInputs(db, batchInputs(events), (c) => target.collectionName(c), target.group, known);
   const demand = uidDemand(events, (key) => loaded.users[key] !== null && loaded.users[key] !== undefined);
   const needing = Object.keys(demand).filter((appId) => (demand[appId] ?? 0) > 0);
   const issued = await readUidCounters(db, target.collectionName(UID_SEQUENCES), needing, target.group, target.groups);

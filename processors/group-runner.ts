@@ -53,7 +53,17 @@ export interface GroupRunnerOptions<P> {
   readonly flushes: Semaphore;
   /** Pause after each write command that took `writeMs`, ms (rebuild pacing); none when absent. */
   readonly pauseAfterMs?: (writeMs: number) => number;
-  /** Documents known not to exist yet (a rebuild into an empty version): their first write is an insert. */
+  /**
+   * Fold a batch as soon as the consumer has nothing more pending, without waiting out
+   * `batchWaitMs` (a rebuild: nothing is gained by waiting for live traffic). Live processing
+   * waits, so that a batch at low load merges more events.
+   */
+  readonly cutWhenCaughtUp?: boolean;
+  /**
+   * Documents known not to exist yet (a rebuild into an empty version): their first write is an
+   * insert, and the batch inputs they would hold are not read (Target.absent). Valid while this
+   * runner owns the group for the first time; forgotten when that ends or a journal is recovered.
+   */
   readonly firstWrites?: FirstWrites;
 }
 
@@ -141,6 +151,8 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
    */
   async function recover(cp: Checkpoint, lease: Lease, graceMs = 0): Promise<Checkpoint> {
     if (cp.pending === null) return cp;
+    // The journal is applied without the tracker, so it no longer knows what exists.
+    o.firstWrites?.forget();
     if (graceMs > 0) await sleep(graceMs);
     log.warn({ batch: cp.pending }, 'recovering a sealed batch left by a crash');
     const ops = await readJournal(o.db, cp.pending);
@@ -249,7 +261,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     const b = batcher(await consumer.consume({ max_messages: o.batchSize * 2 }));
     try {
       while (!abort.signal.aborted && lease.held()) {
-        const pulled = await b.next(o.batchSize, o.batchWaitMs, abort.signal);
+        const pulled = await b.next(o.batchSize, o.batchWaitMs, abort.signal, o.cutWhenCaughtUp);
         const delivered = decodeAll(freshInOrder(pulled, cp.seq));
         // Only redeliveries of applied messages: settle them (otherwise the chunk acks cover them).
         if (delivered.length === 0) lastBySeq(pulled)?.ack();
@@ -288,6 +300,8 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
         await sleep(1_000);
       } finally {
         state.owned = false;
+        // Another owner may write the group's documents before this runner owns it again.
+        o.firstWrites?.forget();
         await lease.release();
       }
     }

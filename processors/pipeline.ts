@@ -16,6 +16,11 @@ export interface Target {
   /** Number of partition groups (uid sequences interleave by group). */
   readonly groups: number;
   collectionName(logical: string): string;
+  /**
+   * True for a document (physical collection, id) of this group that certainly does not exist:
+   * a rebuild into an empty version knows what it has written (FirstWrites). Absent: unknown.
+   */
+  absent?(collection: string, id: string): boolean;
 }
 
 export const targetFor = (version: number, group: number, groups: number): Target => ({ version, group, groups, collectionName: (logical) => `${logical}_v${version}` });

@@ -32,7 +32,7 @@ import { startGroupRunner, type GroupRunner } from './group-runner.ts';
 import { openLeaseBucket, tryAcquireLease, leaseHolder, type Lease } from './lease.ts';
 import { leaseBucketName, type LivePipeline, type ProcessorsDeps } from './main.ts';
 import { Semaphore } from './mutex.ts';
-import { targetFor } from './pipeline.ts';
+import { targetFor, type Target } from './pipeline.ts';
 import { nextVersion, planStart, seedVersion, type RebuildStart } from './rebuild-plan.ts';
 
 export interface RebuildOptions {
@@ -114,6 +114,12 @@ export async function startRebuild(o: RebuildOptions): Promise<RebuildHandle> {
   }
 }
 
+/** The target of a group that knows what it has written: documents it never wrote are absent. */
+function withFirstWrites(target: Target, firstWrites: FirstWrites | undefined): Target {
+  if (firstWrites === undefined) return target;
+  return { ...target, absent: (collection, id) => firstWrites.isNew(collection, id) };
+}
+
 function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: boolean, log: ProcessorsDeps['log']): RebuildHandle {
   const { deps, pipeline } = o;
   const { config, db } = deps;
@@ -137,10 +143,11 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
       runners.push(
         startGroupRunner({
           ...deps, kv, pipeline, group: g, durable, flushes, owner: initial.owner, log,
-          target: targetFor(version, g, groups),
+          target: withFirstWrites(targetFor(version, g, groups), firstWrites[g]),
           batchSize: config.rebuild.batchSize,
           batchWaitMs: config.rebuild.batchWaitMs,
           firstWrites: firstWrites[g],
+          cutWhenCaughtUp: true,
           // Paced only while live processing has work: alone, a rebuild runs flat out.
           pauseAfterMs: (busyMs) => (share >= 1 || !liveBusy ? 0 : (busyMs * (1 - share)) / share),
         }),

@@ -71,9 +71,13 @@ export const initialEvents = (inputs: EventsInputs = {}): EventsState => ({
 /** Key of the known values of one segment of one event in one year. */
 export const segmentMetaKey = (appId: string, hash: string, segKey: string, year: number): string => `${appId}|${hash}|${segKey}|${year}`;
 
+/** Id of an event document (before the group suffix): `<appId>_<hash>_<segment>_<period>[_<shard>]`. */
+export const eventDocId = (appId: string, hash: string, segment: string, period: string, shard?: number): string =>
+  `${appId}_${hash}_${segment}_${period}${shard === undefined ? '' : `_${shard}`}`;
+
 const eventRef = (appId: string, hash: string, segment: string, period: string, shard?: number): DocRef => ({
   collection: 'events_data',
-  id: `${appId}_${hash}_${segment}_${period}${shard === undefined ? '' : `_${shard}`}`,
+  id: eventDocId(appId, hash, segment, period, shard),
   appId,
   period,
   fields: shard === undefined ? { a: appId, e: hash, s: segment, m: period } : { a: appId, e: hash, s: segment, m: period, shard },

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corePipeline } from '../processors/index.ts';
-import { readPointer, readRebuild } from '../projections/index.ts';
+import { listCheckpoints, readPointer, readRebuild } from '../projections/index.ts';
 import { consumerName, eventsStreamName } from '../streams.config.ts';
 import { apiGet, at } from './support/api-client.ts';
 import { adminApiKey, childEnv, createApp, startTestTally, testConfig, type TestTally } from './support/harness.ts';
@@ -39,7 +39,8 @@ afterAll(async () => {
 function rebuildProcess(): ReturnType<typeof spawn> {
   return spawn(process.execPath, ['bin/tally.mjs', 'rebuild', 'core'], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: childEnv(config, { TALLY_REBUILD_BATCH_SIZE: '300' }),
+    // Small batches, so the rebuild (about a second at full batch size) is seen part-way.
+    env: childEnv(config, { TALLY_REBUILD_BATCH_SIZE: '40' }),
   });
 }
 
@@ -69,10 +70,14 @@ describe('rebuild', () => {
     expect(live.byCollection.get('app_user_merges')?.length).toBe(18); // 6 per app; merge records outlive an app reset
 
     // 3. A rebuild process is SIGKILLed part-way, then started again: it resumes version 2.
+    //    Part-way is read from version 2's checkpoints (the rebuild record's progress is only
+    //    written once a second).
     const killed = rebuildProcess();
+    const total = (await tally.jsm.streams.info(eventsStreamName(config.streams))).state.messages;
     const partial = await waitUntil(async () => {
       const r = await readRebuild(tally.db, 'core');
-      return r !== null && r.state === 'running' && r.done > 0 && r.done < r.total / 2 ? r : undefined;
+      const applied = (await listCheckpoints(tally.db, 'core:v2:')).reduce((n, c) => n + c.appliedEvents + c.deadLetters, 0);
+      return r !== null && r.state === 'running' && applied > 0 && applied < total / 2 ? r : undefined;
     }, 60_000, 'the rebuild to be part-way');
     killed.kill('SIGKILL');
     await new Promise((res) => killed.once('exit', res));
@@ -97,6 +102,19 @@ describe('rebuild', () => {
     expect([...rebuilt.byCollection.keys()].sort()).toEqual([...live.byCollection.keys()].sort());
     for (const [logical, docs] of live.byCollection) expect({ logical, docs: rebuilt.byCollection.get(logical) }).toEqual({ logical, docs });
     expect(rebuilt.documents).toBe(live.documents);
+
+    // 5. An uninterrupted rebuild (version 3) never resumes, so every group knows what it has
+    //    written throughout: first writes are inserts and the inputs of documents it never wrote
+    //    are not read, across the merges and the reset too. It equals the live version as well.
+    const again = rebuildProcess();
+    let againErr = '';
+    again.stderr?.on('data', (chunk: Buffer) => (againErr += chunk.toString('utf8')));
+    expect(await new Promise<number | null>((res) => again.once('exit', res)), againErr).toBe(0);
+    expect(againErr).toContain('version 3 is live (was 2)');
+    await waitForVersion(tally.db, tally.jsm, config.streams, 'core', 3, 60_000);
+    const third = await readVersion(tally.db, owns, 3);
+    for (const [logical, docs] of live.byCollection) expect({ logical, docs: third.byCollection.get(logical) }).toEqual({ logical, docs });
+    expect(third.documents).toBe(live.documents);
   });
 
   it('switches under live traffic without a failed or backward read, and loses nothing', { timeout: 300_000 }, async () => {

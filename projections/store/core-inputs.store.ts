@@ -11,6 +11,10 @@ import type { JsonObject } from '../json.ts';
 import type { KnownMeta } from '../known-meta.ts';
 import { appUsersCollection } from '../app-users.fold.ts';
 import { EVENT_REGISTRY_COLLECTION } from '../write-ops.ts';
+import { groupIdSuffix } from '../core.ts';
+import { eventDocId } from '../events.fold.ts';
+import { VALUE_SHARDS } from '../hash.ts';
+import { metricDocId } from '../metrics.fold.ts';
 
 export interface CoreInputs {
   readonly users: Record<string, JsonObject | null>;
@@ -22,17 +26,32 @@ export interface CoreInputs {
 
 type Named = (logical: string) => string;
 
+/**
+ * What a group knows to be absent without asking: `absent(physicalCollection, id)` is true only
+ * for a document this group owns and has certainly never written (a rebuild into an empty
+ * version, processors/rebuild.ts). `ownDevices` are the device keys of the batch's own events;
+ * an `old_device_id` may belong to another group, whose writes this group cannot know.
+ */
+export interface KnownAbsent {
+  readonly absent: (collection: string, id: string) => boolean;
+  readonly ownDevices: ReadonlySet<string>;
+}
+
+const SHARDS = Array.from({ length: VALUE_SHARDS }, (_, s) => s);
+
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
   return out;
 }
 
-async function loadUsers(db: Db, inputs: BatchInputs, name: Named): Promise<CoreInputs['users']> {
+async function loadUsers(db: Db, inputs: BatchInputs, name: Named, known: KnownAbsent | undefined): Promise<CoreInputs['users']> {
   const users: CoreInputs['users'] = {};
   await Promise.all(
     [...groupBy(inputs.appUsers, (u) => u.appId)].map(async ([appId, list]) => {
-      const docs = await findByIds(db, name(appUsersCollection(appId)), list.map((u) => u.id));
+      const collection = name(appUsersCollection(appId));
+      const unknown = known === undefined ? list : list.filter((u) => !(known.ownDevices.has(u.key) && known.absent(collection, u.id)));
+      const docs = await findByIds(db, collection, unknown.map((u) => u.id));
       const byId = new Map(docs.map((d): [unknown, Document] => [d._id, d]));
       for (const u of list) users[u.key] = appUserFromStored(stripInternal(byId.get(u.id)));
     }),
@@ -47,8 +66,14 @@ function stripInternal(doc: Document | undefined): Document | undefined {
   return rest;
 }
 
-async function loadVisibility(db: Db, inputs: BatchInputs, name: Named, group: number): Promise<CoreInputs['visibility']> {
+/** True when every id (this group's suffix added) is known absent: the query would find nothing. */
+function allAbsent(known: KnownAbsent | undefined, collection: string, ids: readonly string[], group: number): boolean {
+  return known !== undefined && ids.every((id) => known.absent(collection, `${id}${groupIdSuffix(group)}`));
+}
+
+async function loadVisibility(db: Db, inputs: BatchInputs, name: Named, group: number, known: KnownAbsent | undefined): Promise<CoreInputs['visibility']> {
   if (inputs.usersPeriods.length === 0) return {};
+  if (allAbsent(known, name('users'), inputs.usersPeriods.map((p) => p.id), group)) return Object.fromEntries(inputs.usersPeriods.map((p) => [p.id, visibilityFromStored([])]));
   const apps = [...new Set(inputs.usersPeriods.map((p) => p.appId))];
   const periods = [...new Set(inputs.usersPeriods.map((p) => p.period))];
   const docs = await db.collection(name('users')).find({ a: { $in: apps }, m: { $in: periods }, [OWNER]: group }, { projection: { a: 1, m: 1, vis: 1 } }).toArray();
@@ -56,10 +81,15 @@ async function loadVisibility(db: Db, inputs: BatchInputs, name: Named, group: n
   return Object.fromEntries(inputs.usersPeriods.map((p) => [p.id, visibilityFromStored(byId.get(p.id) ?? [])]));
 }
 
-async function loadMetricMeta(db: Db, inputs: BatchInputs, name: Named, group: number): Promise<CoreInputs['knownMetrics']> {
+async function loadMetricMeta(db: Db, inputs: BatchInputs, name: Named, group: number, known: KnownAbsent | undefined): Promise<CoreInputs['knownMetrics']> {
   const out: CoreInputs['knownMetrics'] = {};
   await Promise.all(
     [...groupBy(inputs.metricMeta, (m) => m.collection)].map(async ([collection, list]) => {
+      const ids = list.flatMap((m) => SHARDS.map((shard) => metricDocId(m.appId, `${m.year}:0`, shard)));
+      if (allAbsent(known, name(collection), ids, group)) {
+        for (const m of list) out[m.key] = knownMetricMetaFromStored([]);
+        return;
+      }
       const docs = await db
         .collection(name(collection))
         .find({ a: { $in: [...new Set(list.map((m) => m.appId))] }, m: { $in: [...new Set(list.map((m) => `${m.year}:0`))] }, [OWNER]: group }, { projection: { a: 1, m: 1, meta_v2: 1 } })
@@ -71,15 +101,18 @@ async function loadMetricMeta(db: Db, inputs: BatchInputs, name: Named, group: n
   return out;
 }
 
-async function loadRegistries(db: Db, inputs: BatchInputs, name: Named, group: number): Promise<CoreInputs['registries']> {
+async function loadRegistries(db: Db, inputs: BatchInputs, name: Named, group: number, known: KnownAbsent | undefined): Promise<CoreInputs['registries']> {
   if (inputs.eventApps.length === 0) return {};
+  if (allAbsent(known, name(EVENT_REGISTRY_COLLECTION), inputs.eventApps, group)) return Object.fromEntries(inputs.eventApps.map((a) => [a, eventRegistryFromStored([])]));
   const docs = await db.collection(name(EVENT_REGISTRY_COLLECTION)).find({ a: { $in: inputs.eventApps }, [OWNER]: group }).toArray();
   const byApp = groupBy(docs, (d) => String(d.a));
   return Object.fromEntries(inputs.eventApps.map((a) => [a, eventRegistryFromStored(byApp.get(a) ?? [])]));
 }
 
-async function loadSegmentMeta(db: Db, inputs: BatchInputs, name: Named, group: number): Promise<CoreInputs['knownSegments']> {
+async function loadSegmentMeta(db: Db, inputs: BatchInputs, name: Named, group: number, known: KnownAbsent | undefined): Promise<CoreInputs['knownSegments']> {
   if (inputs.segmentMeta.length === 0) return {};
+  const ids = inputs.segmentMeta.flatMap((s) => SHARDS.map((shard) => eventDocId(s.appId, s.eventHash, s.segKey, `${s.year}:0`, shard)));
+  if (allAbsent(known, name('events_data'), ids, group)) return Object.fromEntries(inputs.segmentMeta.map((s) => [s.key, knownSegmentMetaFromStored(s.segKey, [])]));
   const docs = await db
     .collection(name('events_data'))
     .find(
@@ -107,14 +140,14 @@ async function loadSegmentMeta(db: Db, inputs: BatchInputs, name: Named, group: 
  * rebuild could not reproduce them. Limits therefore apply per partition group
  * (docs/countly-differences.md). Per-device state is owned by the device's group.
  */
-export async function loadCoreInputs(db: Db, inputs: BatchInputs, collectionName: Named, group: number): Promise<CoreInputs> {
+export async function loadCoreInputs(db: Db, inputs: BatchInputs, collectionName: Named, group: number, known?: KnownAbsent): Promise<CoreInputs> {
   try {
     const [users, visibility, knownMetrics, registries, knownSegments] = await Promise.all([
-      loadUsers(db, inputs, collectionName),
-      loadVisibility(db, inputs, collectionName, group),
-      loadMetricMeta(db, inputs, collectionName, group),
-      loadRegistries(db, inputs, collectionName, group),
-      loadSegmentMeta(db, inputs, collectionName, group),
+      loadUsers(db, inputs, collectionName, known),
+      loadVisibility(db, inputs, collectionName, group, known),
+      loadMetricMeta(db, inputs, collectionName, group, known),
+      loadRegistries(db, inputs, collectionName, group, known),
+      loadSegmentMeta(db, inputs, collectionName, group, known),
     ]);
     return { users, visibility, knownMetrics, registries, knownSegments };
   } catch (err) {
