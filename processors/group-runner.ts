@@ -180,21 +180,24 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     const counts = { events: events.length - folded.poisoned.length, deadLetters: poisoned.length };
     let writeOps = 0;
     let inserted = 0;
+    let journaledMs = 0;
     if (folded.ops.length === 0) {
       if (!(await advanceCheckpoint(o.db, cpId, cp.seq, toSeq, counts))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
     } else {
       const parts = journalParts(folded.ops);
       const pending = { batchId: `${cpId}:${fromSeq}-${toSeq}:${randomUUID()}`, fromSeq, toSeq, parts: parts.length, ...counts };
+      const journalStartedMs = Date.now();
       await writeJournal(o.db, cpId, pending.batchId, parts);
       assertOwner();
       if (!(await claimBatch(o.db, cpId, cp.seq, pending))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
+      journaledMs = Date.now() - journalStartedMs;
       const applied = await applyOps(o.db, folded.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c), assertOwner, afterWrite: pace, freshlyClaimed: true, firstWrites: o.firstWrites });
       ({ writeOps, inserted } = applied);
       await completeBatch(o.db, cpId, pending);
     }
     Object.assign(state, { appliedSeq: toSeq, lastFlushAtMs: Date.now(), lastBatchEvents: fresh.length, lastFlushMs: Date.now() - startedMs });
     state.deadLetters += poisoned.length;
-    log.debug({ events: fresh.length, writeOps, inserted, preparedMs, foldedMs, flushMs: state.lastFlushMs, toSeq }, 'batch applied');
+    log.debug({ events: fresh.length, writeOps, inserted, preparedMs, foldedMs, journaledMs, flushMs: state.lastFlushMs, toSeq }, 'batch applied');
     return { ...cp, seq: toSeq, pending: null };
   }
 
