@@ -1,18 +1,17 @@
 // Reads everything the core folds need for one batch: one query per kind of state, never one
-// per event (batchInputs lists what the batch touches).
+// per event (batchInputs lists what the batch touches). App users are read by `_id`, which on
+// FerretDB means one find per device of the batch (by-ids.ts).
 import type { Db, Document } from 'mongodb';
-import { uidCounterId } from '../core.ts';
+import { groupIdSuffix, uidCounterId } from '../core.ts';
 import { OWNER } from './apply.store.ts';
 import { findByIds } from './by-ids.ts';
 import { FlushFailedError } from '../errors.ts';
 import { appUserFromStored, eventRegistryFromStored, knownMetricMetaFromStored, knownSegmentMetaFromStored, visibilityFromStored, type BatchInputs } from '../batch-inputs.ts';
-import type { EventRegistry } from '../events.fold.ts';
+import { eventDocId, type EventRegistry } from '../events.fold.ts';
 import type { JsonObject } from '../json.ts';
 import type { KnownMeta } from '../known-meta.ts';
 import { appUsersCollection } from '../app-users.fold.ts';
 import { EVENT_REGISTRY_COLLECTION } from '../write-ops.ts';
-import { groupIdSuffix } from '../core.ts';
-import { eventDocId } from '../events.fold.ts';
 import { VALUE_SHARDS } from '../hash.ts';
 import { metricDocId } from '../metrics.fold.ts';
 
