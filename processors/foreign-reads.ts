@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { partitionOf, readAppliedSeq } from '../projections/index.ts';
 import { eventSubject, eventsStreamName, type StreamsConfig } from '../streams.config.ts';
 import type { ForeignRead } from './pipeline.ts';
-import { abortableSleep } from './sleep.ts';
+import { abortableSleep as sleep } from './sleep.ts';
 
 /** How often a waiting merge re-reads the other group's checkpoint, ms. */
 const POLL_MS = 50;
@@ -44,7 +44,6 @@ export interface ForeignWaitOptions {
   checkpointIdOf(group: number): string;
 }
 
-const sleep = abortableSleep;
 
 /** Sequence of the first stored message on `subject` at or after `fromSeq`; undefined when there is none. */
 async function firstSeqFrom(jsm: JetStreamManager, stream: string, subject: string, fromSeq: number): Promise<number | undefined> {

@@ -31,6 +31,7 @@ import { crossGroupReads, waitForForeignRead, type CrossGroupRead } from './fore
 import type { Semaphore } from './mutex.ts';
 import { acquireLease, type Lease } from './lease.ts';
 import { checkpointId, type Pipeline, type Poisoned, type Target } from './pipeline.ts';
+import { sleep } from './sleep.ts';
 
 export interface GroupRunnerOptions<P> {
   readonly config: Readonly<TallyConfig>;
@@ -86,8 +87,6 @@ export interface GroupRunner {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Re-exported: group-runner.unit.test.ts tests them through this module.
 export { freshInOrder, lastBySeq } from './batch-cut.ts';

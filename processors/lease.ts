@@ -6,7 +6,7 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { abortableSleep } from './sleep.ts';
+import { abortableSleep as sleep } from './sleep.ts';
 
 export interface Lease {
   /** True while the last refresh succeeded within the TTL. */
@@ -18,7 +18,6 @@ export async function openLeaseBucket(nc: NatsConnection, bucket: string, ttlMs:
   return new Kvm(nc).create(bucket, { ttl: ttlMs, history: 1 });
 }
 
-const sleep = abortableSleep;
 
 function isHeldElsewhere(err: unknown): boolean {
   return err instanceof Error && /wrong last sequence|key exists/i.test(err.message);

@@ -6,7 +6,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
-import { readPointer } from '../projections/index.ts';
+import { readPointer, type ProjectionPointer } from '../projections/index.ts';
 import { consumerName, projectionSwitchedSubject, type TallyConfig } from '../streams.config.ts';
 import { ensureGroupConsumer } from './consumers.ts';
 import { startGroupRunner, type GroupRunner, type GroupStatus } from './group-runner.ts';
@@ -43,6 +43,9 @@ export const leaseBucketName = (config: Readonly<TallyConfig>): string => `${con
 /** `Live.version` while the active version is frozen for a switch: no runners. */
 const PAUSED = 0;
 
+/** The version live processing runs for a pointer: PAUSED while the active one is frozen for a switch. */
+const runnableVersion = (pointer: ProjectionPointer): number => (pointer.freeze === pointer.active ? PAUSED : pointer.active);
+
 /** How often live processors re-read the pointers, in case a switch message was missed, ms. */
 const POINTER_POLL_MS = 2_000;
 
@@ -78,8 +81,7 @@ export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly 
 
   const lives: Live[] = [];
   for (const entry of pipelines) {
-    const pointer = await readPointer(deps.db, entry.pipeline.name);
-    const version = entry.version ?? (pointer.freeze === pointer.active ? PAUSED : pointer.active);
+    const version = entry.version ?? runnableVersion(await readPointer(deps.db, entry.pipeline.name));
     lives.push({ entry, version, runners: version === PAUSED ? [] : await runnersFor(entry.pipeline, version) });
   }
 
@@ -90,9 +92,8 @@ export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly 
     switching.run(async () => {
       for (const live of lives) {
         if (live.entry.version !== undefined) continue;
-        const pointer = await readPointer(deps.db, live.entry.pipeline.name);
         // A frozen active version is paused for a switch: run nothing until the pointer moves.
-        const active = pointer.freeze === pointer.active ? PAUSED : pointer.active;
+        const active = runnableVersion(await readPointer(deps.db, live.entry.pipeline.name));
         if (active === live.version) continue;
         deps.log.info({ pipeline: live.entry.pipeline.name, from: live.version, to: active }, 'following the projection pointer');
         await Promise.all(live.runners.map((r) => r.stop()));

@@ -25,8 +25,17 @@ export interface Target {
 
 export const targetFor = (version: number, group: number, groups: number): Target => ({ version, group, groups, collectionName: (logical) => `${logical}_v${version}` });
 
+/** Prefix of the checkpoint ids of one (pipeline, projection version): `<pipeline>:v<version>:`. */
+export const checkpointPrefix = (pipeline: string, version: number): string => `${pipeline}:v${version}:`;
+
 /** Checkpoint document id of one (pipeline, projection version, partition group). */
-export const checkpointId = (pipeline: string, version: number, group: number): string => `${pipeline}:v${version}:g${group}`;
+export const checkpointId = (pipeline: string, version: number, group: number): string => `${checkpointPrefix(pipeline, version)}g${group}`;
+
+/** The projection version a checkpoint id names; undefined for an id of another shape. */
+export function versionOfCheckpointId(id: string): number | undefined {
+  const v = Number(/^[^:]+:v(\d+):/.exec(id)?.[1]);
+  return Number.isInteger(v) && v > 0 ? v : undefined;
+}
 
 export interface Poisoned {
   readonly seq: number;

@@ -1,6 +1,5 @@
 // Operator actions on projection versions: list them, roll the pointer back to the previous
 // version, and prune every version that is neither active nor being rebuilt.
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import {
   deleteCheckpoints,
   dropCollections,
@@ -14,7 +13,10 @@ import {
   type RebuildRecord,
 } from '../projections/index.ts';
 import { consumerName, eventsStreamName, projectionSwitchedSubject } from '../streams.config.ts';
+import { isConsumerNotFound } from './consumers.ts';
 import { RebuildRefusedError } from './errors.ts';
+import { checkpointPrefix } from './pipeline.ts';
+import { versionsIn } from './rebuild-plan.ts';
 import type { LivePipeline, ProcessorsDeps } from './main.ts';
 
 type PipelineRef = LivePipeline['pipeline'];
@@ -41,10 +43,9 @@ export async function describeProjection(deps: AdminDeps, pipeline: PipelineRef)
   const rebuild = await readRebuild(deps.db, pipeline.name);
   const collections = await listVersionCollections(deps.db, (l) => pipeline.owns(l));
   const cps = await listCheckpoints(deps.db, `${pipeline.name}:v`);
-  const versions = new Set([...collections.keys(), pointer.active]);
-  for (const cp of cps) versions.add(Number(/:v(\d+):/.exec(cp._id)?.[1] ?? pointer.active));
-  const rows = [...versions].sort((a, b) => a - b).map((version): VersionInfo => {
-    const own = cps.filter((cp) => cp._id.startsWith(`${pipeline.name}:v${version}:`));
+  const versions = [...new Set([...versionsIn(collections, cps), pointer.active])].sort((a, b) => a - b);
+  const rows = versions.map((version): VersionInfo => {
+    const own = cps.filter((cp) => cp._id.startsWith(checkpointPrefix(pipeline.name, version)));
     const role = version === pointer.active ? 'active' : rebuild?.state === 'running' && rebuild.version === version ? 'rebuilding' : version === pointer.previous ? 'previous' : 'inactive';
     return {
       version, role,
@@ -84,11 +85,11 @@ export async function pruneProjection(deps: AdminDeps, pipeline: PipelineRef): P
   const stream = eventsStreamName(deps.config.streams);
   for (const version of doomed) {
     await dropCollections(deps.db, collections.get(version) ?? []);
-    await deleteCheckpoints(deps.db, `${pipeline.name}:v${version}:`);
+    await deleteCheckpoints(deps.db, checkpointPrefix(pipeline.name, version));
     for (let g = 0; g < deps.config.streams.partitionGroups; g++) {
       await deps.jsm.consumers.delete(stream, consumerName(deps.config.streams, `${pipeline.name}_v${version}`, g)).catch((err: unknown) => {
         // Decision: a consumer that never existed (or is gone already) is what pruning wants.
-        if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
+        if (!isConsumerNotFound(err)) throw err;
       });
     }
     deps.log.info({ projection: pipeline.name, version }, 'projection version pruned');

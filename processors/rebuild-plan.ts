@@ -16,7 +16,7 @@ import {
 } from '../projections/index.ts';
 import { eventsStreamName, type TallyConfig } from '../streams.config.ts';
 import { RebuildRefusedError } from './errors.ts';
-import { checkpointId } from './pipeline.ts';
+import { checkpointId, checkpointPrefix, versionOfCheckpointId } from './pipeline.ts';
 
 /** Where a rebuild starts: the stream start, a sequence or time (`--from`), and/or a base version. */
 export interface RebuildStart {
@@ -32,14 +32,19 @@ export interface VersionsOptions {
   readonly owns: (logical: string) => boolean;
 }
 
-/** Every version of a projection that has collections or checkpoints. */
-export async function knownVersions(o: VersionsOptions): Promise<number[]> {
-  const versions = new Set((await listVersionCollections(o.db, o.owns)).keys());
-  for (const cp of await listCheckpoints(o.db, `${o.pipeline}:v`)) {
-    const v = Number(/^[^:]+:v(\d+):/.exec(cp._id)?.[1]);
-    if (Number.isInteger(v) && v > 0) versions.add(v);
+/** The versions that have collections (by version, as listVersionCollections gives them) or checkpoints, ascending. */
+export function versionsIn(collections: ReadonlyMap<number, readonly string[]>, checkpoints: readonly Checkpoint[]): number[] {
+  const versions = new Set(collections.keys());
+  for (const cp of checkpoints) {
+    const v = versionOfCheckpointId(cp._id);
+    if (v !== undefined) versions.add(v);
   }
   return [...versions].sort((a, b) => a - b);
+}
+
+/** Every version of a projection that has collections or checkpoints. */
+export async function knownVersions(o: VersionsOptions): Promise<number[]> {
+  return versionsIn(await listVersionCollections(o.db, o.owns), await listCheckpoints(o.db, `${o.pipeline}:v`));
 }
 
 /** The version a new rebuild builds: one above every version that exists or existed. */
@@ -82,7 +87,7 @@ export async function planStart(o: PlanOptions): Promise<{ fromSeq: number; base
     if (o.start.base === pointer.active) {
       throw new RebuildRefusedError(`version ${o.start.base} is live and changes while it is copied; a base must be an inactive version (after a switch, the previous one)`);
     }
-    baseCheckpoints = await listCheckpoints(o.db, `${o.pipeline}:v${o.start.base}:`);
+    baseCheckpoints = await listCheckpoints(o.db, checkpointPrefix(o.pipeline, o.start.base));
     if (baseCheckpoints.length !== groups || baseCheckpoints.some((cp) => cp.pending !== null || cp.groups !== groups)) {
       throw new RebuildRefusedError(`version ${o.start.base} has no complete checkpoint for each of the ${groups} partition groups`);
     }

@@ -6,7 +6,6 @@
 // from the rebuild's checkpoints. One rebuild per projection runs at a time (a KV lease); a
 // crashed one resumes from its checkpoints when started again.
 import { randomUUID } from 'node:crypto';
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import {
   ensureReadIndexes,
@@ -26,14 +25,15 @@ import {
   type RebuildRecord,
 } from '../projections/index.ts';
 import { consumerName, eventsStreamName, projectionSwitchedSubject } from '../streams.config.ts';
-import { ensureGroupConsumer } from './consumers.ts';
+import { consumerInfoIfAny, ensureGroupConsumer } from './consumers.ts';
 import { RebuildBusyError } from './errors.ts';
 import { startGroupRunner, type GroupRunner } from './group-runner.ts';
 import { openLeaseBucket, tryAcquireLease, leaseHolder, type Lease } from './lease.ts';
 import { leaseBucketName, type LivePipeline, type ProcessorsDeps } from './main.ts';
 import { Semaphore } from './mutex.ts';
-import { targetFor, type Target } from './pipeline.ts';
+import { checkpointPrefix, targetFor, type Target } from './pipeline.ts';
 import { nextVersion, planStart, seedVersion, type RebuildStart } from './rebuild-plan.ts';
+import { sleep } from './sleep.ts';
 
 export interface RebuildOptions {
   readonly deps: ProcessorsDeps;
@@ -52,7 +52,6 @@ export interface RebuildHandle {
   cancel(): void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const rebuildLeaseKey = (pipeline: string): string => `rebuild_${pipeline}`;
 
@@ -100,7 +99,7 @@ export async function startRebuild(o: RebuildOptions): Promise<RebuildHandle> {
     if (!record.seeded) {
       // A crash while seeding leaves a partial copy: start the version over.
       await dropCollections(db, (await listVersionCollections(db, versions.owns)).get(record.version) ?? []);
-      await deleteCheckpoints(db, `${pipeline.name}:v${record.version}:`);
+      await deleteCheckpoints(db, checkpointPrefix(pipeline.name, record.version));
       const plan = await planStart({ ...versions, config, jsm: deps.jsm, start: { ...(record.base === null ? {} : { base: record.base }), from: { seq: record.fromSeq } } });
       await seedVersion({ ...versions, config, version: record.version, ...(record.base === null ? {} : { base: record.base }), fromSeq: plan.fromSeq, baseCheckpoints: plan.baseCheckpoints });
       record = (await updateRebuild(db, pipeline.name, record.version, { seeded: true })) ?? record;
@@ -175,18 +174,15 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
     }
     let pending = 0;
     for (let g = 0; g < groups; g++) {
-      const info = await deps.jsm.consumers.info(stream, consumerName(config.streams, `${pipeline.name}_v${active}`, g)).catch((err: unknown) => {
-        // Decision: a live consumer that does not exist yet has nothing pending.
-        if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return undefined;
-        throw err;
-      });
+      // A live consumer that does not exist yet has nothing pending.
+      const info = await consumerInfoIfAny(deps.jsm, stream, consumerName(config.streams, `${pipeline.name}_v${active}`, g));
       pending += info === undefined ? 0 : info.num_pending + info.num_ack_pending;
     }
     liveBusy = pending > 0;
   }
 
   async function measure(prev: { done: number; atMs: number; ratePerS: number }): Promise<RebuildProgress & { atMs: number; lag: number }> {
-    const cps = await listCheckpoints(db, `${pipeline.name}:v${version}:`);
+    const cps = await listCheckpoints(db, checkpointPrefix(pipeline.name, version));
     const done = cps.reduce((s, cp) => s + cp.appliedEvents + cp.deadLetters, 0);
     const lag = await remaining();
     const atMs = Date.now();
@@ -222,8 +218,8 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
     const oldDurables = Array.from({ length: groups }, (_, g) => consumerName(config.streams, `${pipeline.name}_v${old}`, g));
     const released = await waitUntil(async () => (await Promise.all(oldDurables.map((d) => leaseHolder(kv, d)))).every((h) => h === undefined), 4 * config.consumers.pinnedTtlMs + 10_000);
     const caughtUp = released && (await waitUntil(async () => {
-      const frozen = await listCheckpoints(db, `${pipeline.name}:v${old}:`);
-      const mine = await listCheckpoints(db, `${pipeline.name}:v${version}:`);
+      const frozen = await listCheckpoints(db, checkpointPrefix(pipeline.name, old));
+      const mine = await listCheckpoints(db, checkpointPrefix(pipeline.name, version));
       return frozen.every((f) => f.pending === null && mine.some((m) => m._id.endsWith(f._id.slice(f._id.lastIndexOf(':'))) && m.seq >= f.seq && m.pending === null));
     }, 60_000));
     if (!caughtUp || !(await switchPointer(db, pipeline.name, old, version, Date.now()))) {

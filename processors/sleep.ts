@@ -11,3 +11,6 @@ export const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> =
     }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -16,17 +16,13 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 const BASELINES = ['js.publish.sync', 'js.publish.async', 'js.read.ordered', 'mongo.bulkWrite', 'http.bare.i', 'http.bare.bulk'];
 const positive = (n: number | undefined): boolean => n !== undefined && Number.isFinite(n) && n > 0;
 
+/** The whole harness in smoke mode against the test servers. */
+const smokeRun = (scenarios: string[]) =>
+  runBench({ scenarios, mode: 'smoke', seed: 7, outDir, natsUrl: inject('natsUrl'), mongoUrl: inject('mongoUrl'), log: createLogger({ logLevel: 'warn' }) });
+
 describe('bench harness (smoke mode)', () => {
   it('runs the ingest scenario and reports rates next to same-run baselines', async () => {
-    const { report, file } = await runBench({
-      scenarios: ['ingest'],
-      mode: 'smoke',
-      seed: 7,
-      outDir,
-      natsUrl: inject('natsUrl'),
-      mongoUrl: inject('mongoUrl'),
-      log: createLogger({ logLevel: 'warn' }),
-    });
+    const { report, file } = await smokeRun(['ingest']);
 
     expect(report.scenarios.map((s) => [s.name, s.status])).toEqual([['ingest', 'ok']]);
     for (const id of ['ingest.i.rate', 'ingest.i.rate.http', 'ingest.bulk.rate', 'ingest.bulk.rate.http']) {
@@ -48,17 +44,9 @@ describe('bench harness (smoke mode)', () => {
     expect(formatReport(report)).toMatch(/GET \/i flat out .*×\d/);
   });
 
-  // FerretDB folds tens of events per second, and this file shares it with the other test files.
+  // The processors share FerretDB with the other test files, so this waits on their folding.
   it('runs the processing and read scenarios against processors and the read API', { timeout: 240_000 }, async () => {
-    const { report } = await runBench({
-      scenarios: ['processing', 'read'],
-      mode: 'smoke',
-      seed: 7,
-      outDir,
-      natsUrl: inject('natsUrl'),
-      mongoUrl: inject('mongoUrl'),
-      log: createLogger({ logLevel: 'warn' }),
-    });
+    const { report } = await smokeRun(['processing', 'read']);
 
     expect(report.scenarios.map((s) => [s.name, s.status, s.error])).toEqual([
       ['processing', 'ok', undefined],

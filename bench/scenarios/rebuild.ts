@@ -2,7 +2,7 @@
 // processors (live batch sizes), by `startRebuild` into a new version (rebuild batch sizes,
 // no live traffic), and read raw by an ordered consumer — plus the live fold rate while a
 // rebuild shares the database. `rebuild.speedup` = rebuild rate ÷ live rate (goal ≥ 5).
-import { corePipeline, LIVE_PIPELINES, startProcessors, startRebuild, type ProcessorsDeps } from '../../processors/index.ts';
+import { checkpointPrefix, corePipeline, LIVE_PIPELINES, startProcessors, startRebuild, type ProcessorsDeps } from '../../processors/index.ts';
 import { listCheckpoints } from '../../projections/index.ts';
 import { BenchTimeoutError } from '../errors.ts';
 import type { BenchContext, Scenario } from '../context.ts';
@@ -23,7 +23,7 @@ function depsOf(tally: BenchTally, ctx: BenchContext): ProcessorsDeps {
 async function appliedAt(tally: BenchTally, version: number, envelopes: number, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const cps = await listCheckpoints(tally.handle.db, `core:v${version}:`);
+    const cps = await listCheckpoints(tally.handle.db, checkpointPrefix(corePipeline.name, version));
     const n = cps.reduce((s, c) => s + c.appliedEvents + c.deadLetters, 0);
     if (n >= envelopes && cps.every((c) => c.pending === null)) return performance.now();
     if (performance.now() > deadline) throw new BenchTimeoutError(`core v${version} applied ${n} of ${envelopes} envelopes within ${timeoutMs} ms`);

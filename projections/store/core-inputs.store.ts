@@ -65,14 +65,17 @@ function stripInternal(doc: Document | undefined): Document | undefined {
   return rest;
 }
 
-/** True when every id (this group's suffix added) is known absent: the query would find nothing. */
-function allAbsent(known: KnownAbsent | undefined, collection: string, ids: readonly string[], group: number): boolean {
-  return known !== undefined && ids.every((id) => known.absent(collection, `${id}${groupIdSuffix(group)}`));
+/**
+ * True when every id (this group's suffix added) is known absent: the query would find nothing.
+ * The ids are only built when something is known (live processing knows nothing).
+ */
+function allAbsent(known: KnownAbsent | undefined, collection: string, ids: () => readonly string[], group: number): boolean {
+  return known !== undefined && ids().every((id) => known.absent(collection, `${id}${groupIdSuffix(group)}`));
 }
 
 async function loadVisibility(db: Db, inputs: BatchInputs, name: Named, group: number, known: KnownAbsent | undefined): Promise<CoreInputs['visibility']> {
   if (inputs.usersPeriods.length === 0) return {};
-  if (allAbsent(known, name('users'), inputs.usersPeriods.map((p) => p.id), group)) return Object.fromEntries(inputs.usersPeriods.map((p) => [p.id, visibilityFromStored([])]));
+  if (allAbsent(known, name('users'), () => inputs.usersPeriods.map((p) => p.id), group)) return Object.fromEntries(inputs.usersPeriods.map((p) => [p.id, visibilityFromStored([])]));
   const apps = [...new Set(inputs.usersPeriods.map((p) => p.appId))];
   const periods = [...new Set(inputs.usersPeriods.map((p) => p.period))];
   const docs = await db.collection(name('users')).find({ a: { $in: apps }, m: { $in: periods }, [OWNER]: group }, { projection: { a: 1, m: 1, vis: 1 } }).toArray();
@@ -84,7 +87,7 @@ async function loadMetricMeta(db: Db, inputs: BatchInputs, name: Named, group: n
   const out: CoreInputs['knownMetrics'] = {};
   await Promise.all(
     [...groupBy(inputs.metricMeta, (m) => m.collection)].map(async ([collection, list]) => {
-      const ids = list.flatMap((m) => SHARDS.map((shard) => metricDocId(m.appId, `${m.year}:0`, shard)));
+      const ids = () => list.flatMap((m) => SHARDS.map((shard) => metricDocId(m.appId, `${m.year}:0`, shard)));
       if (allAbsent(known, name(collection), ids, group)) {
         for (const m of list) out[m.key] = knownMetricMetaFromStored([]);
         return;
@@ -102,7 +105,7 @@ async function loadMetricMeta(db: Db, inputs: BatchInputs, name: Named, group: n
 
 async function loadRegistries(db: Db, inputs: BatchInputs, name: Named, group: number, known: KnownAbsent | undefined): Promise<CoreInputs['registries']> {
   if (inputs.eventApps.length === 0) return {};
-  if (allAbsent(known, name(EVENT_REGISTRY_COLLECTION), inputs.eventApps, group)) return Object.fromEntries(inputs.eventApps.map((a) => [a, eventRegistryFromStored([])]));
+  if (allAbsent(known, name(EVENT_REGISTRY_COLLECTION), () => inputs.eventApps, group)) return Object.fromEntries(inputs.eventApps.map((a) => [a, eventRegistryFromStored([])]));
   const docs = await db.collection(name(EVENT_REGISTRY_COLLECTION)).find({ a: { $in: inputs.eventApps }, [OWNER]: group }).toArray();
   const byApp = groupBy(docs, (d) => String(d.a));
   return Object.fromEntries(inputs.eventApps.map((a) => [a, eventRegistryFromStored(byApp.get(a) ?? [])]));
@@ -110,7 +113,7 @@ async function loadRegistries(db: Db, inputs: BatchInputs, name: Named, group: n
 
 async function loadSegmentMeta(db: Db, inputs: BatchInputs, name: Named, group: number, known: KnownAbsent | undefined): Promise<CoreInputs['knownSegments']> {
   if (inputs.segmentMeta.length === 0) return {};
-  const ids = inputs.segmentMeta.flatMap((s) => SHARDS.map((shard) => eventDocId(s.appId, s.eventHash, s.segKey, `${s.year}:0`, shard)));
+  const ids = () => inputs.segmentMeta.flatMap((s) => SHARDS.map((shard) => eventDocId(s.appId, s.eventHash, s.segKey, `${s.year}:0`, shard)));
   if (allAbsent(known, name('events_data'), ids, group)) return Object.fromEntries(inputs.segmentMeta.map((s) => [s.key, knownSegmentMetaFromStored(s.segKey, [])]));
   const docs = await db
     .collection(name('events_data'))

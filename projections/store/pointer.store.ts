@@ -1,7 +1,7 @@
 // One pointer document per projection names the version readers use (`_projections`).
 // A rebuild writes a new version and then moves the pointer in one single-document
 // compare-and-set, so every reader sees either the old version or the new one, never a mix.
-import type { Db, Document } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import { z } from 'zod';
 import { FlushFailedError, StoreUnavailableError } from '../errors.ts';
 
@@ -21,11 +21,19 @@ const pointerSchema = z.object({
 export type ProjectionPointer = z.infer<typeof pointerSchema>;
 type PointerDoc = ProjectionPointer;
 
+/** What a projection's pointer says before anything was stored: version 1, never switched. */
+const NEVER_SWITCHED = { active: 1, previous: null, switchedAtMs: 0, freeze: null } as const;
+
+/** Stores the never-switched pointer unless one exists, so a compare-and-set has a document to match. */
+async function ensurePointer(col: Collection<PointerDoc>, projection: string): Promise<void> {
+  await col.updateOne({ _id: projection }, { $setOnInsert: { ...NEVER_SWITCHED } }, { upsert: true });
+}
+
 /** The pointer of a projection; version 1, never switched, when none is stored. */
 export async function readPointer(db: Db, projection: string): Promise<ProjectionPointer> {
   try {
     const doc = await db.collection<PointerDoc>(POINTERS).findOne({ _id: projection });
-    return doc === null ? { _id: projection, active: 1, previous: null, switchedAtMs: 0, freeze: null } : pointerSchema.parse(doc);
+    return doc === null ? { _id: projection, ...NEVER_SWITCHED } : pointerSchema.parse(doc);
   } catch (err) {
     throw new StoreUnavailableError(`pointer of ${projection} unreadable`, { cause: err });
   }
@@ -43,7 +51,7 @@ export async function readActiveVersion(db: Db, projection: string): Promise<num
 export async function switchPointer(db: Db, projection: string, expected: number, to: number, nowMs: number): Promise<boolean> {
   const col = db.collection<PointerDoc>(POINTERS);
   try {
-    await col.updateOne({ _id: projection }, { $setOnInsert: { active: 1, previous: null, switchedAtMs: 0, freeze: null } }, { upsert: true });
+    await ensurePointer(col, projection);
     const res = await col.updateOne({ _id: projection, active: expected }, { $set: { active: to, previous: expected, switchedAtMs: nowMs, freeze: null } });
     return res.modifiedCount === 1;
   } catch (err) {
@@ -55,7 +63,7 @@ export async function switchPointer(db: Db, projection: string, expected: number
 export async function setFreeze(db: Db, projection: string, version: number, freeze: boolean): Promise<boolean> {
   const col = db.collection<PointerDoc>(POINTERS);
   try {
-    await col.updateOne({ _id: projection }, { $setOnInsert: { active: 1, previous: null, switchedAtMs: 0, freeze: null } }, { upsert: true });
+    await ensurePointer(col, projection);
     const res = await col.updateOne({ _id: projection, active: version }, { $set: { freeze: freeze ? version : null } });
     return res.matchedCount === 1;
   } catch (err) {
