@@ -1,5 +1,5 @@
-// End to end: known traffic in through `/i` (raw requests backdated to October 2024, and the real
-// countly-sdk-nodejs today), processed by the in-process processors, read back through `/o` and
+// End to end: known traffic sent by the real countly-sdk-nodejs (requests backdated to October
+// 2024 through its bulk API, and a live session today), processed by the in-process processors, read back through `/o` and
 // `/o/analytics`. Every expected value below is derived by hand from the spec (§3.3–3.7,
 // §4.5–4.8), not from Tally's folds. App timezone Asia/Tokyo (UTC+9, no DST): local days and
 // hours differ from UTC ones, so a reader or writer working in UTC would fail.
@@ -10,7 +10,7 @@ import Countly from 'countly-sdk-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAndApp, apiGet } from './support/api-client.ts';
 import { startTestTally, type TestTally } from './support/harness.ts';
-import { send } from './support/ingest-client.ts';
+import { sendBulk } from './support/projections-scenario.ts';
 import { waitForRequests, type StoredRequest } from './support/stream.ts';
 
 let tally: TestTally;
@@ -48,7 +48,8 @@ const at = (body: unknown, ...path: string[]): unknown => path.reduce<unknown>((
 beforeAll(async () => {
   tally = await startTestTally();
   ({ adminKey, app } = await adminAndApp(tally.url, { timezone: 'Asia/Tokyo', country: 'JP' }));
-  for (const params of BACKDATED) expect((await send(tally.url, { query: { app_key: app.key, ...params } })).status).toBe(200);
+  // The backdated days go through the real SDK (its bulk API, the way it sends explicit timestamps).
+  await sendBulk(tally, app.key, (s) => BACKDATED.reduce((script, params) => script.request(params), s));
 });
 afterAll(async () => {
   Countly.halt(true);

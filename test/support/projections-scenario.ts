@@ -70,7 +70,8 @@ const eves = (s: BulkScript): BulkScript =>
     .details('eve-new', { custom: { tier: 'bronze', color: 'red' } });
 
 /** Sends one bulk script; resolves once its requests are stored and processed. */
-async function sendBulk(tally: TestTally, appKey: string, fill: (s: BulkScript) => BulkScript): Promise<void> {
+/** Sends what `fill` queues through the SDK's bulk API, then waits until all of it is stored and processed. */
+export async function sendBulk(tally: TestTally, appKey: string, fill: (s: BulkScript) => BulkScript): Promise<void> {
   const before = (await readRequests(tally.jsm, tally.config.streams)).length;
   const script = fill(new BulkScript(appKey, tally.url));
   script.start();
