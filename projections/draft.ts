@@ -25,3 +25,39 @@ export class RecordDraft<V> {
     return this.out;
   }
 }
+
+/**
+ * Copy-on-write map of records: each inner record is copied on its first write in this draft and
+ * then written in place, so adding n entries costs O(n), not a copy of the record per entry.
+ */
+export class NestedRecordDraft<V> {
+  private readonly out: Record<string, Readonly<Record<string, V>>>;
+  private readonly owned = new Map<string, Record<string, V>>();
+
+  constructor(base: Readonly<Record<string, Readonly<Record<string, V>>>>) {
+    this.out = { ...base };
+  }
+
+  setIn(key: string, path: string, value: V): void {
+    let inner = this.owned.get(key);
+    if (inner === undefined) {
+      inner = { ...this.out[key] };
+      this.out[key] = inner;
+      this.owned.set(key, inner);
+    }
+    inner[path] = value;
+  }
+
+  /** Removes every record whose key matches. */
+  dropWhere(match: (key: string) => boolean): void {
+    for (const key of Object.keys(this.out)) {
+      if (!match(key)) continue;
+      delete this.out[key];
+      this.owned.delete(key);
+    }
+  }
+
+  result(): Readonly<Record<string, Readonly<Record<string, V>>>> {
+    return this.out;
+  }
+}

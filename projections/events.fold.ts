@@ -14,12 +14,13 @@
 // Registry (collection `events`, id = app id): `list.<eventHash> = {key, at}` and
 // `segments.<eventHash>.<segKey> = at` (at = first-seen ms, for insertion order): plain `$set`s.
 import { DocsDraft, incMonth, monthPeriod, yearPeriod, type DocHandle, type DocRef, type PendingDocs } from './aggregate-doc.ts';
-import { RecordDraft } from './draft.ts';
+import { NestedRecordDraft, RecordDraft } from './draft.ts';
 import type { CleanEvent, CleanSegment } from './event-clean.ts';
 import type { AppDataReset } from './events.ts';
 import { handles, maxSeq, PROJECTION_EVENT_TYPES, type FoldEvent } from './fold.ts';
 import { eventHash, valueShard } from './hash.ts';
 import { admitValue, EMPTY_META, segmentValueCostBytes, type KnownMeta } from './known-meta.ts';
+import { RegistriesDraft } from './registry-draft.ts';
 import { normalizedRequestOf, type NormalizedRequest } from './request.ts';
 import { periodBefore, resetCutoff } from './reset.ts';
 import { timeObject, type TimeObject } from './time.ts';
@@ -84,16 +85,12 @@ const eventRef = (appId: string, hash: string, segment: string, period: string, 
 });
 
 interface Drafts {
-  readonly registries: RecordDraft<EventRegistry>;
-  readonly registryAdds: RecordDraft<Readonly<Record<string, RegistryEntry>>>;
+  readonly registries: RegistriesDraft;
+  readonly registryAdds: NestedRecordDraft<RegistryEntry>;
   readonly known: RecordDraft<KnownMeta>;
   readonly docs: DocsDraft;
 }
 
-function register(d: Drafts, appId: string, path: string, entry: RegistryEntry, registry: EventRegistry): void {
-  d.registries.set(appId, registry);
-  d.registryAdds.set(appId, { ...d.registryAdds.get(appId), [path]: entry });
-}
 
 function writeCounters(doc: DocHandle, t: TimeObject, prefix: string, e: CleanEvent): void {
   incMonth(doc, t, `${prefix}c`, e.count);
@@ -103,8 +100,7 @@ function writeCounters(doc: DocHandle, t: TimeObject, prefix: string, e: CleanEv
 
 /** One segment pair of an accepted event: segment and value limits, then the writes. */
 function applySegment(d: Drafts, req: NormalizedRequest, e: CleanEvent, hash: string, t: TimeObject, seg: CleanSegment): void {
-  const registry = d.registries.get(req.appId) ?? EMPTY_REGISTRY;
-  const segments = registry.segments[e.key] ?? [];
+  const segments = (d.registries.get(req.appId) ?? EMPTY_REGISTRY).segments[e.key] ?? [];
   const isNewSegment = !segments.includes(seg.key);
   if (isNewSegment && segments.length >= EVENT_SEGMENTATION_LIMIT) return;
   const metaKey = segmentMetaKey(req.appId, hash, seg.key, t.year);
@@ -117,8 +113,8 @@ function applySegment(d: Drafts, req: NormalizedRequest, e: CleanEvent, hash: st
   d.docs.open(eventRef(req.appId, hash, seg.key, yearPeriod(t), shard)).flag(`meta_v2.${seg.key}.${seg.value}`);
   d.docs.open(eventRef(req.appId, hash, 'no-segment', yearPeriod(t))).flag(`meta_v2.segments.${seg.key}`);
   if (isNewSegment) {
-    const next = { ...registry, segments: { ...registry.segments, [e.key]: [...segments, seg.key] } };
-    register(d, req.appId, `segments.${hash}.${seg.key}`, t.timestampMs, next);
+    d.registries.addSegment(req.appId, e.key, seg.key);
+    d.registryAdds.setIn(req.appId, `segments.${hash}.${seg.key}`, t.timestampMs);
   }
 }
 
@@ -128,7 +124,10 @@ function applyEvent(d: Drafts, req: NormalizedRequest, e: CleanEvent): void {
   if (isNewKey && registry.list.length >= EVENT_LIMIT) return;
   const hash = eventHash(e.key, req.appId);
   const t = e.timeMs === req.time.timestampMs ? req.time : timeObject(e.timeMs, req.timezone);
-  if (isNewKey) register(d, req.appId, `list.${hash}`, { key: e.key, at: t.timestampMs }, { ...registry, list: [...registry.list, e.key] });
+  if (isNewKey) {
+    d.registries.addKey(req.appId, e.key);
+    d.registryAdds.setIn(req.appId, `list.${hash}`, { key: e.key, at: t.timestampMs });
+  }
   writeCounters(d.docs.open(eventRef(req.appId, hash, 'no-segment', monthPeriod(t))), t, '', e);
   for (const seg of e.segments) applySegment(d, req, e, hash, t, seg);
 }
@@ -137,7 +136,7 @@ function applyReset(d: Drafts, reset: AppDataReset): void {
   const cutoff = resetCutoff(reset);
   const ofApp = (key: string): boolean => key.startsWith(`${reset.appId}|`);
   if (cutoff === null) {
-    d.registries.dropWhere((appId) => appId === reset.appId);
+    d.registries.dropApp(reset.appId);
     d.registryAdds.dropWhere((appId) => appId === reset.appId);
     d.known.dropWhere(ofApp);
     d.docs.dropApp(reset.appId);
@@ -150,8 +149,8 @@ function applyReset(d: Drafts, reset: AppDataReset): void {
 /** Folds a batch in order; same result as evolving event by event, in linear time. */
 export function foldEvents(state: EventsState, events: readonly FoldEvent[]): EventsState {
   const d: Drafts = {
-    registries: new RecordDraft(state.registries),
-    registryAdds: new RecordDraft(state.registryAdds),
+    registries: new RegistriesDraft(state.registries),
+    registryAdds: new NestedRecordDraft(state.registryAdds),
     known: new RecordDraft(state.known),
     docs: new DocsDraft(state.docs),
   };

@@ -112,6 +112,20 @@ describe('events fold: registry writes, reset, purity', () => {
     expect(s).toMatchObject({ docs: {}, registries: {}, registryAdds: {}, known: {} });
   });
 
+  it('registers new keys and segments on a frozen input, and again after a reset in the same batch', () => {
+    const state = deepFreeze(send([{ key: 'buy', segmentation: { k: 'v' } }]));
+    const next = foldEvents(state, [
+      request(at, { events: [{ key: 'buy', segmentation: { k: 'v', m: 'x' } }, { key: 'view', segmentation: { p: 'home' } }] }),
+      reset('all', at),
+      request(at, { events: [{ key: 'view', segmentation: { q: 'y' } }] }),
+    ]);
+    expect(next.registries[APP]).toEqual({ list: ['view'], segments: { view: ['q'] } });
+    expect(Object.keys(next.registryAdds[APP] ?? {})).toEqual([`list.${h('view')}`, `segments.${h('view')}.q`]);
+    const more = foldEvents(state, [request(at, { events: [{ key: 'buy', segmentation: { m: 'x', n: 'y' } }, { key: 'view' }] })]);
+    expect(more.registries[APP]).toEqual({ list: ['buy', 'view'], segments: { buy: ['k', 'm', 'n'] } });
+    expect(state.registries[APP]).toEqual({ list: ['buy'], segments: { buy: ['k'] } });
+  });
+
   it('does not mutate its input and ignores unknown events', () => {
     const state = deepFreeze(send([{ key: 'buy', segmentation: { k: 'v' } }]));
     const next = evolveEvents(state, request(at, { events: [{ key: 'buy', segmentation: { k: 'w' } }] }));
