@@ -30,7 +30,7 @@ import { OwnershipLostError } from './errors.ts';
 import { crossGroupReads, waitForForeignRead, type CrossGroupRead } from './foreign-reads.ts';
 import type { Semaphore } from './mutex.ts';
 import { acquireLease, type Lease } from './lease.ts';
-import { checkpointId, type Pipeline, type Poisoned, type Target } from './pipeline.ts';
+import { checkpointId, type FoldResult, type Pipeline, type Poisoned, type Target } from './pipeline.ts';
 import { sleep } from './sleep.ts';
 
 export interface GroupRunnerOptions<P> {
@@ -93,6 +93,17 @@ export { freshInOrder, lastBySeq } from './batch-cut.ts';
 
 /** A delivered message, decoded once: its event, or why it is not one. */
 type Delivered = { readonly msg: JsMsg; readonly event: TallyEvent } | { readonly msg: JsMsg; readonly undecodable: string };
+
+/** A chunk read and folded, ready to be written. */
+interface FoldedChunk {
+  readonly fresh: readonly Delivered[];
+  readonly ops: FoldResult['ops'];
+  readonly poisoned: readonly Poisoned[];
+  readonly events: number;
+  readonly startedMs: number;
+  readonly preparedMs: number;
+  readonly foldedMs: number;
+}
 
 const isReset = (d: Delivered): boolean => 'event' in d && d.event.type === 'AppDataReset';
 
@@ -160,10 +171,14 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     return readCheckpoint(o.db, cpId, o.config.streams.partitionGroups);
   }
 
-  async function applyBatch(cp: Checkpoint, chunk: readonly Delivered[], lease: Lease): Promise<Checkpoint> {
-    const assertOwner = ownerCheck(lease);
+  /**
+   * Reads the batch inputs and folds the chunk. Runs outside the flush permit: the inputs are
+   * this group's own documents, which only this runner writes and whose previous batch is
+   * complete, or other groups' documents at a sequence awaitReads has already waited for.
+   */
+  async function foldChunk(cp: Checkpoint, chunk: readonly Delivered[]): Promise<FoldedChunk | undefined> {
     const fresh = chunk.filter((d) => d.msg.seq > cp.seq);
-    if (fresh.length === 0) return cp;
+    if (fresh.length === 0) return undefined;
     const startedMs = Date.now();
     const events = fresh.flatMap((d) => ('event' in d ? [d.event] : []));
     const undecodable = fresh.flatMap((d) => ('undecodable' in d ? [{ seq: d.msg.seq, reason: d.undecodable }] : []));
@@ -172,39 +187,50 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     await pace(preparedMs);
     const folded = o.pipeline.fold(prepared, events, o.target);
     const foldedMs = Date.now() - startedMs - preparedMs;
-    const poisoned = [...undecodable, ...folded.poisoned];
-    await deadLetter(fresh.map((d) => d.msg), poisoned);
-    const fromSeq = fresh[0]?.msg.seq ?? cp.seq + 1;
-    const toSeq = fresh[fresh.length - 1]?.msg.seq ?? cp.seq;
-    const counts = { events: events.length - folded.poisoned.length, deadLetters: poisoned.length };
+    return { fresh, ops: folded.ops, poisoned: [...undecodable, ...folded.poisoned], events: events.length - folded.poisoned.length, startedMs, preparedMs, foldedMs };
+  }
+
+  /** Writes a folded chunk: dead letters, journal, claim, apply, complete (under the flush permit). */
+  async function writeChunk(cp: Checkpoint, f: FoldedChunk, lease: Lease): Promise<Checkpoint> {
+    const assertOwner = ownerCheck(lease);
+    await deadLetter(f.fresh.map((d) => d.msg), f.poisoned);
+    const fromSeq = f.fresh[0]?.msg.seq ?? cp.seq + 1;
+    const toSeq = f.fresh[f.fresh.length - 1]?.msg.seq ?? cp.seq;
+    const counts = { events: f.events, deadLetters: f.poisoned.length };
     let writeOps = 0;
     let inserted = 0;
     let journaledMs = 0;
-    if (folded.ops.length === 0) {
+    const writeStartedMs = Date.now();
+    if (f.ops.length === 0) {
       if (!(await advanceCheckpoint(o.db, cpId, cp.seq, toSeq, counts))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
     } else {
-      const parts = journalParts(folded.ops);
+      const parts = journalParts(f.ops);
       const pending = { batchId: `${cpId}:${fromSeq}-${toSeq}:${randomUUID()}`, fromSeq, toSeq, parts: parts.length, ...counts };
-      const journalStartedMs = Date.now();
       await writeJournal(o.db, cpId, pending.batchId, parts);
       assertOwner();
       if (!(await claimBatch(o.db, cpId, cp.seq, pending))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
-      journaledMs = Date.now() - journalStartedMs;
-      const applied = await applyOps(o.db, folded.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c), assertOwner, afterWrite: pace, freshlyClaimed: true, firstWrites: o.firstWrites });
+      journaledMs = Date.now() - writeStartedMs;
+      const applied = await applyOps(o.db, f.ops, { toSeq, group: o.group, collectionName: (c) => o.target.collectionName(c), assertOwner, afterWrite: pace, freshlyClaimed: true, firstWrites: o.firstWrites });
       ({ writeOps, inserted } = applied);
       await completeBatch(o.db, cpId, pending);
     }
-    Object.assign(state, { appliedSeq: toSeq, lastFlushAtMs: Date.now(), lastBatchEvents: fresh.length, lastFlushMs: Date.now() - startedMs });
-    state.deadLetters += poisoned.length;
-    log.debug({ events: fresh.length, writeOps, inserted, preparedMs, foldedMs, journaledMs, flushMs: state.lastFlushMs, toSeq }, 'batch applied');
+    const nowMs = Date.now();
+    Object.assign(state, { appliedSeq: toSeq, lastFlushAtMs: nowMs, lastBatchEvents: f.fresh.length, lastFlushMs: nowMs - f.startedMs });
+    state.deadLetters += f.poisoned.length;
+    const { preparedMs, foldedMs } = f;
+    log.debug({ events: f.fresh.length, writeOps, inserted, preparedMs, foldedMs, journaledMs, writeMs: nowMs - writeStartedMs, flushMs: state.lastFlushMs, toSeq }, 'batch applied');
     return { ...cp, seq: toSeq, pending: null };
   }
 
-  /** Applies a batch, retrying flush failures in place: never skips ahead, never acks early. */
+  /**
+   * Applies a batch, retrying flush failures in place: never skips ahead, never acks early. Only
+   * the writes hold a flush permit, so one group folds while another writes.
+   */
   async function applyWithRetry(cp: Checkpoint, chunk: readonly Delivered[], lease: Lease): Promise<Checkpoint | undefined> {
     for (let attempt = 0; !abort.signal.aborted; attempt++) {
       try {
-        const next = await o.flushes.run(() => applyBatch(cp, chunk, lease));
+        const folded = await foldChunk(cp, chunk);
+        const next = folded === undefined ? cp : await o.flushes.run(() => writeChunk(cp, folded, lease));
         state.healthy = true;
         state.lastError = undefined;
         return next;
