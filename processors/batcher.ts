@@ -7,7 +7,7 @@ export interface Batcher {
    * Resolves with the next batch, or [] when stopped or the signal aborted. With
    * `cutWhenCaughtUp`, a batch is also cut as soon as its last message says nothing more is
    * pending for the consumer (`info.pending` 0), instead of waiting out `waitMs` for messages
-   * that are not there yet.
+   * that are not there yet; `waitMs` then counts from the last message that arrived, not the first.
    */
   next(maxMessages: number, waitMs: number, signal: AbortSignal, cutWhenCaughtUp?: boolean): Promise<JsMsg[]>;
   /** Resets the ack timers of the buffered messages (while the runner waits, so they are not redelivered). */
@@ -54,9 +54,15 @@ export function batcher(messages: ConsumerMessages): Batcher {
   return {
     async next(maxMessages, waitMs, signal, cutWhenCaughtUp = false) {
       while (buffer.length === 0 && !ended && !signal.aborted) await waitFor(250);
-      const deadline = Date.now() + waitMs;
+      let deadline = Date.now() + waitMs;
       const caughtUp = () => cutWhenCaughtUp && buffer[buffer.length - 1]?.info.pending === 0;
-      while (buffer.length < maxMessages && !ended && Date.now() < deadline && !caughtUp()) await waitFor(deadline - Date.now());
+      while (buffer.length < maxMessages && !ended && Date.now() < deadline && !caughtUp()) {
+        const had = buffer.length;
+        await waitFor(deadline - Date.now());
+        // Catching up, the wait is an idle gap: messages still arriving (their delivery is only
+        // slowed by this process folding another group) extend the batch, never cut it short.
+        if (cutWhenCaughtUp && buffer.length > had) deadline = Date.now() + waitMs;
+      }
       if (buffer.length === 0 && failure !== undefined) throw failure instanceof Error ? failure : new Error('consumer iterator failed', { cause: failure });
       return buffer.splice(0, maxMessages);
     },
