@@ -5,6 +5,7 @@ import type { Db, Document } from 'mongodb';
 import { groupIdSuffix, uidCounterId } from '../core.ts';
 import { OWNER } from './apply.store.ts';
 import { findByIds } from './by-ids.ts';
+import { groupBy } from '../group-by.ts';
 import { FlushFailedError } from '../errors.ts';
 import { appUserFromStored, eventRegistryFromStored, knownMetricMetaFromStored, knownSegmentMetaFromStored, visibilityFromStored, type BatchInputs } from '../batch-inputs.ts';
 import { eventDocId, type EventRegistry } from '../events.fold.ts';
@@ -37,12 +38,6 @@ export interface KnownAbsent {
 }
 
 const SHARDS = Array.from({ length: VALUE_SHARDS }, (_, s) => s);
-
-function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
-  return out;
-}
 
 async function loadUsers(db: Db, inputs: BatchInputs, name: Named, known: KnownAbsent | undefined): Promise<CoreInputs['users']> {
   const users: CoreInputs['users'] = {};
