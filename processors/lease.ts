@@ -27,15 +27,23 @@ function isHeldElsewhere(err: unknown): boolean {
 function holdLease(kv: KV, key: string, owner: string, ttlMs: number, log: Logger, createdRevision: number): Lease {
   let revision = createdRevision;
   let lastRefreshMs = Date.now();
+  const everyMs = Math.max(100, Math.floor(ttlMs / 3));
+  let dueMs = Date.now() + everyMs;
   const timer = setInterval(() => {
+    const startedMs = Date.now();
+    // A late timer means this process's event loop was blocked; a slow update means the server was.
+    const lateMs = startedMs - dueMs;
+    dueMs = startedMs + everyMs;
     kv.update(key, owner, revision).then(
       (rev) => {
         revision = rev;
         lastRefreshMs = Date.now();
+        const updateMs = lastRefreshMs - startedMs;
+        if (lateMs > everyMs || updateMs > everyMs) log.warn({ key, lateMs, updateMs, ttlMs }, 'lease refresh slow');
       },
-      (err: unknown) => log.warn({ err, key }, 'lease refresh failed'),
+      (err: unknown) => log.warn({ err, key, lateMs, updateMs: Date.now() - startedMs }, 'lease refresh failed'),
     );
-  }, Math.max(100, Math.floor(ttlMs / 3)));
+  }, everyMs);
   timer.unref();
   return {
     held: () => Date.now() - lastRefreshMs < ttlMs,

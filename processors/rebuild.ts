@@ -119,7 +119,7 @@ function withFirstWrites(target: Target, firstWrites: FirstWrites | undefined): 
   return { ...target, absent: (collection, id) => firstWrites.isNew(collection, id) };
 }
 
-function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: boolean, log: ProcessorsDeps['log']): RebuildHandle {
+function run(o: RebuildOptions, initial: RebuildRecord, firstLease: Lease, resumed: boolean, log: ProcessorsDeps['log']): RebuildHandle {
   const { deps, pipeline } = o;
   const { config, db } = deps;
   const stream = eventsStreamName(config.streams);
@@ -128,6 +128,23 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
   const durables = Array.from({ length: groups }, (_, g) => consumerName(config.streams, `${pipeline.name}_v${version}`, g));
   const abort = new AbortController();
   let runners: GroupRunner[] = [];
+  let lease = firstLease;
+
+  /**
+   * The rebuild lease after a refresh was missed (a long stall of this process or of the
+   * server): taken again when its key expired and nobody took it meanwhile, else the rebuild
+   * stops. Another rebuild process could only have taken it through the key, so holding it
+   * again means none did.
+   */
+  async function keepLease(): Promise<void> {
+    if (lease.held()) return;
+    await lease.release();
+    const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
+    const again = await tryAcquireLease(kv, rebuildLeaseKey(pipeline.name), initial.owner, config.consumers.pinnedTtlMs, log);
+    if (again === undefined) throw new RebuildBusyError(`lost the rebuild lease of ${pipeline.name}`);
+    log.warn('rebuild lease refreshed late; taken again');
+    lease = again;
+  }
   // A version started here with no base begins empty, so each group knows which documents it
   // has written (each document has one owning group); a resumed or based one may hold anything.
   const firstWrites = !resumed && initial.base === null ? Array.from({ length: groups }, () => new FirstWrites()) : [];
@@ -247,7 +264,7 @@ function run(o: RebuildOptions, initial: RebuildRecord, lease: Lease, resumed: b
       if (abort.signal.aborted || record.cancelRequested) {
         return (await updateRebuild(db, pipeline.name, version, { state: 'cancelled', finishedAtMs: Date.now(), updatedAtMs: Date.now() })) ?? record;
       }
-      if (!lease.held()) throw new RebuildBusyError(`lost the rebuild lease of ${pipeline.name}`);
+      await keepLease();
       const statuses = runners.map((r) => r.status());
       const ready = statuses.every((s) => s.owned && s.healthy) && p.lag <= config.rebuild.switchLagEvents;
       if (ready) {

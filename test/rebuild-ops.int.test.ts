@@ -82,3 +82,17 @@ it('refuses a rebuild from the start once retention removed events, over the CLI
   const partial = await startRebuild({ deps: deps(), pipeline: corePipeline, start: { from: { seq: first } } });
   expect(await partial.done).toMatchObject({ version: 4, fromSeq: 21, state: 'switched' });
 });
+
+it('takes its lease again when this process stalled past the lease TTL, and still switches', { timeout: 120_000 }, async () => {
+  const first = (await tally.jsm.streams.info(eventsStreamName(config.streams))).state.first_seq;
+  const lines: string[] = [];
+  const captured = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+  const rebuild = await startRebuild({ deps: { ...deps(), log: captured }, pipeline: corePipeline, start: { from: { seq: first } } });
+  // 1. Block this process (the rebuild runs in it) for twice the lease TTL: no refresh can run,
+  //    so the rebuild lease and the group leases all age out.
+  const until = Date.now() + 2 * config.consumers.pinnedTtlMs;
+  while (Date.now() < until) Math.sqrt(Date.now());
+  // 2. The rebuild takes its lease again instead of failing, and its groups carry on.
+  expect(await rebuild.done).toMatchObject({ version: 5, state: 'switched', error: null });
+  expect(lines.map((l) => (JSON.parse(l) as { msg?: string }).msg)).toContain('rebuild lease refreshed late; taken again');
+});
