@@ -21,6 +21,7 @@ Scenarios: ${scenarioNames().join(', ')} (default: all)
   --smoke             seconds; only proves the harness works
   --profile <name>    write CPU profiles of that scenario's Tally phases
   --seed <n>          workload seed (default 1)
+  --backlog <n>       envelopes in the processing and rebuild backlogs (default: the mode's)
   --out <dir>         where the JSON report goes (default bench/results)
   --verbose, -v       log each measured phase as it starts and ends
   --compare A B       compare the ratios of two result files (no run)
@@ -37,6 +38,7 @@ function parseCli(argv: string[]) {
       smoke: { type: 'boolean' },
       profile: { type: 'string' },
       seed: { type: 'string', default: '1' },
+      backlog: { type: 'string' },
       out: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       compare: { type: 'boolean' },
@@ -48,8 +50,10 @@ function parseCli(argv: string[]) {
   const mode: BenchMode = modes[0] ?? 'quick';
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new BenchUsageError(`--seed must be an integer, got ${values.seed}`);
+  const backlog = values.backlog === undefined ? undefined : Number(values.backlog);
+  if (backlog !== undefined && !(Number.isInteger(backlog) && backlog > 0)) throw new BenchUsageError(`--backlog must be a positive integer, got ${values.backlog}`);
   const outDir = resolve(values.out ?? join(dirname(fileURLToPath(import.meta.url)), 'results'));
-  return { help: values.help === true, verbose: values.verbose === true, compare: values.compare === true, scenarios: positionals, mode, seed, outDir, profile: values.profile };
+  return { help: values.help === true, verbose: values.verbose === true, compare: values.compare === true, scenarios: positionals, mode, seed, outDir, profile: values.profile, ...(backlog === undefined ? {} : { backlog }) };
 }
 
 async function main(): Promise<number> {

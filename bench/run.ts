@@ -15,7 +15,7 @@ import type { Figure } from './figures.ts';
 import { judgeGoals } from './goals.ts';
 import { LoadClient } from './load-client.ts';
 import { machineFacts } from './machine.ts';
-import { BUDGETS, type BenchMode } from './modes.ts';
+import { BUDGETS, type BenchMode, type Budget } from './modes.ts';
 import { PhaseRunner } from './phase.ts';
 import { writeReport, type BenchReport, type ScenarioOutcome } from './report.ts';
 import { SCENARIOS } from './scenarios/index.ts';
@@ -31,6 +31,8 @@ export interface BenchOptions {
   readonly outDir: string;
   /** Scenario whose Tally phases are CPU-profiled. */
   readonly profile?: string;
+  /** Envelopes in the processing and rebuild backlogs instead of the mode's `foldEnvelopes`. */
+  readonly backlog?: number;
   /** Existing servers; a missing one is started locally under a temp dir. */
   readonly natsUrl?: string;
   readonly mongoUrl?: string;
@@ -108,6 +110,12 @@ interface Run {
   readonly baselines: Baselines;
 }
 
+/** The mode's budget, with `--backlog` applied. */
+function budgetOf(opts: BenchOptions): Budget {
+  const budget = BUDGETS[opts.mode];
+  return opts.backlog === undefined ? budget : { ...budget, foldEnvelopes: opts.backlog };
+}
+
 async function openRun(opts: BenchOptions): Promise<Run> {
   const startedAt = new Date();
   const anchorMs = Math.floor(startedAt.getTime() / 3_600_000) * 3_600_000;
@@ -118,7 +126,7 @@ async function openRun(opts: BenchOptions): Promise<Run> {
     throw err;
   });
   const phase = new PhaseRunner(opts.log, () => probes(load, servers), opts.profile === undefined ? undefined : { dir: opts.outDir, stamp });
-  const baselines = new Baselines({ ...servers, budget: BUDGETS[opts.mode], seed: opts.seed, anchorMs, apps: seededApps(opts.seed), load, phase });
+  const baselines = new Baselines({ ...servers, budget: budgetOf(opts), seed: opts.seed, anchorMs, apps: seededApps(opts.seed), load, phase });
   return { opts, startedAt, anchorMs, servers, load, phase, baselines };
 }
 
@@ -132,7 +140,7 @@ function scenarioContext(run: Run, scenario: Scenario): BenchContext {
   const { opts, anchorMs, servers, phase } = run;
   return {
     mode: opts.mode,
-    budget: BUDGETS[opts.mode],
+    budget: budgetOf(opts),
     seed: opts.seed,
     anchorMs,
     log: opts.log,
