@@ -145,27 +145,28 @@ describe('rebuild', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
+    // The reader is stopped and awaited on every path, so a failing step never leaves it polling.
     try {
-      await waitUntil(async () => ((await total()) > 10 ? true : undefined), 60_000, 'live sessions to be visible');
+      try {
+        await waitUntil(async () => ((await total()) > 10 ? true : undefined), 60_000, 'live sessions to be visible');
 
-      // 3. Start a rebuild over HTTP; follow it through /o/system/rebuilds until it has switched.
-      const next = (await readPointer(tally.db, 'core')).active + 1;
-      const started = await apiGet(tally.url, '/i/system/rebuild', { api_key: adminKey, action: 'start', projection: 'core' });
-      expect(started.status, started.text).toBe(200);
-      expect(started.body).toMatchObject({ result: 'Rebuild started', projection: 'core', version: next });
-      const again = await apiGet(tally.url, '/i/system/rebuild', { api_key: adminKey, action: 'start', projection: 'core' });
-      expect(again.status).toBe(409);
-      await waitUntil(async () => {
-        const res = await apiGet(tally.url, '/o/system/rebuilds', { api_key: adminKey });
-        return at(res.body, 'rebuilds', 0, 'rebuild', 'state') === 'switched' ? true : undefined;
-      }, 240_000, 'the rebuild to switch');
-      expect((await readPointer(tally.db, 'core')).active).toBe(next);
-      await new Promise((r) => setTimeout(r, 1_000));
-    } finally {
-      loading = false;
-      await load;
-    }
-    try {
+        // 3. Start a rebuild over HTTP; follow it through /o/system/rebuilds until it has switched.
+        const next = (await readPointer(tally.db, 'core')).active + 1;
+        const started = await apiGet(tally.url, '/i/system/rebuild', { api_key: adminKey, action: 'start', projection: 'core' });
+        expect(started.status, started.text).toBe(200);
+        expect(started.body).toMatchObject({ result: 'Rebuild started', projection: 'core', version: next });
+        const again = await apiGet(tally.url, '/i/system/rebuild', { api_key: adminKey, action: 'start', projection: 'core' });
+        expect(again.status).toBe(409);
+        await waitUntil(async () => {
+          const res = await apiGet(tally.url, '/o/system/rebuilds', { api_key: adminKey });
+          return at(res.body, 'rebuilds', 0, 'rebuild', 'state') === 'switched' ? true : undefined;
+        }, 240_000, 'the rebuild to switch');
+        expect((await readPointer(tally.db, 'core')).active).toBe(next);
+        await new Promise((r) => setTimeout(r, 1_000));
+      } finally {
+        loading = false;
+        await load;
+      }
       // 4. Live processors follow the pointer and apply the rest to the new version: nothing is lost.
       const next = (await readPointer(tally.db, 'core')).active;
       await waitForVersion(tally.db, tally.jsm, config.streams, 'core', next, 120_000);
