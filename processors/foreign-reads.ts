@@ -44,7 +44,6 @@ export interface ForeignWaitOptions {
   checkpointIdOf(group: number): string;
 }
 
-
 /** Sequence of the first stored message on `subject` at or after `fromSeq`; undefined when there is none. */
 async function firstSeqFrom(jsm: JetStreamManager, stream: string, subject: string, fromSeq: number): Promise<number | undefined> {
   // STREAM.MSG.GET is answered by the stream leader (a direct get may come from a lagging

@@ -18,7 +18,6 @@ export async function openLeaseBucket(nc: NatsConnection, bucket: string, ttlMs:
   return new Kvm(nc).create(bucket, { ttl: ttlMs, history: 1 });
 }
 
-
 function isHeldElsewhere(err: unknown): boolean {
   return err instanceof Error && /wrong last sequence|key exists/i.test(err.message);
 }

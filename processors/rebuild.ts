@@ -52,9 +52,7 @@ export interface RebuildHandle {
   cancel(): void;
 }
 
-
 export const rebuildLeaseKey = (pipeline: string): string => `rebuild_${pipeline}`;
-
 
 /**
  * The rebuild lease, waiting up to two TTLs: a rebuild killed a moment ago still holds it until
@@ -106,7 +104,7 @@ export async function startRebuild(o: RebuildOptions): Promise<RebuildHandle> {
     }
     const log = parentLog.child({ rebuild: pipeline.name, version: record.version });
     log.info({ resumed, base: record.base, fromSeq: record.fromSeq }, resumed ? 'rebuild resumed' : 'rebuild started');
-    return run(o, record, lease, resumed, log);
+    return run(o, record, { kv, lease }, resumed, log);
   } catch (err) {
     await lease.release();
     throw err;
@@ -119,7 +117,13 @@ function withFirstWrites(target: Target, firstWrites: FirstWrites | undefined): 
   return { ...target, absent: (collection, id) => firstWrites.isNew(collection, id) };
 }
 
-function run(o: RebuildOptions, initial: RebuildRecord, firstLease: Lease, resumed: boolean, log: ProcessorsDeps['log']): RebuildHandle {
+/** The lease bucket (also holding the groups' leases) and the rebuild lease taken from it. */
+interface Held {
+  readonly kv: KV;
+  readonly lease: Lease;
+}
+
+function run(o: RebuildOptions, initial: RebuildRecord, held: Held, resumed: boolean, log: ProcessorsDeps['log']): RebuildHandle {
   const { deps, pipeline } = o;
   const { config, db } = deps;
   const stream = eventsStreamName(config.streams);
@@ -128,7 +132,8 @@ function run(o: RebuildOptions, initial: RebuildRecord, firstLease: Lease, resum
   const durables = Array.from({ length: groups }, (_, g) => consumerName(config.streams, `${pipeline.name}_v${version}`, g));
   const abort = new AbortController();
   let runners: GroupRunner[] = [];
-  let lease = firstLease;
+  const { kv } = held;
+  let lease = held.lease;
 
   /**
    * The rebuild lease after a refresh was missed (a long stall of this process or of the
@@ -139,18 +144,17 @@ function run(o: RebuildOptions, initial: RebuildRecord, firstLease: Lease, resum
   async function keepLease(): Promise<void> {
     if (lease.held()) return;
     await lease.release();
-    const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
     const again = await tryAcquireLease(kv, rebuildLeaseKey(pipeline.name), initial.owner, config.consumers.pinnedTtlMs, log);
     if (again === undefined) throw new RebuildBusyError(`lost the rebuild lease of ${pipeline.name}`);
     log.warn('rebuild lease refreshed late; taken again');
     lease = again;
   }
+
   // A version started here with no base begins empty, so each group knows which documents it
   // has written (each document has one owning group); a resumed or based one may hold anything.
   const firstWrites = !resumed && initial.base === null ? Array.from({ length: groups }, () => new FirstWrites()) : [];
 
   async function startRunners(): Promise<void> {
-    const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
     const flushes = new Semaphore(config.rebuild.maxConcurrentFlushes);
     const share = config.rebuild.flushShare;
     for (let g = 0; g < groups; g++) {
@@ -231,7 +235,6 @@ function run(o: RebuildOptions, initial: RebuildRecord, firstLease: Lease, resum
     liveBusy = false; // live processing pauses now: catch up flat out
     const announce = (v: number) => deps.nc.publish(projectionSwitchedSubject(config.streams), JSON.stringify({ projection: pipeline.name, version: v } satisfies ProjectionSwitched));
     announce(old);
-    const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
     const oldDurables = Array.from({ length: groups }, (_, g) => consumerName(config.streams, `${pipeline.name}_v${old}`, g));
     const released = await waitUntil(async () => (await Promise.all(oldDurables.map((d) => leaseHolder(kv, d)))).every((h) => h === undefined), 4 * config.consumers.pinnedTtlMs + 10_000);
     const caughtUp = released && (await waitUntil(async () => {

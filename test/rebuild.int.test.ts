@@ -4,7 +4,7 @@
 // never fail or go backwards while a rebuild switches under live traffic.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corePipeline } from '../processors/index.ts';
+import { checkpointPrefix, corePipeline } from '../processors/index.ts';
 import { listCheckpoints, readPointer, readRebuild } from '../projections/index.ts';
 import { consumerName, eventsStreamName } from '../streams.config.ts';
 import { apiGet, at } from './support/api-client.ts';
@@ -76,7 +76,7 @@ describe('rebuild', () => {
     const total = (await tally.jsm.streams.info(eventsStreamName(config.streams))).state.messages;
     const partial = await waitUntil(async () => {
       const r = await readRebuild(tally.db, 'core');
-      const applied = (await listCheckpoints(tally.db, 'core:v2:')).reduce((n, c) => n + c.appliedEvents + c.deadLetters, 0);
+      const applied = (await listCheckpoints(tally.db, checkpointPrefix(corePipeline.name, 2))).reduce((n, c) => n + c.appliedEvents + c.deadLetters, 0);
       return r !== null && r.state === 'running' && applied > 0 && applied < total / 2 ? r : undefined;
     }, 60_000, 'the rebuild to be part-way');
     killed.kill('SIGKILL');

@@ -69,7 +69,6 @@ const eves = (s: BulkScript): BulkScript =>
     .request({ device_id: 'eve-new', end_session: 1, timestamp: local(11, 1, 8, 1, 30) })
     .details('eve-new', { custom: { tier: 'bronze', color: 'red' } });
 
-/** Sends one bulk script; resolves once its requests are stored and processed. */
 /** Sends what `fill` queues through the SDK's bulk API, then waits until all of it is stored and processed. */
 export async function sendBulk(tally: TestTally, appKey: string, fill: (s: BulkScript) => BulkScript): Promise<void> {
   const before = (await readRequests(tally.jsm, tally.config.streams)).length;
