@@ -14,7 +14,7 @@ import {
   type TallyEvent,
   type UidRange,
 } from '../projections/index.ts';
-import type { FoldResult, ForeignRead, Pipeline, Poisoned, Target } from './pipeline.ts';
+import type { FoldResult, ForeignRead, Pipeline, Target } from './pipeline.ts';
 
 export { UID_SEQUENCES };
 
@@ -46,32 +46,9 @@ async function prepare(db: Db, events: readonly TallyEvent[], target: Target): P
   return { ...loaded, uids };
 }
 
-function reasonOf(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : 'fold failed';
-}
-
-/**
- * Folds the batch in one pass. Folds do not throw on junk input, so a throw means a poison
- * event: then each event is tried alone, the ones that fail alone are dead-lettered, and the
- * rest is folded together.
- */
+/** Folds the batch in one pass; a poison event throws, and the runner isolates it (isolate.ts). */
 function fold(inputs: CoreBatchInputs, events: readonly TallyEvent[], target: Target): FoldResult {
-  try {
-    return { ops: foldCore(inputs, events, target.group), poisoned: [] };
-  } catch (err) {
-    const poisoned: Poisoned[] = [];
-    for (const e of events) {
-      try {
-        foldCore(inputs, [e], target.group);
-      } catch (single) {
-        poisoned.push({ seq: e.seq, reason: reasonOf(single) });
-      }
-    }
-    if (poisoned.length === 0) poisoned.push(...events.map((e) => ({ seq: e.seq, reason: `batch fold failed: ${reasonOf(err)}` })));
-    const bad = new Set(poisoned.map((p) => p.seq));
-    const rest = events.filter((e) => !bad.has(e.seq));
-    return { ops: rest.length === 0 ? [] : foldCore(inputs, rest, target.group), poisoned };
-  }
+  return { ops: foldCore(inputs, events, target.group), poisoned: [] };
 }
 
 /** Device-id changes with merge (§6.4): the fold reads the user of `old_device_id`. */

@@ -30,7 +30,8 @@ import { OwnershipLostError } from './errors.ts';
 import { crossGroupReads, waitForForeignRead, type CrossGroupRead } from './foreign-reads.ts';
 import type { Semaphore } from './mutex.ts';
 import { acquireLease, type Lease } from './lease.ts';
-import { checkpointId, type FoldResult, type Pipeline, type Poisoned, type Target } from './pipeline.ts';
+import { assertWritable, foldIsolatingPoison, isContentFailure } from './isolate.ts';
+import { checkpointId, type FoldResult, type ForeignRead, type Pipeline, type Poisoned, type Target } from './pipeline.ts';
 import { sleep } from './sleep.ts';
 
 export interface GroupRunnerOptions<P> {
@@ -182,12 +183,18 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     const startedMs = Date.now();
     const events = fresh.flatMap((d) => ('event' in d ? [d.event] : []));
     const undecodable = fresh.flatMap((d) => ('undecodable' in d ? [{ seq: d.msg.seq, reason: d.undecodable }] : []));
-    const prepared = await o.pipeline.prepare(o.db, events, o.target);
-    const preparedMs = Date.now() - startedMs;
-    await pace(preparedMs);
-    const folded = o.pipeline.fold(prepared, events, o.target);
-    const foldedMs = Date.now() - startedMs - preparedMs;
-    return { fresh, ops: folded.ops, poisoned: [...undecodable, ...folded.poisoned], events: events.length - folded.poisoned.length, startedMs, preparedMs, foldedMs };
+    let preparedMs: number | undefined;
+    const attempt = async (subset: readonly TallyEvent[]): Promise<FoldResult> => {
+      const prepared = await o.pipeline.prepare(o.db, subset, o.target);
+      if (preparedMs === undefined) {
+        preparedMs = Date.now() - startedMs;
+        await pace(preparedMs);
+      }
+      return assertWritable(o.pipeline.fold(prepared, subset, o.target));
+    };
+    const folded = await foldIsolatingPoison(events, attempt);
+    const foldedMs = Date.now() - startedMs - (preparedMs ?? 0);
+    return { fresh, ops: folded.ops, poisoned: [...undecodable, ...folded.poisoned], events: events.length - folded.poisoned.length, startedMs, preparedMs: preparedMs ?? 0, foldedMs };
   }
 
   /** Writes a folded chunk: dead letters, journal, claim, apply, complete (under the flush permit). */
@@ -246,11 +253,34 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     return undefined;
   }
 
+  /**
+   * The pipeline's foreign reads. An event whose content makes that throw has none: its fold
+   * throws the same way, and the batch writer isolates it then.
+   */
+  function foreignReadsOf(events: readonly TallyEvent[]): ForeignRead[] {
+    const reads = o.pipeline.foreignReads?.bind(o.pipeline);
+    if (reads === undefined) return [];
+    try {
+      return reads(events);
+    } catch (err) {
+      if (!isContentFailure(err)) throw err;
+      return events.flatMap((e) => {
+        try {
+          return reads([e]);
+        } catch (single) {
+          // Decision: no foreign read for an event its pipeline cannot read; its fold isolates it.
+          if (!isContentFailure(single)) throw single;
+          return [];
+        }
+      });
+    }
+  }
+
   /** Cross-group reads of the pulled messages, by the sequence of the reading event. */
   function crossGroupReadsBySeq(delivered: readonly Delivered[]): Map<number, CrossGroupRead[]> {
     const events = delivered.flatMap((d) => ('event' in d ? [d.event] : []));
     const bySeq = new Map<number, CrossGroupRead[]>();
-    for (const r of crossGroupReads(o.pipeline.foreignReads?.(events) ?? [], o.config.streams, o.group)) bySeq.set(r.seq, [...(bySeq.get(r.seq) ?? []), r]);
+    for (const r of crossGroupReads(foreignReadsOf(events), o.config.streams, o.group)) bySeq.set(r.seq, [...(bySeq.get(r.seq) ?? []), r]);
     return bySeq;
   }
 

@@ -1,5 +1,6 @@
 // Merge of two app-user documents on `old_device_id` (§6.4, step 2–3). Identity stays with the
 // current device; data comes from the more recently seen user, folded with the field rules.
+import { dict } from './dict.ts';
 import { isJsonArray, isJsonObject, jsonEqual, type Json, type JsonObject } from './json.ts';
 
 const SUMMED = new Set(['sc', 'tsd', 'merges']);
@@ -44,7 +45,7 @@ export function oldUserWins(current: JsonObject, old: JsonObject): boolean {
 export function mergeAppUserDocs(current: JsonObject, old: JsonObject, nowMs: number): JsonObject {
   const [winner, loser] = oldUserWins(current, old) ? [old, current] : [current, old];
   const loserSessionLater = (num(loser.ls) ?? -Infinity) > (num(winner.ls) ?? Infinity);
-  const out: Record<string, Json> = {};
+  const out = dict<Json>();
   for (const key of new Set([...Object.keys(winner), ...Object.keys(loser)])) {
     if (IDENTITY.has(key)) continue;
     const value = combine(key, winner[key], loser[key], loserSessionLater);

@@ -1,6 +1,7 @@
 // What one request writes on its app-user document (§2.6–2.8, §2.10, §2.17), deterministic from
 // the stream: request time and receive time instead of a server clock. Fields that need the raw
 // HTTP request (`last_req`, `last_req_get/post`, `first_req_get/post`) are ingest's business.
+import { dict } from './dict.ts';
 import { isJsonObject, type Json, type JsonObject } from './json.ts';
 import type { NormalizedRequest } from './request.ts';
 import { deviceStateToAppUserFields, type DeviceStep } from './session-rules.ts';
@@ -97,7 +98,7 @@ export function updateAppUser(before: JsonObject, req: NormalizedRequest, step: 
 /** `metric_changes` entry (§2.17): metric (and country) values that differ on a session start. */
 export function metricChanges(before: JsonObject, req: NormalizedRequest, step: DeviceStep): JsonObject | null {
   if (step.session.kind !== 'new' || step.session.newUser) return null;
-  const changes: Record<string, Json> = {};
+  const changes = dict<Json>();
   const record = (field: string, next: string): void => {
     const old = before[field];
     if (old !== next) changes[field] = old === undefined ? { n: next } : { o: old, n: next };

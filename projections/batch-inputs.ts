@@ -1,5 +1,6 @@
 // What a processor must read before folding a batch, and the builders that turn stored
 // documents into fold inputs. Pure: the processor does the queries (one per kind).
+import { dict, own } from './dict.ts';
 import type { EventRegistry } from './events.fold.ts';
 import { segmentMetaKey } from './events.fold.ts';
 import type { FoldEvent } from './fold.ts';
@@ -91,7 +92,7 @@ export function devicesFromAppUsers(users: Readonly<Record<string, JsonObject | 
 
 /** Union of the `vis` flags of the stored documents of one users period. */
 export function visibilityFromStored(docs: readonly unknown[]): Record<string, true> {
-  const out: Record<string, true> = {};
+  const out = dict<true>();
   for (const doc of docs) {
     const json = toJson(doc);
     const vis = isJsonObject(json) ? json.vis : undefined;
@@ -102,7 +103,7 @@ export function visibilityFromStored(docs: readonly unknown[]): Record<string, t
 
 /** Set → values of stored `meta_v2` objects (each `{ <set>: { <value>: true } }`), merged. */
 function metaSets(metaV2s: readonly unknown[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out = dict<string[]>();
   for (const meta of metaV2s) {
     const json = toJson(meta);
     if (!isJsonObject(json)) continue;
@@ -116,7 +117,7 @@ export const knownMetricMetaFromStored = (metaV2s: readonly unknown[]): KnownMet
 
 /** KnownMeta of one segment-year from the `meta_v2` of its year documents (all shards). */
 export function knownSegmentMetaFromStored(segKey: string, metaV2s: readonly unknown[]): KnownMeta {
-  return knownMetaOf({ [segKey]: metaSets(metaV2s)[segKey] ?? [] }, segmentValueCostBytes);
+  return knownMetaOf(Object.assign(dict<string[]>(), { [segKey]: own(metaSets(metaV2s), segKey) ?? [] }), segmentValueCostBytes);
 }
 
 type Dated = { readonly name: string; readonly at: number };
@@ -152,7 +153,7 @@ export function eventRegistryFromStored(docs: readonly unknown[]): EventRegistry
     }
   }
   const ordered = [...keys.entries()].sort(([, a], [, b]) => byFirstSeen(a, b));
-  const segments: Record<string, string[]> = {};
+  const segments = dict<string[]>();
   for (const [hash, { name }] of ordered) {
     const bySeg = segs.get(hash);
     if (bySeg) segments[name] = [...bySeg.values()].sort(byFirstSeen).map((s) => s.name);
@@ -167,7 +168,7 @@ export function eventRegistryFromStored(docs: readonly unknown[]): EventRegistry
 export function uidDemand(events: readonly FoldEvent[], exists: (deviceKey: string) => boolean): Record<string, number> {
   const present = new Map<string, boolean>();
   const has = (key: string): boolean => present.get(key) ?? exists(key);
-  const demand: Record<string, number> = {};
+  const demand = dict<number>();
   for (const event of events) {
     if (event.type !== 'SdkRequestReceived') continue;
     const req = normalizedRequestOf(event);

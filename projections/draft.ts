@@ -1,15 +1,16 @@
 // Copy-on-write map used inside a fold call: the input record is copied once, values are
 // immutable and replaced whole, so the caller's state is never mutated.
+import { dictFrom, own } from './dict.ts';
 
 export class RecordDraft<V> {
   private readonly out: Record<string, V>;
 
   constructor(base: Readonly<Record<string, V>>) {
-    this.out = { ...base };
+    this.out = dictFrom(base);
   }
 
   get(key: string): V | undefined {
-    return this.out[key];
+    return own(this.out, key);
   }
 
   set(key: string, value: V): void {
@@ -35,13 +36,13 @@ export class NestedRecordDraft<V> {
   private readonly owned = new Map<string, Record<string, V>>();
 
   constructor(base: Readonly<Record<string, Readonly<Record<string, V>>>>) {
-    this.out = { ...base };
+    this.out = dictFrom(base);
   }
 
   setIn(key: string, path: string, value: V): void {
     let inner = this.owned.get(key);
     if (inner === undefined) {
-      inner = { ...this.out[key] };
+      inner = dictFrom(own(this.out, key));
       this.out[key] = inner;
       this.owned.set(key, inner);
     }

@@ -32,5 +32,15 @@ export class StoreUnavailableError extends TallyError {
   override readonly statusCode = 503;
 }
 
+/**
+ * Folding an event produced a write the store cannot take (a non-finite or oversized number, an
+ * unstorable field path): the event's content is at fault, not the infrastructure, so the
+ * engine isolates and dead-letters it instead of retrying.
+ */
+export class UnwritableFoldError extends TallyError {
+  override readonly name = 'UnwritableFoldError';
+  readonly code = 'TALLY_FOLD_UNWRITABLE';
+}
+
 /** Every error class of this folder, for the registry test. */
-export const projectionErrors = [EventDecodeError, FlushFailedError, StoreUnavailableError] as const;
+export const projectionErrors = [EventDecodeError, FlushFailedError, StoreUnavailableError, UnwritableFoldError] as const;

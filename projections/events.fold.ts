@@ -13,6 +13,7 @@
 //   budget in known-meta.ts (1000 values × 31 days × {c,s,dur} in one document would not).
 // Registry (collection `events`, id = app id): `list.<eventHash> = {key, at}` and
 // `segments.<eventHash>.<segKey> = at` (at = first-seen ms, for insertion order): plain `$set`s.
+import { own } from './dict.ts';
 import { DocsDraft, incMonth, monthPeriod, yearPeriod, type DocHandle, type DocRef, type PendingDocs } from './aggregate-doc.ts';
 import { NestedRecordDraft, RecordDraft } from './draft.ts';
 import type { CleanEvent, CleanSegment } from './event-clean.ts';
@@ -100,7 +101,7 @@ function writeCounters(doc: DocHandle, t: TimeObject, prefix: string, e: CleanEv
 
 /** One segment pair of an accepted event: segment and value limits, then the writes. */
 function applySegment(d: Drafts, req: NormalizedRequest, e: CleanEvent, hash: string, t: TimeObject, seg: CleanSegment): void {
-  const segments = (d.registries.get(req.appId) ?? EMPTY_REGISTRY).segments[e.key] ?? [];
+  const segments = own((d.registries.get(req.appId) ?? EMPTY_REGISTRY).segments, e.key) ?? [];
   const isNewSegment = !segments.includes(seg.key);
   if (isNewSegment && segments.length >= EVENT_SEGMENTATION_LIMIT) return;
   const metaKey = segmentMetaKey(req.appId, hash, seg.key, t.year);

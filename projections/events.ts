@@ -1,5 +1,6 @@
 // The event contract: what an ingested request becomes on the stream. Immutable: a version
 // never changes meaning; a new shape is a new `v`, and `decodeEvent` upcasts old ones here only.
+import { dict } from './dict.ts';
 import { z } from 'zod';
 import { EventDecodeError } from './errors.ts';
 
@@ -85,7 +86,7 @@ function parsedV0Param(name: string, text: string): unknown {
 
 /** v0 → v1: JSON-valued parameters parsed, receive time in ms. */
 export function upcastV0(e: SdkRequestReceivedV0): SdkRequestReceived {
-  const params: Record<string, unknown> = {};
+  const params = dict<unknown>();
   for (const [name, text] of Object.entries(e.query)) {
     const value = parsedV0Param(name, text);
     if (value !== undefined) params[name] = value;

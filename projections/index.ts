@@ -3,6 +3,7 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './store/index.ts';
 export * from './writes.ts';
+export { firstUnwritable, unwritableReason, MAX_WRITABLE_MAGNITUDE } from './writable.ts';
 
 // Pure core: request normalisation, shared rules, folds and their write operations.
 export { DEFAULT_TIMEZONE, requestTimestampMs, startOfDayS, startOfHourS, startOfMonthS, startOfYearS, timeObject } from './time.ts';

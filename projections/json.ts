@@ -1,4 +1,5 @@
 // Plain JSON values: the shape of app-user documents inside the folds.
+import { dict } from './dict.ts';
 
 export type Json = string | number | boolean | null | readonly Json[] | JsonObject;
 export interface JsonObject {
@@ -35,7 +36,7 @@ export function toJson(v: unknown): Json | undefined {
     const hex: unknown = Reflect.apply(toHex, v, []);
     return typeof hex === 'string' ? hex : undefined;
   }
-  const out: Record<string, Json> = {};
+  const out = dict<Json>();
   for (const [k, child] of Object.entries(v)) {
     const j = toJson(child);
     const key = safeFieldName(k);

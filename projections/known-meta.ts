@@ -16,6 +16,7 @@
 // to one shard. Typical numbers: 1000 segment values of 20 bytes, ~31 per shard × 1922 B
 // ≈ 60 KB; a 256-byte value costs 9.3 KB, so even 97 of them fit one shard. The cost model is
 // conservative (doubles, every counter present on every day).
+import { dict, dictFrom, own } from './dict.ts';
 import { valueShard } from './hash.ts';
 
 /** Budget per aggregate document, bytes (see the arithmetic above). */
@@ -44,11 +45,11 @@ export const EMPTY_META: KnownMeta = { sets: {}, counts: {}, shardBytes: {} };
 
 /** Builds a KnownMeta from stored meta: set name → values (as read from `meta_v2`). */
 export function knownMetaOf(stored: Readonly<Record<string, readonly string[]>>, costOf: (v: string) => number): KnownMeta {
-  const sets: Record<string, Record<string, true>> = {};
-  const counts: Record<string, number> = {};
-  const shardBytes: Record<string, number> = {};
+  const sets = dict<Record<string, true>>();
+  const counts = dict<number>();
+  const shardBytes = dict<number>();
   for (const [set, values] of Object.entries(stored)) {
-    const known: Record<string, true> = (sets[set] ??= {});
+    const known: Record<string, true> = (sets[set] ??= dict());
     for (const value of values) {
       if (known[value]) continue;
       known[value] = true;
@@ -61,13 +62,15 @@ export function knownMetaOf(stored: Readonly<Record<string, readonly string[]>>,
 }
 
 function addValue(meta: KnownMeta, set: string, value: string, cost: number): KnownMeta {
-  if (meta.sets[set]?.[value]) return meta;
+  if (own(own(meta.sets, set), value)) return meta;
   const shard = String(valueShard(value));
-  return {
-    sets: { ...meta.sets, [set]: { ...meta.sets[set], [value]: true } },
-    counts: { ...meta.counts, [set]: (meta.counts[set] ?? 0) + 1 },
-    shardBytes: { ...meta.shardBytes, [shard]: (meta.shardBytes[shard] ?? 0) + cost },
-  };
+  const sets = dictFrom(meta.sets);
+  sets[set] = Object.assign(dictFrom(own(meta.sets, set)), { [value]: true as const });
+  const counts = dictFrom(meta.counts);
+  counts[set] = (own(meta.counts, set) ?? 0) + 1;
+  const shardBytes = dictFrom(meta.shardBytes);
+  shardBytes[shard] = (own(meta.shardBytes, shard) ?? 0) + cost;
+  return { sets, counts, shardBytes };
 }
 
 /**
@@ -76,8 +79,8 @@ function addValue(meta: KnownMeta, set: string, value: string, cost: number): Kn
  * null when the value must not be aggregated.
  */
 export function admitValue(meta: KnownMeta, set: string, value: string, limit: number, cost: number): KnownMeta | null {
-  if (meta.sets[set]?.[value]) return meta;
-  if ((meta.counts[set] ?? 0) >= limit) return null;
+  if (own(own(meta.sets, set), value)) return meta;
+  if ((own(meta.counts, set) ?? 0) >= limit) return null;
   const shard = String(valueShard(value));
   if ((meta.shardBytes[shard] ?? 0) + cost > DOC_BUDGET_BYTES) return null;
   return addValue(meta, set, value, cost);

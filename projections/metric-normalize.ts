@@ -1,4 +1,5 @@
 // Normalisation of the `metrics` object (§2.7), before any aggregation or app-user write.
+import { own } from './dict.ts';
 import type { MetricValues } from './metric-families.ts';
 
 /** Lower-cased `_os` → `_os_version` prefix (§2.7). */
@@ -68,7 +69,7 @@ function deviceTypeOf(os: string | undefined, device: string | undefined): strin
 
 /** Prefix for OS-dependent values: the table code, or `[<os>]` for an unknown OS. */
 function osPrefix(os: string): string {
-  return OS_CODES[os.toLowerCase()] ?? `[${os.replace(/[[\]]/g, '')}]`;
+  return own(OS_CODES, os.toLowerCase()) ?? `[${os.replace(/[[\]]/g, '')}]`;
 }
 
 function hingeOf(raw: unknown): string {
@@ -93,7 +94,7 @@ export interface NormalizedMetrics {
 /** Applies every §2.7 rule to a parsed `metrics` object. */
 export function normalizeMetrics(raw: Readonly<Record<string, unknown>>): NormalizedMetrics {
   const rawOs = text(raw._os);
-  const os = rawOs !== undefined && OS_CODES[rawOs.toLowerCase()] === undefined ? rawOs.replace(/[[\]]/g, '') : rawOs;
+  const os = rawOs !== undefined && own(OS_CODES, rawOs.toLowerCase()) === undefined ? rawOs.replace(/[[\]]/g, '') : rawOs;
   const rawVersion = text(raw._os_version);
   const osVersion = rawVersion !== undefined && rawOs !== undefined ? osPrefix(rawOs) + rawVersion : rawVersion;
   const rawAppVersion = text(raw._app_version);

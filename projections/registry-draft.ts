@@ -2,6 +2,7 @@
 // key's segment list on its first new segment, then both grow in place: registering n keys or
 // segments costs O(n), where copying the registry per registration cost O(n²) (a rebuild
 // registers every key and segment of an app again).
+import { dictFrom, own } from './dict.ts';
 import type { EventRegistry } from './events.fold.ts';
 
 interface OwnedRegistry {
@@ -31,7 +32,7 @@ export class RegistriesDraft {
     const r = this.mine(appId);
     let list = r.ownedLists.get(key);
     if (list === undefined) {
-      list = [...(r.segments[key] ?? [])];
+      list = [...(own(r.segments, key) ?? [])];
       r.segments[key] = list;
       r.ownedLists.set(key, list);
     }
@@ -51,7 +52,7 @@ export class RegistriesDraft {
     const known = this.owned.get(appId);
     if (known !== undefined) return known;
     const base = this.out[appId];
-    const r: OwnedRegistry = { list: [...(base?.list ?? [])], segments: { ...base?.segments }, ownedLists: new Map() };
+    const r: OwnedRegistry = { list: [...(base?.list ?? [])], segments: dictFrom(base?.segments), ownedLists: new Map() };
     this.out[appId] = { list: r.list, segments: r.segments };
     this.owned.set(appId, r);
     return r;

@@ -1,5 +1,6 @@
 // One `SdkRequestReceived` → the typed facts every fold reads (§2.1, §2.5–2.10). Parameters are
 // parsed here once with zod; junk is dropped, never thrown: a bad field must not lose the rest.
+import { dict } from './dict.ts';
 import { z } from 'zod';
 import { cleanEvents, type CleanEvent } from './event-clean.ts';
 import type { SdkRequestReceived } from './events.ts';
@@ -181,7 +182,7 @@ function orientationOf(list: readonly unknown[]): string | null {
 
 function consentOf(raw: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, boolean>> | null {
   if (!raw) return null;
-  const out: Record<string, boolean> = {};
+  const out = dict<boolean>();
   for (const [k, v] of Object.entries(raw)) if (typeof v === 'boolean') out[k.replace(/^\$+|\./g, '')] = v;
   return Object.keys(out).length > 0 ? out : null;
 }

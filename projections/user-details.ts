@@ -1,5 +1,6 @@
 // `user_details` (§2.10): parsing the SDK wire format and applying it to an app-user document.
 // CE does not process it; we store it with the field names other Countly code expects.
+import { dict, dictFrom } from './dict.ts';
 import { isJsonArray, isJsonObject, jsonEqual, safeFieldName, toJson, type Json, type JsonObject } from './json.ts';
 import { isNumeric } from './metric-normalize.ts';
 
@@ -59,12 +60,12 @@ function isOperatorObject(raw: unknown): raw is JsonObject {
 
 /** Parses a `user_details` object; junk fields are dropped. Undefined when nothing is left. */
 export function parseUserDetails(raw: Readonly<Record<string, unknown>>): UserDetails | undefined {
-  const profile: Record<string, string | number | null> = {};
+  const profile = dict<string | number | null>();
   for (const field of PROFILE_FIELDS) {
     const value = profileValue(field, raw[field]);
     if (value !== undefined) profile[field] = value;
   }
-  const custom: Record<string, CustomChange[]> = {};
+  const custom = dict<CustomChange[]>();
   const rawCustom = raw.custom;
   if (typeof rawCustom === 'object' && rawCustom !== null && !Array.isArray(rawCustom)) {
     for (const [key, value] of Object.entries(rawCustom)) {
@@ -116,13 +117,13 @@ function asList(current: Json | undefined): readonly Json[] {
 
 /** Applies parsed user details to an app-user document (new document, input untouched). */
 export function applyUserDetails(doc: JsonObject, details: UserDetails): JsonObject {
-  const next: Record<string, Json> = { ...doc };
+  const next = dictFrom<Json>(doc);
   for (const [field, value] of Object.entries(details.profile)) {
     if (value === null) delete next[field];
     else next[field] = value;
   }
   const existing = next.custom;
-  const custom: Record<string, Json> = isJsonObject(existing) ? { ...existing } : {};
+  const custom = dictFrom<Json>(isJsonObject(existing) ? existing : undefined);
   for (const [key, changes] of Object.entries(details.custom)) {
     const value = changes.reduce<Json | undefined>(applyChange, custom[key]);
     if (value === undefined) delete custom[key];

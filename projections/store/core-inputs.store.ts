@@ -1,7 +1,7 @@
 // Reads everything the core folds need for one batch: one query per kind of state, never one
 // per event (batchInputs lists what the batch touches). App users are read by `_id`, which on
 // FerretDB means one find per device of the batch (by-ids.ts).
-import type { Db, Document } from 'mongodb';
+import { MongoError, type Db, type Document } from 'mongodb';
 import { groupIdSuffix, uidCounterId } from '../core.ts';
 import { OWNER } from './apply.store.ts';
 import { findByIds } from './by-ids.ts';
@@ -148,6 +148,9 @@ export async function loadCoreInputs(db: Db, inputs: BatchInputs, collectionName
     ]);
     return { users, visibility, knownMetrics, registries, knownSegments };
   } catch (err) {
+    // Only the database's failures are infrastructure; an error of the pure code that reads the
+    // documents is the batch's content, and the runner isolates it (processors/isolate.ts).
+    if (!(err instanceof MongoError)) throw err;
     throw new FlushFailedError('core inputs', { cause: err });
   }
 }

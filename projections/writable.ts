@@ -1,0 +1,70 @@
+// What a document store accepts from a fold, checked before anything is written: the database
+// refuses a non-finite number (FerretDB) or stores it and poisons every later sum (MongoDB), and
+// a field path with an empty, `$`-led or NUL-holding segment is an operator or an error. A fold
+// that emits such an op has met an event it cannot store; the engine isolates that event.
+import type { WriteOp } from './writes.ts';
+
+/**
+ * Largest magnitude a fold may write, as a value or an increment. Far below where a double
+ * overflows (~1.8e308), so no number of batches can sum to Infinity; far above any real count,
+ * sum or duration (ingest bounds a single value much lower, docs/ingest.md).
+ */
+export const MAX_WRITABLE_MAGNITUDE = 1e200;
+
+const badSegment = (segment: string): boolean => segment === '' || segment.startsWith('$') || segment.includes('\u0000');
+
+function numberProblem(value: number): string | undefined {
+  if (!Number.isFinite(value)) return `${value} is not a finite number`;
+  if (Math.abs(value) > MAX_WRITABLE_MAGNITUDE) return `${value} is too large to store (magnitude above ${MAX_WRITABLE_MAGNITUDE})`;
+  return undefined;
+}
+
+function pathProblem(path: string): string | undefined {
+  return path.split('.').some(badSegment) ? `field path ${JSON.stringify(path.slice(0, 200))} is not storable` : undefined;
+}
+
+/** Depth-first check of a value written under `path` (a `$set` of a nested object). */
+function valueProblem(value: unknown, path: string, depth: number): string | undefined {
+  if (typeof value === 'number') {
+    const p = numberProblem(value);
+    return p === undefined ? undefined : `${path}: ${p}`;
+  }
+  if (typeof value !== 'object' || value === null || depth > 100) return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const p = valueProblem(item, path, depth + 1);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    if (badSegment(key) || key.includes('.')) return `${path}: key ${JSON.stringify(key.slice(0, 200))} is not storable`;
+    const p = valueProblem(child, `${path}.${key}`, depth + 1);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+function fieldsProblem(fields: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  for (const [path, value] of Object.entries(fields ?? {})) {
+    const p = pathProblem(path) ?? valueProblem(value, path, 0);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+/** Why the store could not write this op as it is, or undefined when it can. */
+export function unwritableReason(op: WriteOp): string | undefined {
+  if (op.kind !== 'upsert') return undefined;
+  const p = fieldsProblem(op.set) ?? fieldsProblem(op.inc) ?? fieldsProblem(op.max) ?? fieldsProblem(op.min) ?? fieldsProblem(op.setOnInsert) ?? op.unset?.map(pathProblem).find((x) => x !== undefined);
+  return p === undefined ? undefined : `${op.collection}/${op.id}: ${p}`;
+}
+
+/** The first unwritable op's reason, or undefined when every op can be written. */
+export function firstUnwritable(ops: readonly WriteOp[]): string | undefined {
+  for (const op of ops) {
+    const reason = unwritableReason(op);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { unwritableReason } from './writable.ts';
+import { dict, own } from './dict.ts';
+
+describe('unwritableReason', () => {
+  const op = (fields: object) => ({ kind: 'upsert' as const, collection: 'c', id: 'i', ...fields });
+  it('accepts ordinary counters, sets and nested objects', () => {
+    expect(unwritableReason(op({ inc: { 'd.1.c': 2, 'd.1.s': -3.5 }, set: { a: 'x', custom: { k: [1, 'v'] } }, unset: ['x.y'] }))).toBeUndefined();
+  });
+  it.each([
+    [{ inc: { 'd.1.s': Infinity } }, /Infinity is not a finite number/],
+    [{ inc: { 'd.1.s': NaN } }, /NaN is not a finite number/],
+    [{ max: { ls: -1e201 } }, /too large to store/],
+    [{ set: { custom: { deep: { n: 2e300 } } } }, /custom\.deep\.n: .*too large/],
+    [{ set: { 'd.$x': 1 } }, /field path .* is not storable/],
+    [{ inc: { 'd..c': 1 } }, /field path .* is not storable/],
+    [{ set: { custom: { $where: 1 } } }, /key "\$where" is not storable/],
+    [{ set: { custom: { 'a.b': 1 } } }, /key "a.b" is not storable/],
+    [{ unset: ['custom.$x'] }, /field path/],
+  ])('refuses %j', (fields, reason) => {
+    expect(unwritableReason(op(fields))).toMatch(reason);
+  });
+});
+
+describe('dict and own', () => {
+  it('treat prototype names as plain keys', () => {
+    const d = dict<number>();
+    expect(d['constructor']).toBeUndefined();
+    d['__proto__'] = 1;
+    d['constructor'] = 2;
+    expect(Object.keys(d)).toEqual(['__proto__', 'constructor']);
+    expect(own({}, 'toString')).toBeUndefined();
+    expect(own({ toString: 3 }, 'toString')).toBe(3);
+  });
+});
