@@ -172,6 +172,16 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     return readCheckpoint(o.db, cpId, o.config.streams.partitionGroups);
   }
 
+  async function prepareOrContentFailure(events: readonly TallyEvent[]): Promise<{ ok: true; prepared: P } | { ok: false }> {
+    try {
+      return { ok: true, prepared: await o.pipeline.prepare(o.db, events, o.target) };
+    } catch (err) {
+      // Decision: inputs that cannot be read for an event's content are read per subset while isolating it.
+      if (!isContentFailure(err)) throw err;
+      return { ok: false };
+    }
+  }
+
   /**
    * Reads the batch inputs and folds the chunk. Runs outside the flush permit: the inputs are
    * this group's own documents, which only this runner writes and whose previous batch is
@@ -183,18 +193,18 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
     const startedMs = Date.now();
     const events = fresh.flatMap((d) => ('event' in d ? [d.event] : []));
     const undecodable = fresh.flatMap((d) => ('undecodable' in d ? [{ seq: d.msg.seq, reason: d.undecodable }] : []));
-    let preparedMs: number | undefined;
+    // The whole batch's inputs serve every subset the isolation folds (a subset needs less).
+    // Only when reading them fails for an event's content is each subset read on its own.
+    const whole = await prepareOrContentFailure(events);
+    const preparedMs = Date.now() - startedMs;
+    await pace(preparedMs);
     const attempt = async (subset: readonly TallyEvent[]): Promise<FoldResult> => {
-      const prepared = await o.pipeline.prepare(o.db, subset, o.target);
-      if (preparedMs === undefined) {
-        preparedMs = Date.now() - startedMs;
-        await pace(preparedMs);
-      }
+      const prepared = whole.ok ? whole.prepared : await o.pipeline.prepare(o.db, subset, o.target);
       return assertWritable(o.pipeline.fold(prepared, subset, o.target));
     };
     const folded = await foldIsolatingPoison(events, attempt);
-    const foldedMs = Date.now() - startedMs - (preparedMs ?? 0);
-    return { fresh, ops: folded.ops, poisoned: [...undecodable, ...folded.poisoned], events: events.length - folded.poisoned.length, startedMs, preparedMs: preparedMs ?? 0, foldedMs };
+    const foldedMs = Date.now() - startedMs - preparedMs;
+    return { fresh, ops: folded.ops, poisoned: [...undecodable, ...folded.poisoned], events: events.length - folded.poisoned.length, startedMs, preparedMs, foldedMs };
   }
 
   /** Writes a folded chunk: dead letters, journal, claim, apply, complete (under the flush permit). */

@@ -1,6 +1,7 @@
 // Per-event cleaning of §2.9, steps 1–3 and 5–7: everything that does not depend on what the
 // app has already registered. Limits (event_limit, segment and value caps) are the fold's job.
 import { z } from 'zod';
+import { stripEdgeSpace } from './json.ts';
 import { isNumeric } from './metric-normalize.ts';
 import { requestTimestampMs } from './time.ts';
 
@@ -72,7 +73,7 @@ function durOf(raw: unknown): number | null {
 
 /** Segment key: a leading `$` run and every `.` are deleted (`$a.b` → `ab`). */
 export function cleanSegmentKey(key: string): string {
-  return key.includes('.') || key.startsWith('$') ? key.replace(/^\$+|\./g, '') : key;
+  return stripEdgeSpace(key.includes('.') || key.startsWith('$') ? key.replace(/^\$+|\./g, '') : key);
 }
 
 /** Values `"1"`…`"31"` would collide with day keys inside `d`. */
@@ -83,7 +84,7 @@ export function cleanSegmentValue(value: unknown): string | undefined {
   if (Array.isArray(value)) return undefined;
   const asText = typeof value === 'object' && value !== null ? '[object Object]' : String(value);
   if (asText === '') return undefined;
-  const escaped = asText.replace(/^\$+/, '').replace(/\./g, ':').replaceAll('\u0000', '&#9647');
+  const escaped = stripEdgeSpace(asText.replace(/^\$+/, '').replace(/\./g, ':').replaceAll('\u0000', '&#9647'));
   if (escaped === '') return undefined;
   return DAY_LIKE.has(escaped) ? `[CLY]${escaped}` : escaped;
 }

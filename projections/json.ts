@@ -16,7 +16,28 @@ export function isJsonObject(v: Json | undefined): v is JsonObject {
 
 /** A field name safe for MongoDB paths: leading `$` run removed, `.` → `:`. */
 export function safeFieldName(key: string): string {
-  return key.replace(/^\$+/, '').replace(/\./g, ':');
+  return stripEdgeSpace(key.replace(/^\$+/, '').replace(/\./g, ':'));
+}
+
+// Go's unicode.IsSpace (U+0085 is not in JavaScript's \s; \uFEFF is, and trimming it too is harmless).
+const EDGE_SPACE = /^[\s\u0085]+|[\s\u0085]+$/g;
+
+/**
+ * A key without leading or trailing white space. FerretDB v1 refuses an update path with such a
+ * segment ("contains an empty field name") although MongoDB takes it, so every client text that
+ * becomes a field name is trimmed, on both backends alike (a rebuild gives the same documents).
+ */
+export function stripEdgeSpace(key: string): string {
+  return key.replace(EDGE_SPACE, '');
+}
+
+/**
+ * An array's item. FerretDB v1 refuses nested arrays ("nested arrays are not supported") where
+ * MongoDB stores them, so an array inside an array is kept as its JSON text on both backends.
+ */
+function arrayItemToJson(v: unknown): Json | undefined {
+  const j = toJson(v);
+  return Array.isArray(j) ? JSON.stringify(j) : j;
 }
 
 /**
@@ -29,7 +50,7 @@ export function toJson(v: unknown): Json | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof Date) return v.getTime();
-  if (Array.isArray(v)) return v.map(toJson).filter((x): x is Json => x !== undefined);
+  if (Array.isArray(v)) return v.map(arrayItemToJson).filter((x): x is Json => x !== undefined);
   if (typeof v !== 'object') return undefined;
   const toHex: unknown = 'toHexString' in v ? v.toHexString : undefined;
   if (typeof toHex === 'function') {

@@ -1,5 +1,6 @@
 // Normalisation of the `metrics` object (§2.7), before any aggregation or app-user write.
 import { own } from './dict.ts';
+import { stripEdgeSpace } from './json.ts';
 import type { MetricValues } from './metric-families.ts';
 
 /** Lower-cased `_os` → `_os_version` prefix (§2.7). */
@@ -30,7 +31,7 @@ function text(v: unknown): string | undefined {
 
 /** Stored metric values: leading `$` removed, every `.` → `:` (§2.7, §9.2). */
 export function escapeMetricValue(value: string): string {
-  return value.replace(/^\$/, '').replace(/\./g, ':');
+  return stripEdgeSpace(value.replace(/^\$+/, '').replace(/\./g, ':'));
 }
 
 /**

@@ -2,6 +2,7 @@
 // refuses a non-finite number (FerretDB) or stores it and poisons every later sum (MongoDB), and
 // a field path with an empty, `$`-led or NUL-holding segment is an operator or an error. A fold
 // that emits such an op has met an event it cannot store; the engine isolates that event.
+import { stripEdgeSpace } from './json.ts';
 import type { WriteOp } from './writes.ts';
 
 /**
@@ -11,7 +12,8 @@ import type { WriteOp } from './writes.ts';
  */
 export const MAX_WRITABLE_MAGNITUDE = 1e200;
 
-const badSegment = (segment: string): boolean => segment === '' || segment.startsWith('$') || segment.includes('\u0000');
+// FerretDB v1 also refuses a segment with leading or trailing white space (json.ts, stripEdgeSpace).
+const badSegment = (segment: string): boolean => segment === '' || segment.startsWith('$') || segment.includes('\u0000') || stripEdgeSpace(segment) !== segment;
 
 function numberProblem(value: number): string | undefined {
   if (!Number.isFinite(value)) return `${value} is not a finite number`;
@@ -31,6 +33,8 @@ function valueProblem(value: unknown, path: string, depth: number): string | und
   }
   if (typeof value !== 'object' || value === null || depth > 100) return undefined;
   if (Array.isArray(value)) {
+    // FerretDB v1 refuses arrays inside arrays (json.ts keeps such an item as JSON text).
+    if (value.some((item) => Array.isArray(item))) return `${path}: an array inside an array is not storable`;
     for (const item of value) {
       const p = valueProblem(item, path, depth + 1);
       if (p !== undefined) return p;
