@@ -2,7 +2,7 @@
 // publish one envelope, and answer only after JetStream acknowledged it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppSummary } from '../projections/index.ts';
-import { CHECKSUM_MESSAGES, verifyChecksum } from './checksum.ts';
+import { CHECKSUM_MESSAGES, checksumInput, verifyChecksum } from './checksum.ts';
 import { cleanParams } from './clean-params.ts';
 import { resolveClientIp } from './client-ip.ts';
 import {
@@ -45,7 +45,7 @@ async function admitSingle(ctx: IngestContext, raw: Readonly<Record<string, unkn
 /** The Countly answer when a salted app's checksum fails (§2.13), else undefined. */
 function checksumFailure(request: FastifyRequest, raw: Readonly<Record<string, unknown>>, app: AppSummary): string | undefined {
   if (app.salt === '') return undefined;
-  const verdict = verifyChecksum({ rawQuery: request.rawQuery, rawBody: request.rawBody, checksum: raw.checksum, checksum256: raw.checksum256, salt: app.salt });
+  const verdict = verifyChecksum(checksumInput(request, raw, app.salt));
   return verdict === 'ok' ? undefined : CHECKSUM_MESSAGES[verdict];
 }
 
