@@ -24,8 +24,7 @@ import type { OutgoingMessage } from './publisher.ts';
 import { WarningList } from './warnings.ts';
 
 /** True for bodies made of `k=v&...` pairs (form and multipart), whose volatile pairs can be removed. */
-const bodyIsPairs = (request: FastifyRequest): boolean =>
-  request.isMultipart() || (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+const bodyIsPairs = (request: FastifyRequest): boolean => /^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(request.headers['content-type'] ?? '');
 
 /** §1.4 and §2.2 steps 4–7: the checks that end a request before anything is published. */
 async function admitSingle(ctx: IngestContext, raw: Readonly<Record<string, unknown>>): Promise<{ identity: Identity; app: AppSummary } | 'zero_idfa'> {
