@@ -2,7 +2,8 @@
 // are cleaned, and the per-request limits that Countly would apply anyway are applied here, with
 // a warning for each drop. Aggregation rules that depend on stored state stay in the processors.
 import { z } from 'zod';
-import { cleanEventKey, cleanObjectKey, EVENT_KEY_MAX_LENGTH } from './clean-keys.ts';
+import { cleanEventKey, cleanObjectKey, EVENT_KEY_MAX_LENGTH, isPrototypeKey } from './clean-keys.ts';
+import { MAX_EVENT_AMOUNT, MAX_EVENT_COUNT, withinBounds } from './clean-numbers.ts';
 import { cleanJson, cleanKeyOf, isPlainObject, putEntry, type CleanScope } from './clean-json.ts';
 import { parseJsonText } from './json-text.ts';
 import { paramPath, type WarningList } from './warnings.ts';
@@ -16,6 +17,23 @@ const NUMERIC_FIELDS: ReadonlySet<string> = new Set(['count', 'sum', 'dur', 'tim
 
 /** A number, or text that Countly's parseInt/parseFloat reads as one. */
 export const numberLike = z.union([z.number(), z.string().refine((s) => !Number.isNaN(Number.parseFloat(s)))]);
+
+interface Bounds {
+  readonly min: number;
+  readonly max: number;
+  readonly message: string;
+}
+
+/**
+ * Fields that processors add up, with the values kept. A count outside the range is dropped and
+ * then counts 1 (§2.9 step 3, as an invalid count does); a sum or dur outside it is dropped and
+ * adds nothing (step 6, as a non-numeric one). Negative sums and durations stay, as in Countly.
+ */
+const BOUNDED_FIELDS: ReadonlyMap<string, Bounds> = new Map([
+  ['count', { min: 0, max: MAX_EVENT_COUNT, message: `must be from 0 to ${MAX_EVENT_COUNT}` }],
+  ['sum', { min: -MAX_EVENT_AMOUNT, max: MAX_EVENT_AMOUNT, message: `must be within ±${MAX_EVENT_AMOUNT}` }],
+  ['dur', { min: -MAX_EVENT_AMOUNT, max: MAX_EVENT_AMOUNT, message: `must be within ±${MAX_EVENT_AMOUNT}` }],
+]);
 
 /** §2.9 step 1: a non-string key is JSON-serialised (`5` → `"5"`); other types are refused. */
 const eventKeyInput = z.union([z.string(), z.number(), z.boolean()]).transform((k) => (typeof k === 'string' ? k : JSON.stringify(k)));
@@ -35,6 +53,10 @@ function eventKeyOf(raw: unknown, path: string, w: WarningList): string | undefi
   const key = cleanEventKey(parsed.data);
   if (key === '') {
     w.add(path, 'event_key_invalid', 'event dropped: key is empty after removing $, system. and ..');
+    return undefined;
+  }
+  if (isPrototypeKey(key)) {
+    w.add(at, 'unsafe_key', 'event dropped: its key names a JavaScript prototype property');
     return undefined;
   }
   if (key.length > EVENT_KEY_MAX_LENGTH) {
@@ -82,11 +104,20 @@ function cleanSegmentation(value: unknown, path: string, scope: CleanScope): Rec
   return Object.fromEntries(out);
 }
 
+/** A non-finite JSON number (`1e400` parses as Infinity) is out of range, not merely invalid. */
+const outOfBounds = (value: unknown, b: Bounds): boolean => (typeof value === 'number' || typeof value === 'string') && !withinBounds(value, b.min, b.max);
+
+function cleanNumericField(field: string, value: unknown, at: string, out: Map<string, unknown>, w: WarningList): void {
+  const bounds = BOUNDED_FIELDS.get(field);
+  if (bounds !== undefined && outOfBounds(value, bounds)) w.add(at, 'number_out_of_range', `${field} dropped: ${bounds.message}`);
+  else if (numberLike.safeParse(value).success) out.set(field, value);
+  else w.add(at, 'invalid_number', `${field} must be a number`);
+}
+
 function cleanEventField(field: string, value: unknown, path: string, out: Map<string, unknown>, scope: CleanScope): void {
   const at = paramPath(path, field);
   if (NUMERIC_FIELDS.has(field)) {
-    if (numberLike.safeParse(value).success) out.set(field, value);
-    else scope.warnings.add(at, 'invalid_number', `${field} must be a number`);
+    cleanNumericField(field, value, at, out, scope.warnings);
     return;
   }
   if (field === 'segmentation') {

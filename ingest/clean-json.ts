@@ -25,11 +25,12 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** A cleaned key, or undefined when the entry must be dropped (with the warning recorded). */
 export function cleanKeyOf(key: string, path: string, scope: CleanScope): string | undefined {
   const at = paramPath(path, key);
-  if (isPrototypeKey(key)) {
-    scope.warnings.add(at, 'unsafe_key', 'a __proto__ key is never stored');
+  const cleaned = scope.keyRule(key);
+  // Checked after cleaning too: `$constructor` and `con.structor` clean to `constructor`.
+  if (isPrototypeKey(key) || isPrototypeKey(cleaned)) {
+    scope.warnings.add(at, 'unsafe_key', 'a key naming a JavaScript prototype property is never stored');
     return undefined;
   }
-  const cleaned = scope.keyRule(key);
   if (cleaned === '') {
     scope.warnings.add(at, 'key_empty', 'key is empty after removing $, dots and NUL');
     return undefined;

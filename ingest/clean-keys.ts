@@ -5,8 +5,31 @@
 /** Event keys longer than this after cleaning are dropped (§2.16: keys must be < 128). */
 export const EVENT_KEY_MAX_LENGTH = 127;
 
-/** `__proto__` assigned as a key replaces an object's prototype in JavaScript; never stored. */
-export const isPrototypeKey = (key: string): boolean => key === '__proto__';
+/**
+ * Names that JavaScript objects inherit from `Object.prototype`, plus `prototype`. A processor that
+ * uses a plain object as a map reads `rec["constructor"]` as a function, not as a missing entry
+ * (and `__proto__` assigned as a key replaces the prototype), so these names are never stored as
+ * keys. Listed rather than read from the engine so the wire behaviour does not change with Node;
+ * a unit test checks the list still covers `Object.getOwnPropertyNames(Object.prototype)`.
+ */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+  'constructor',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  'toString',
+  'valueOf',
+  'prototype',
+]);
+
+/** True for a key that names an inherited property of every object (see PROTOTYPE_KEYS). */
+export const isPrototypeKey = (key: string): boolean => PROTOTYPE_KEYS.has(key);
 
 // eslint-disable-next-line no-control-regex -- NUL is exactly what is being removed
 const NUL = /\u0000/g;

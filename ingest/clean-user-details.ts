@@ -2,11 +2,15 @@
 // (`{"visits":{"$inc":1}}`): the one place where a `$` key is meaningful. Only the SDK's
 // operators are kept, as data the processors interpret; they never reach MongoDB as operators.
 import { cleanCustomKey, cleanObjectKey } from './clean-keys.ts';
+import { MAX_CUSTOM_OPERAND, withinBounds } from './clean-numbers.ts';
 import { cleanJson, cleanKeyOf, isPlainObject, putEntry, type CleanScope } from './clean-json.ts';
 import { paramPath, type WarningList } from './warnings.ts';
 
 /** Operators the SDKs send for custom user properties (§2.10). */
 export const USER_DETAILS_OPERATORS: ReadonlySet<string> = new Set(['$inc', '$mul', '$max', '$min', '$setOnce', '$push', '$addToSet', '$pull']);
+
+/** Operators whose operand the processors combine with the stored number (bounded, see clean-numbers.ts). */
+const ADDING_OPERATORS: ReadonlySet<string> = new Set(['$inc', '$mul']);
 
 const isOperatorObject = (v: unknown): v is Record<string, unknown> =>
   isPlainObject(v) && Object.keys(v).length > 0 && Object.keys(v).every((k) => k.startsWith('$'));
@@ -17,6 +21,10 @@ function cleanOperators(ops: Readonly<Record<string, unknown>>, path: string, sc
     const at = paramPath(path, op);
     if (!USER_DETAILS_OPERATORS.has(op)) {
       scope.warnings.add(at, 'unknown_operator', `only ${[...USER_DETAILS_OPERATORS].join(', ')} are accepted`);
+      continue;
+    }
+    if (ADDING_OPERATORS.has(op) && (typeof value === 'number' || typeof value === 'string') && !withinBounds(value, -MAX_CUSTOM_OPERAND, MAX_CUSTOM_OPERAND)) {
+      scope.warnings.add(at, 'number_out_of_range', `${op} dropped: the operand must be within ±${MAX_CUSTOM_OPERAND}`);
       continue;
     }
     const cleaned = cleanJson(value, at, 3, scope);

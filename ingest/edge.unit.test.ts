@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyChecksum } from './checksum.ts';
+import { verifyChecksum, type ChecksumInput } from './checksum.ts';
 import { resolveClientIp } from './client-ip.ts';
 import { bulkItemEventId, requestEventId, stableJson, stripVolatilePairs } from './msg-id.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -42,15 +42,30 @@ describe('checksums (spec §2.13)', () => {
   const salt = 'pepper';
   const q = 'app_key=K&device_id=D';
   const sha1 = createHash('sha1').update(q + salt).digest('hex').toUpperCase();
+  const form = (text: string): Record<string, unknown> => Object.fromEntries(new URLSearchParams(text));
+  /** The input of a form request: parameters parsed from each part, merged with the query winning. */
+  const input = (rawQuery: string, rawBody = ''): ChecksumInput => {
+    const queryParams = form(rawQuery);
+    const bodyParams = form(rawBody);
+    return { rawQuery, rawBody, queryParams, bodyParams, params: { ...bodyParams, ...queryParams }, salt };
+  };
   it('accept SHA-1 over the query in any case, and SHA-256 over the body', () => {
-    expect(verifyChecksum({ rawQuery: `${q}&checksum=${sha1.toLowerCase()}`, rawBody: '', checksum: sha1.toLowerCase(), checksum256: undefined, salt })).toBe('ok');
+    expect(verifyChecksum(input(`${q}&checksum=${sha1.toLowerCase()}`))).toBe('ok');
     const sha256 = createHash('sha256').update(q + salt).digest('hex');
-    expect(verifyChecksum({ rawQuery: '', rawBody: `${q}&checksum256=${sha256}`, checksum: undefined, checksum256: sha256, salt })).toBe('ok');
+    expect(verifyChecksum(input('', `${q}&checksum256=${sha256}`))).toBe('ok');
   });
   it('report missing and mismatching checksums; checksum wins over checksum256', () => {
-    expect(verifyChecksum({ rawQuery: q, rawBody: '', checksum: undefined, checksum256: undefined, salt })).toBe('missing');
-    expect(verifyChecksum({ rawQuery: `checksum=00&${q}`, rawBody: '', checksum: '00', checksum256: undefined, salt })).toBe('mismatch');
-    expect(verifyChecksum({ rawQuery: `${q}&checksum=00&checksum256=${sha1}`, rawBody: '', checksum: '00', checksum256: sha1, salt })).toBe('mismatch');
+    expect(verifyChecksum(input(q))).toBe('missing');
+    expect(verifyChecksum(input(`checksum=00&${q}`))).toBe('mismatch');
+    expect(verifyChecksum(input(`${q}&checksum=00&checksum256=${sha1}`))).toBe('mismatch');
+  });
+  it('refuse a matching payload that leaves out a parameter the request uses', () => {
+    expect(verifyChecksum(input('events=forged', `${q}&checksum=${sha1}`))).toBe('mismatch');
+    expect(verifyChecksum(input('device_id=other', `${q}&checksum=${sha1}`))).toBe('mismatch');
+    const ofSaltAlone = createHash('sha1').update(salt).digest('hex');
+    expect(verifyChecksum(input(`checksum=${ofSaltAlone}`, q))).toBe('mismatch');
+    // The checksum itself may sit outside the payload it signs (a JSON body signed from the query).
+    expect(verifyChecksum({ ...input('', q), queryParams: { checksum: sha1 }, params: { ...form(q), checksum: sha1 } })).toBe('ok');
   });
 });
 

@@ -4,7 +4,6 @@
 // from infrastructure faults (503, never swallowed).
 import { randomUUID } from 'node:crypto';
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import multipart from '@fastify/multipart';
 import type { Logger } from 'pino';
 import { TallyError } from '../projections/index.ts';
 import { CountlyReplyError } from './errors.ts';
@@ -105,6 +104,9 @@ function registerBodyParsers(app: FastifyInstance): void {
     if (!isObject) req.bodyIssue = { param: '(body)', reason: 'wrong_type', message: 'the JSON body is not an object and was ignored' };
     done(null, isObject ? parsed : {});
   });
+  // Read by fastify like every other body, so bodyLimit counts the bytes actually received
+  // (a chunked body without Content-Length included); @fastify/multipart streamed past it.
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (req: FastifyRequest, body: Buffer) => multipartFields(req, body));
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
     req.rawBody = typeof body === 'string' ? body : body.toString('utf8');
     if (req.rawBody !== '') {
@@ -114,23 +116,31 @@ function registerBodyParsers(app: FastifyInstance): void {
   });
 }
 
-/** Flattens a multipart body (attachFieldsToBody: 'keyValues') into string fields, and its raw `k=v&...` form. */
-function multipartFields(req: FastifyRequest): void {
-  if (!req.isMultipart()) return;
-  const body = req.body;
-  const fields: Record<string, string> = {};
-  const files: string[] = [];
-  if (typeof body === 'object' && body !== null) {
-    for (const [k, v] of Object.entries(body)) {
-      // A repeated text field arrives as an array; the last value wins, as with form bodies.
-      const text: unknown = Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.at(-1) : v;
-      if (typeof text === 'string') fields[k] = text;
-      else files.push(k);
-    }
+/**
+ * A multipart body, already read whole by fastify within `bodyLimit` (so a chunked upload is cut
+ * off at the limit like any other body), as string fields and its raw `k=v&...` form. Files are
+ * not stored; a repeated field keeps its last value, as with form bodies. Fields go into a Map,
+ * never assigned by name, so `__proto__` stays an ordinary key for the cleaning to drop.
+ */
+async function multipartFields(req: FastifyRequest, body: Buffer): Promise<Record<string, string>> {
+  let form: FormData;
+  try {
+    form = await new Response(body, { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
+  } catch (err) {
+    // Decision: like an unparsable JSON body, a malformed multipart body contributes nothing.
+    if (!(err instanceof TypeError)) throw err;
+    req.bodyIssue = { param: '(body)', reason: 'body_ignored', message: 'the multipart body is malformed and was ignored' };
+    return {};
   }
-  if (files.length > 0) req.bodyIssue = { param: files.join(','), reason: 'file_ignored', message: 'uploaded files are not stored' };
-  req.rawBody = Object.entries(fields).map(([k, v]) => `${k}=${v}`).join('&');
-  req.body = fields;
+  const fields = new Map<string, string>();
+  const files = new Set<string>();
+  for (const [k, v] of form) {
+    if (typeof v === 'string') fields.set(k, v);
+    else files.add(k);
+  }
+  if (files.size > 0) req.bodyIssue = { param: [...files].join(','), reason: 'file_ignored', message: 'uploaded files are not stored' };
+  req.rawBody = [...fields].map(([k, v]) => `${k}=${v}`).join('&');
+  return Object.fromEntries(fields);
 }
 
 /**
@@ -146,6 +156,15 @@ export function requestParams(request: FastifyRequest): Record<string, unknown> 
   return Object.fromEntries([...fromBody, ...fromQuery]);
 }
 
+/**
+ * 413 for a body over the limit. `Connection: close` makes Node close the socket after the answer
+ * instead of reading the rest of the body to keep the connection alive.
+ */
+function sendTooLarge(request: FastifyRequest, reply: FastifyReply, opts: HttpServerOptions): FastifyReply {
+  void reply.header('Connection', 'close');
+  return sendMessage(request, reply, 413, `Request body is larger than ${opts.bodyLimitBytes} bytes`);
+}
+
 function installErrorHandler(app: FastifyInstance, opts: HttpServerOptions): void {
   app.setErrorHandler((err: unknown, request, reply) => {
     if (err instanceof CountlyReplyError) {
@@ -159,7 +178,7 @@ function installErrorHandler(app: FastifyInstance, opts: HttpServerOptions): voi
     }
     if (err instanceof TallyError && err.statusCode !== undefined) return sendMessage(request, reply, err.statusCode, err.message);
     const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
-    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendMessage(request, reply, 413, `Request body is larger than ${opts.bodyLimitBytes} bytes`);
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendTooLarge(request, reply, opts);
     if (typeof code === 'string' && code.startsWith('FST_')) {
       const status = typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 400;
       if (status < 500) return sendMessage(request, reply, status, err instanceof Error ? err.message : 'Bad request');
@@ -186,7 +205,6 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
   });
   registerBodyParsers(app);
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: opts.bodyLimitBytes, fieldSize: opts.bodyLimitBytes } });
   app.decorateRequest('rawBody', '');
   app.decorateRequest('rawQuery', '');
   app.decorateRequest('bodyIssue', null);
@@ -195,11 +213,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     request.rawQuery = q >= 0 ? (request.raw.url ?? '').slice(q + 1) : '';
     void reply.headers(COMMON_HEADERS);
     if (!ALLOWED_METHODS.has(request.method)) return sendMessage(request, reply, 405, 'Method not allowed');
-    // Multipart bodies are streamed past fastify's bodyLimit (only per-part limits apply), so the
-    // declared length is checked for every body here.
-    if (Number(request.headers['content-length'] ?? 0) > opts.bodyLimitBytes) {
-      return sendMessage(request, reply, 413, `Request body is larger than ${opts.bodyLimitBytes} bytes`);
-    }
+    // A declared length over the limit is refused before any byte is read; a body without one
+    // (chunked) is cut off by fastify's bodyLimit as it is read.
+    if (Number(request.headers['content-length'] ?? 0) > opts.bodyLimitBytes) return sendTooLarge(request, reply, opts);
     if (request.method === 'OPTIONS') {
       return reply
         .code(200)
@@ -207,10 +223,6 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
         .send('');
     }
     return undefined;
-  });
-  app.addHook('preHandler', (request, _reply, done) => {
-    multipartFields(request);
-    done();
   });
   app.setNotFoundHandler((request, reply) => sendMessage(request, reply, 400, 'Invalid path'));
   installErrorHandler(app, opts);

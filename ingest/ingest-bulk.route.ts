@@ -3,7 +3,7 @@
 // Tally answers only when every accepted item is durable; skipped items are named in `warnings`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppSummary } from '../projections/index.ts';
-import { verifyChecksum, type ChecksumVerdict } from './checksum.ts';
+import { checksumInput, verifyChecksum, type ChecksumVerdict } from './checksum.ts';
 import { isPlainObject } from './clean-json.ts';
 import { cleanParams } from './clean-params.ts';
 import { resolveClientIp } from './client-ip.ts';
@@ -64,7 +64,7 @@ function checksumOf(scope: BulkScope, salt: string): ChecksumVerdict {
   const known = scope.checksums.get(salt);
   if (known !== undefined) return known;
   const { request, raw } = scope;
-  const verdict = verifyChecksum({ rawQuery: request.rawQuery, rawBody: request.rawBody, checksum: raw.checksum, checksum256: raw.checksum256, salt });
+  const verdict = verifyChecksum(checksumInput(request, raw, salt));
   scope.checksums.set(salt, verdict);
   return verdict;
 }

@@ -2,7 +2,7 @@
 // publish one envelope, and answer only after JetStream acknowledged it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppSummary } from '../projections/index.ts';
-import { CHECKSUM_MESSAGES, verifyChecksum } from './checksum.ts';
+import { CHECKSUM_MESSAGES, checksumInput, verifyChecksum } from './checksum.ts';
 import { cleanParams } from './clean-params.ts';
 import { resolveClientIp } from './client-ip.ts';
 import {
@@ -24,8 +24,7 @@ import type { OutgoingMessage } from './publisher.ts';
 import { WarningList } from './warnings.ts';
 
 /** True for bodies made of `k=v&...` pairs (form and multipart), whose volatile pairs can be removed. */
-const bodyIsPairs = (request: FastifyRequest): boolean =>
-  request.isMultipart() || (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+const bodyIsPairs = (request: FastifyRequest): boolean => /^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(request.headers['content-type'] ?? '');
 
 /** §1.4 and §2.2 steps 4–7: the checks that end a request before anything is published. */
 async function admitSingle(ctx: IngestContext, raw: Readonly<Record<string, unknown>>): Promise<{ identity: Identity; app: AppSummary } | 'zero_idfa'> {
@@ -45,7 +44,7 @@ async function admitSingle(ctx: IngestContext, raw: Readonly<Record<string, unkn
 /** The Countly answer when a salted app's checksum fails (§2.13), else undefined. */
 function checksumFailure(request: FastifyRequest, raw: Readonly<Record<string, unknown>>, app: AppSummary): string | undefined {
   if (app.salt === '') return undefined;
-  const verdict = verifyChecksum({ rawQuery: request.rawQuery, rawBody: request.rawBody, checksum: raw.checksum, checksum256: raw.checksum256, salt: app.salt });
+  const verdict = verifyChecksum(checksumInput(request, raw, app.salt));
   return verdict === 'ok' ? undefined : CHECKSUM_MESSAGES[verdict];
 }
 

@@ -7,6 +7,7 @@ export const WARNING_REASONS = [
   'invalid_json',
   'wrong_type',
   'invalid_number',
+  'number_out_of_range',
   'invalid_ip_address',
   'unsafe_param_name',
   'unsafe_key',

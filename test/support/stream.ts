@@ -45,7 +45,10 @@ export async function waitForRequests(
   }
 }
 
-/** Finds keys that could act as MongoDB operators or paths, except the user_details operators. */
+/** Own property names of Object.prototype (plus `prototype`): as keys they shadow what every object inherits. */
+const PROTOTYPE_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+/** Finds keys that could act as MongoDB operators or paths or shadow prototype properties, except the user_details operators. */
 export function unsafeKeys(value: unknown, path = ''): string[] {
   if (Array.isArray(value)) return value.flatMap((v: unknown, i) => unsafeKeys(v, `${path}[${i}]`));
   if (typeof value !== 'object' || value === null) return [];
@@ -53,7 +56,7 @@ export function unsafeKeys(value: unknown, path = ''): string[] {
   for (const [k, v] of Object.entries(value)) {
     const here = `${path}.${k}`;
     const isOperator = /^\.user_details\.custom\.[^.]+$/.test(path) && ['$inc', '$mul', '$max', '$min', '$setOnce', '$push', '$addToSet', '$pull'].includes(k);
-    if (!isOperator && (k.startsWith('$') || k.includes('.') || k.includes('\u0000') || k === '__proto__')) out.push(here);
+    if (!isOperator && (k.startsWith('$') || k.includes('.') || k.includes('\u0000') || PROTOTYPE_NAMES.has(k))) out.push(here);
     out.push(...unsafeKeys(v, here));
   }
   return out;
