@@ -50,6 +50,20 @@ export function parseParams<S extends z.ZodType>(schema: S, params: Params): z.i
   throw new CountlyReplyError(400, `Invalid parameter "${name}"`);
 }
 
+/**
+ * The path of the route that runs, its parameters filled in as the router decoded them: what
+ * token endpoint restrictions are checked against (never the raw URL, whose percent-encoding,
+ * doubled slashes or fragment the router reads differently).
+ */
+export function routedPath(request: FastifyRequest): string {
+  const p = request.params;
+  const param = (name: string): string => {
+    const value: unknown = typeof p === 'object' && p !== null ? Object.getOwnPropertyDescriptor(p, name)?.value : undefined;
+    return typeof value === 'string' ? value : '';
+  };
+  return (request.routeOptions.url ?? '').replace(/:(\w+)/g, (_match, name: string) => param(name));
+}
+
 /** The `:action` path segment of a route. */
 export function actionOf(request: FastifyRequest): string {
   const p = request.params;

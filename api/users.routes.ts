@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
 import { clearFailedLoginsOfUser, findMemberById, listMembers, readFailedLoginsOfUser, type MemberRecord } from '../projections/index.ts';
-import { requireGlobalAdmin, requireMember } from './auth.ts';
+import { requireCaller, requireGlobalAdmin } from './auth.ts';
 import { BRUTE_FORCE_PATHS, DEFAULT_BRUTE_FORCE, isBlocked } from './brute-force.ts';
 import type { ApiContext } from './context.ts';
 import { actionOf, apiFamily, parseParams, sendOutput, type Params } from './http.ts';
@@ -46,8 +46,12 @@ async function listedMember(ctx: ApiContext, member: MemberRecord, caller: Membe
 
 async function userRead(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params, action: string): Promise<FastifyReply> {
   switch (action) {
-    case 'me':
-      return sendOutput(request, reply, params, publicMember(await requireMember(ctx, request, params)));
+    case 'me': {
+      // The api_key is shown to api_key callers only: a token, however limited, never reads it.
+      const { member, token } = await requireCaller(ctx, request, params);
+      const { api_key: _key, ...withoutKey } = publicMember(member);
+      return sendOutput(request, reply, params, token === undefined ? publicMember(member) : withoutKey);
+    }
     case 'all': {
       const caller = await requireGlobalAdmin(ctx, request, params);
       const members = await listMembers(ctx.deps.db);

@@ -195,6 +195,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     request.rawQuery = q >= 0 ? (request.raw.url ?? '').slice(q + 1) : '';
     void reply.headers(COMMON_HEADERS);
     if (!ALLOWED_METHODS.has(request.method)) return sendMessage(request, reply, 405, 'Method not allowed');
+    // No client sends a fragment; the router ends the path at `#`, so a raw URL carrying one
+    // could be checked by one rule and routed by another.
+    if (request.raw.url?.includes('#') === true) return sendMessage(request, reply, 400, 'Invalid URL: "#" is not allowed');
     // Multipart bodies are streamed past fastify's bodyLimit (only per-part limits apply), so the
     // declared length is checked for every body here.
     if (Number(request.headers['content-length'] ?? 0) > opts.bodyLimitBytes) {
