@@ -4,7 +4,7 @@
 // periods, HEAD on management routes, malformed URLs, app secrets in /o/apps/mine, nosniff.
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminAndApp, apiGet, at, resultOf } from './support/api-client.ts';
+import { adminAndApp, apiGet, at, createMemberViaApi, resultOf } from './support/api-client.ts';
 import { ADMIN, createApp, startTestTally, type TestTally } from './support/harness.ts';
 
 let tally: TestTally;
@@ -163,5 +163,19 @@ describe('finding 4: endpoint restrictions are literal paths, never regular expr
     const exact = await tokenOf({ endpointquery: [{ endpoint: '^/o$', params: { method: '^get_events$' } }] });
     expect((await apiGet(tally.url, '/o', { app_id: appA._id, method: 'get_events', auth_token: exact })).status).toBe(200);
     expect((await apiGet(tally.url, '/o', { app_id: appA._id, method: 'get_events_x', auth_token: exact })).status).toBe(400);
+  });
+});
+
+describe('finding 5: brute-force counting holds under parallel attempts', () => {
+  it('27 parallel wrong passwords: 3 are counted and checked, then even the right password is refused', async () => {
+    const victim = { username: 'racer', password: 'Rac3r#pass' };
+    await createMemberViaApi(tally.url, adminKey, { ...victim, email: 'racer@example.com' });
+    const basic = (password: string) => ({ authorization: `Basic ${Buffer.from(`${victim.username}:${password}`).toString('base64')}` });
+    const wrong = await Promise.all(Array.from({ length: 27 }, () => raw('GET', '/api-key', basic('wrong'))));
+    expect(wrong.map((r) => `${r.status} ${r.text}`)).toEqual(wrong.map(() => '401 -1'));
+    const right = await raw('GET', '/api-key', basic(victim.password));
+    expect(`${right.status} ${right.text}`).toBe('401 -1');
+    const counter = await tally.db.collection<{ _id: string }>('failed_logins').findOne({ _id: JSON.stringify(['api-key', victim.username]) });
+    expect(counter).toMatchObject({ fails: 3 });
   });
 });
