@@ -4,7 +4,7 @@
 // periods, HEAD on management routes, malformed URLs, app secrets in /o/apps/mine, nosniff.
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminAndApp, apiGet, at, createMemberViaApi, resultOf } from './support/api-client.ts';
+import { adminAndApp, apiGet, at, createMemberViaApi, resultOf, type Member } from './support/api-client.ts';
 import { ADMIN, createApp, startTestTally, type TestTally } from './support/harness.ts';
 
 let tally: TestTally;
@@ -177,5 +177,22 @@ describe('finding 5: brute-force counting holds under parallel attempts', () => 
     expect(`${right.status} ${right.text}`).toBe('401 -1');
     const counter = await tally.db.collection<{ _id: string }>('failed_logins').findOne({ _id: JSON.stringify(['api-key', victim.username]) });
     expect(counter).toMatchObject({ fails: 3 });
+  });
+});
+
+describe('finding 8: periods are bounded', () => {
+  let reader: Member;
+  beforeAll(async () => {
+    reader = await createMemberViaApi(tally.url, adminKey, { username: 'reader', email: 'reader@example.com', user_of: [appA._id] });
+  });
+
+  it('a period longer than api.maxPeriodDays answers 400 with the maximum', async () => {
+    const maxDays = tally.config.api.maxPeriodDays;
+    const tooLong = { status: 400, body: { result: `Period is longer than the maximum of ${maxDays} days` } };
+    const creds = { api_key: reader.api_key, app_id: appA._id };
+    expect(await apiGet(tally.url, '/o/analytics/dashboard', { ...creds, period: '[1000000000000,1700000000000]' })).toMatchObject(tooLong);
+    expect(await apiGet(tally.url, '/o', { ...creds, method: 'sessions', period: '[0,9999999999999]' })).toMatchObject(tooLong);
+    expect(await apiGet(tally.url, '/o/analytics/sessions', { ...creds, period: `${maxDays + 1}days` })).toMatchObject(tooLong);
+    expect((await apiGet(tally.url, '/o/analytics/dashboard', { ...creds, period: `${maxDays}days` })).status).toBe(200);
   });
 });
