@@ -17,12 +17,22 @@ export function globalChecks(params: Params): void {
   }
 }
 
-/** Registers `handler` for GET and POST on `url`, after the global checks. */
+/**
+ * HEAD (which fastify adds to every GET route) must not run a handler that writes: a `curl -I`
+ * would rename an app or mint a token and show nothing. 405, before credentials or parameters.
+ */
+export function refuseHead(request: FastifyRequest): void {
+  if (request.method === 'HEAD') throw new CountlyReplyError(405, 'Method not allowed', { headers: { Allow: 'GET, POST' } });
+}
+
+/** Registers `handler` for GET and POST on `url`, after the global checks; management (`/i...`) routes refuse HEAD. */
 export function apiRoute(app: FastifyInstance, url: string, handler: ApiHandler): void {
+  const writes = url === '/i' || url.startsWith('/i/');
   app.route({
     method: ['GET', 'POST'],
     url,
     handler: async (request, reply) => {
+      if (writes) refuseHead(request);
       const params = requestParams(request);
       globalChecks(params);
       return handler(request, reply, params);

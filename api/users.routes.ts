@@ -6,7 +6,7 @@ import { clearFailedLoginsOfUser, findMemberById, listMembers, readFailedLoginsO
 import { requireCaller, requireGlobalAdmin } from './auth.ts';
 import { BRUTE_FORCE_PATHS, DEFAULT_BRUTE_FORCE, isBlocked } from './brute-force.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, parseParams, sendOutput, type Params } from './http.ts';
+import { actionOf, apiFamily, parseParams, refuseHead, sendOutput, type Params } from './http.ts';
 import { argErrors, deleteMembersFromArgs, memberArgs, updateMemberFromArgs } from './member-admin.ts';
 import { createMember, newMemberSchema, publicMember } from './members.ts';
 
@@ -65,6 +65,8 @@ async function userRead(ctx: ApiContext, request: FastifyRequest, reply: Fastify
       return sendOutput(request, reply, params, member === undefined ? {} : { [member._id.toHexString()]: await listedMember(ctx, member, caller) });
     }
     case 'reset_timeban': {
+      // A write on a read path (as in Countly): HEAD must not run it.
+      refuseHead(request);
       await requireGlobalAdmin(ctx, request, params);
       const { username } = parseParams(userReadParams, params);
       if (username === undefined || username === '') throw new CountlyReplyError(400, 'Missing parameter "username"');

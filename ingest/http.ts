@@ -3,7 +3,7 @@
 // the message writer, request ids, and one error handler that separates bad input (4xx)
 // from infrastructure faults (503, never swallowed).
 import { randomUUID } from 'node:crypto';
-import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Logger } from 'pino';
 import { TallyError } from '../projections/index.ts';
@@ -35,6 +35,7 @@ export interface HttpServerOptions {
 }
 
 const COMMON_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'deny',
   'X-XSS-Protection': '1; mode=block',
   'Access-Control-Allow-Origin': '*',
@@ -169,6 +170,12 @@ function installErrorHandler(app: FastifyInstance, opts: HttpServerOptions): voi
   });
 }
 
+/** fastify's `frameworkErrors`: a URL the router cannot decode (no hooks have run). */
+function refuseBadUrl(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info({ code: err.code }, 'malformed URL refused');
+  void reply.code(400).headers({ ...COMMON_HEADERS, 'Content-Type': 'application/json; charset=utf-8' }).send(JSON.stringify({ result: 'Invalid URL' }));
+}
+
 /** A fastify instance with the Countly conventions; routes are added by plugins. Does not listen. */
 export async function createHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
   // Widened to fastify's logger type so the instance is the plain FastifyInstance plugins expect.
@@ -184,6 +191,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: true }),
     trustProxy: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
+    // A URL the router cannot decode: fastify's own answer echoes the whole URL (credentials
+    // included) outside the envelope. Answer in the envelope, without the URL; no hooks ran yet.
+    frameworkErrors: refuseBadUrl,
   });
   registerBodyParsers(app);
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: opts.bodyLimitBytes, fieldSize: opts.bodyLimitBytes } });

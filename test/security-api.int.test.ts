@@ -196,3 +196,65 @@ describe('finding 8: periods are bounded', () => {
     expect((await apiGet(tally.url, '/o/analytics/dashboard', { ...creds, period: `${maxDays}days` })).status).toBe(200);
   });
 });
+
+describe('finding 9: HEAD, malformed URLs, app secrets, nosniff', () => {
+  let reader: Member;
+  let crashesOnly: Member;
+  let appAdmin: Member;
+  beforeAll(async () => {
+    reader = await createMemberViaApi(tally.url, adminKey, { username: 'reader9', email: 'reader9@example.com', user_of: [appA._id] });
+    const crashes = { c: {}, r: { [appA._id]: { all: false, allowed: { crashes: true } } }, u: {}, d: {}, _: { a: [], u: [] } };
+    crashesOnly = await createMemberViaApi(tally.url, adminKey, { username: 'crashes', email: 'crashes@example.com', permission: crashes });
+    appAdmin = await createMemberViaApi(tally.url, adminKey, { username: 'appadmin', email: 'appadmin@example.com', admin_of: [appA._id] });
+  });
+
+  it('HEAD on management routes answers 405 and changes nothing', async () => {
+    const before = await tokenCount();
+    const args = encodeURIComponent(JSON.stringify({ app_id: appA._id, name: 'Renamed by HEAD' }));
+    const update = await raw('HEAD', `/i/apps/update?api_key=${adminKey}&app_id=${appA._id}&args=${args}`);
+    const token = await raw('HEAD', `/i/token/create?api_key=${adminKey}`);
+    const timeban = await raw('HEAD', `/o/users/reset_timeban?api_key=${adminKey}&username=racer`);
+    expect([update.status, token.status, timeban.status]).toEqual([405, 405, 405]);
+    expect(await tokenCount()).toBe(before);
+    const app = await tally.db.collection('apps').findOne({ key: appA.key });
+    expect(app?.name).not.toBe('Renamed by HEAD');
+    expect((await raw('HEAD', '/o/ping')).status).toBe(200);
+  });
+
+  it('a malformed URL answers in the Countly envelope without echoing the URL', async () => {
+    for (const path of [`/o?%E0%A4%A&api_key=${adminKey}`, `/o/users/%E0%A4%A?api_key=${adminKey}`, `/i/%E0%A4%A?app_key=${appA.key}`]) {
+      const res = await raw('GET', path);
+      expect(res.status, path).toBe(400);
+      expect(res.text, path).not.toContain(adminKey);
+      expect(res.text, path).not.toContain(appA.key);
+      expect(Object.keys(JSON.parse(res.text) as object), path).toEqual(['result']);
+      expect(res.headers['x-content-type-options'], path).toBe('nosniff');
+    }
+  });
+
+  it('/o/apps/mine shows key and salt to app admins only', async () => {
+    await apiGet(tally.url, '/i/apps/update', { api_key: adminKey, args: { app_id: appA._id, salt: 'pepper' } });
+    const mine = async (m: Member) => (await apiGet(tally.url, '/o/apps/mine', { api_key: m.api_key })).body;
+    const crashes = await mine(crashesOnly);
+    expect(at(crashes, 'user_of', appA._id, 'name')).toEqual(expect.any(String));
+    expect(at(crashes, 'user_of', appA._id)).not.toHaveProperty('key');
+    expect(at(crashes, 'user_of', appA._id)).not.toHaveProperty('salt');
+    expect(at(await mine(reader), 'user_of', appA._id)).not.toHaveProperty('salt');
+    const admin = await mine(appAdmin);
+    expect(at(admin, 'admin_of', appA._id)).toMatchObject({ key: appA.key, salt: 'pepper' });
+    expect(at(admin, 'user_of', appA._id)).toMatchObject({ key: appA.key, salt: 'pepper' });
+    expect(at(await apiGet(tally.url, '/o/apps/mine', { api_key: adminKey }), 'body', 'admin_of', appA._id)).toMatchObject({ key: appA.key, salt: 'pepper' });
+  });
+
+  it('every response carries X-Content-Type-Options: nosniff (API and ingest)', async () => {
+    const answers = [
+      await raw('GET', `/o/users/me?api_key=${reader.api_key}`),
+      await raw('GET', '/o/nowhere'),
+      await raw('GET', '/api-key'),
+      await raw('GET', `/i?app_key=${appA.key}&device_id=d1&begin_session=1`),
+      await raw('OPTIONS', '/i'),
+      await raw('PUT', '/o'),
+    ];
+    expect(answers.map((a) => a.headers['x-content-type-options'])).toEqual(answers.map(() => 'nosniff'));
+  });
+});
