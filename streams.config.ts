@@ -97,6 +97,8 @@ export const apiSchema = z.object({
   totalUsers: boolFromEnv.default(true),
   /** Most documents `/o/app_users/consents` returns in one page. Default 1000. */
   maxPageSize: positiveInt.default(1_000),
+  /** Longest `period` a read may ask for, days; longer answers 400. Default 3660 (10 years). */
+  maxPeriodDays: positiveInt.default(3_660),
 });
 
 export const servicesSchema = z.object({
@@ -184,6 +186,7 @@ const ENV_MAP: Readonly<Record<string, readonly string[]>> = {
   TALLY_BODY_LIMIT_BYTES: ['ingest', 'bodyLimitBytes'],
   TALLY_MAX_EVENTS_PER_REQUEST: ['ingest', 'maxEventsPerRequest'],
   TALLY_RATE_LIMIT_PER_APP_PER_S: ['ingest', 'rateLimitPerAppPerS'],
+  TALLY_API_MAX_PERIOD_DAYS: ['api', 'maxPeriodDays'],
   TALLY_NATS_PORT: ['services', 'natsPort'],
   TALLY_MONGO_PORT: ['services', 'mongoPort'],
   TALLY_ADMIN_USERNAME: ['admin', 'username'],

@@ -11,7 +11,7 @@ import { exactUserCount } from './total-users.ts';
 
 async function appSummary(ctx: ApiContext, app: AppRecord, p: OParams): Promise<Record<string, unknown>> {
   const appId = app._id.toHexString();
-  const period = parsePeriod(p.period, ctx.now(), app.timezone);
+  const period = parsePeriod(p.period, ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
   const tree = await familyTimeObject(ctx, 'users', 'users', appId, period, app.timezone);
   const exactUsers = await exactUserCount(ctx, appId, period);
   const items = dashboardItems(sessionTotals(tree, period, { exactUsers }), sessionTotals(tree, period, { previous: true }));

@@ -55,7 +55,7 @@ async function readTrees(ctx: ApiContext, app: AppRecord, outer: PeriodObject): 
 }
 
 async function dashboardFor(ctx: ApiContext, app: AppRecord, trees: Trees, raw: unknown): Promise<Record<string, unknown>> {
-  const period = parsePeriod(raw, ctx.now(), app.timezone);
+  const period = parsePeriod(raw, ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
   const exactUsers = await exactUserCount(ctx, app._id.toHexString(), period);
   return {
     dashboard: dashboardItems(sessionTotals(trees.users, period, { exactUsers }), sessionTotals(trees.users, period, { previous: true })),
@@ -72,7 +72,7 @@ async function dashboardFor(ctx: ApiContext, app: AppRecord, trees: Trees, raw: 
 /** `/o/analytics/dashboard`: `{30days, 7days, today}` or `{<period>}`. */
 export async function dashboard(ctx: ApiContext, app: AppRecord, rawPeriod: unknown): Promise<Record<string, unknown>> {
   const periods = dashboardPeriods(rawPeriod);
-  const outer = parsePeriod(periods.length === 1 ? periods[0]?.period : '30days', ctx.now(), app.timezone);
+  const outer = parsePeriod(periods.length === 1 ? periods[0]?.period : '30days', ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
   const trees = await readTrees(ctx, app, outer);
   const out: Record<string, unknown> = {};
   for (const p of periods) out[p.out] = await dashboardFor(ctx, app, trees, p.period);
@@ -88,7 +88,7 @@ export function countryName(code: string): string {
 }
 
 async function countriesFor(ctx: ApiContext, app: AppRecord, users: TimeObject, raw: string): Promise<Record<string, unknown>[]> {
-  const period = parsePeriod(raw, ctx.now(), app.timezone);
+  const period = parsePeriod(raw, ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
   const exact = new Map((await totalUsers(ctx, app, period, 'countries')).map((r) => [r._id, r.u]));
   const exactApplies = ctx.deps.config.api.totalUsers && period.periodContainsToday;
   const rows = metaValues(users, 'countries').map((code) => {
@@ -103,7 +103,7 @@ async function countriesFor(ctx: ApiContext, app: AppRecord, users: TimeObject, 
 
 /** `/o/analytics/countries`: up to ten countries per default period, by new users. */
 export async function countries(ctx: ApiContext, app: AppRecord): Promise<Record<string, unknown>> {
-  const outer = parsePeriod('30days', ctx.now(), app.timezone);
+  const outer = parsePeriod('30days', ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
   const users = await familyTimeObject(ctx, 'users', 'users', app._id.toHexString(), outer, app.timezone);
   const out: Record<string, unknown> = {};
   for (const p of DEFAULT_PERIODS) out[p.out] = await countriesFor(ctx, app, users, p.period);
@@ -120,7 +120,7 @@ async function metricBars(ctx: ApiContext, app: AppRecord, name: string, period:
 
 /** `/o/analytics/tops`: platform, resolution, carrier and country bars, or those of `metric(s)`. */
 export async function tops(ctx: ApiContext, app: AppRecord, rawPeriod: unknown, metric?: string, metrics?: string[]): Promise<unknown> {
-  const period = parsePeriod(rawPeriod, ctx.now(), app.timezone);
+  const period = parsePeriod(rawPeriod, ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
   if (metric !== undefined && metric !== '') return metricBars(ctx, app, metric, period);
   if (metrics !== undefined) {
     const entries = await Promise.all(metrics.map(async (m) => [m, await metricBars(ctx, app, m, period)] as const));

@@ -15,7 +15,7 @@ const usersTree = (ctx: ApiContext, app: AppRecord, period: PeriodObject): Promi
 
 /** `/o/analytics/sessions`: one row per tick. */
 export async function sessionRows(ctx: ApiContext, app: AppRecord, rawPeriod: unknown, bucket: Bucket): Promise<unknown[]> {
-  const period = parsePeriod(rawPeriod, ctx.now(), app.timezone, { bucket });
+  const period = parsePeriod(rawPeriod, ctx.now(), app.timezone, { bucket, maxDays: ctx.deps.config.api.maxPeriodDays });
   return buildSessionTicks(await usersTree(ctx, app, period), period, { bucket });
 }
 
@@ -24,7 +24,7 @@ export async function metricRows(ctx: ApiContext, app: AppRecord, rawPeriod: unk
   if (metric === undefined || metric === '') throw new CountlyReplyError(400, 'Must provide metric');
   const source = metricSource(metric);
   if (source === undefined) return [];
-  const period = parsePeriod(rawPeriod, ctx.now(), app.timezone);
+  const period = parsePeriod(rawPeriod, ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
   const tree = await familyTimeObject(ctx, source.collection, source.family, app._id.toHexString(), period, app.timezone);
   // Exact counts only for metrics stored on app users; the others keep the estimate.
   const exact = exactCountsApply(ctx, period) && TOTAL_USERS_FIELDS[metric] !== undefined;
@@ -48,7 +48,7 @@ export type RangeKind = keyof typeof RANGES;
 /** `[{<prop>: bucket, t, percent}]` by users in each bucket over the period, most first. */
 export async function rangeRows(ctx: ApiContext, app: AppRecord, rawPeriod: unknown, kind: RangeKind): Promise<unknown[]> {
   const { prop, set } = RANGES[kind];
-  const period = parsePeriod(rawPeriod, ctx.now(), app.timezone);
+  const period = parsePeriod(rawPeriod, ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
   const tree = await usersTree(ctx, app, period);
   const counts = metaValues(tree, set).map((bucket) => ({ bucket, t: estimateUnique(tree, period, { path: [prop, bucket] }).value }));
   const total = counts.reduce((acc, c) => acc + c.t, 0);
@@ -79,7 +79,7 @@ export interface EventsRequest {
 
 /** `/o/analytics/events`: rows of one event, or `{key: rows}` of several. */
 export async function eventsAnalytics(ctx: ApiContext, app: AppRecord, rawPeriod: unknown, q: EventsRequest): Promise<unknown> {
-  const period = parsePeriod(rawPeriod, ctx.now(), app.timezone, { bucket: q.bucket });
+  const period = parsePeriod(rawPeriod, ctx.now(), app.timezone, { bucket: q.bucket, maxDays: ctx.deps.config.api.maxPeriodDays });
   if (q.event !== undefined && q.event !== '') return eventRows(ctx, app, q.event, period, q.segmentation, q.bucket);
   if (q.events === undefined || q.events === '') throw new CountlyReplyError(400, 'Must provide event or events');
   const keys = eventKeys(q.events);

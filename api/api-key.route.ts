@@ -23,17 +23,15 @@ export function registerApiKeyRoute(app: FastifyInstance, ctx: ApiContext): void
   app.get('/api-key', async (request, reply) => {
     const creds = basicCredentials(request.headers.authorization);
     if (creds === undefined) return refuse(reply);
-    // Same work and answer whether or not the user exists, and while blocked.
-    if (await guard.blocked(creds.user)) {
+    // Same work and answer whether or not the user exists. The attempt is counted before the
+    // password is checked, so parallel attempts cannot outrun the counter.
+    if (!(await guard.reserve(creds.user))) {
       request.log.warn({ user: creds.user }, 'api-key refused: user blocked');
       return refuse(reply);
     }
     const member = await findMemberByUsername(deps.db, creds.user);
     const ok = await verifyPassword(creds.password, member?.password ?? (await decoyHash()));
-    if (member === undefined || !ok || member.locked) {
-      await guard.failed(creds.user);
-      return refuse(reply);
-    }
+    if (member === undefined || !ok || member.locked) return refuse(reply);
     await guard.succeeded(creds.user);
     return reply.code(200).type('text/plain; charset=utf-8').send(member.api_key);
   });

@@ -7,14 +7,19 @@ import { createApp } from './app-create.ts';
 import { requireAppAdmin, requireGlobalAdmin, requireMember } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { actionOf, apiFamily, sendOutput, type Params } from './http.ts';
-import { adminAppIds, readableAppIds } from './rights.ts';
+import { adminAppIds, isAppAdmin, readableAppIds } from './rights.ts';
 
-/** The App shape of /o/apps/mine and /o/apps/all. */
-function appListEntry(app: AppRecord): Record<string, unknown> {
-  return { _id: app._id.toHexString(), category: app.category, country: app.country, key: app.key, name: app.name, timezone: app.timezone, salt: app.salt ?? app.checksum_salt ?? '' };
+/**
+ * The App shape of /o/apps/mine and /o/apps/all. The app key (which lets anyone write data) and
+ * the checksum salt go to the app's admins only; Countly shows both to every member of the app.
+ */
+function appListEntry(app: AppRecord, withSecrets: boolean): Record<string, unknown> {
+  const entry = { _id: app._id.toHexString(), category: app.category, country: app.country, name: app.name, timezone: app.timezone };
+  return withSecrets ? { ...entry, key: app.key, salt: app.salt ?? app.checksum_salt ?? '' } : entry;
 }
 
-const byId = (apps: readonly AppRecord[]): Record<string, unknown> => Object.fromEntries(apps.map((a) => [a._id.toHexString(), appListEntry(a)]));
+const byId = (apps: readonly AppRecord[], viewer: MemberRecord): Record<string, unknown> =>
+  Object.fromEntries(apps.map((a) => [a._id.toHexString(), appListEntry(a, isAppAdmin(viewer, a._id.toHexString()))]));
 
 const appOutput = (app: AppRecord): Record<string, unknown> => ({ ...app, _id: app._id.toHexString() });
 
@@ -68,18 +73,18 @@ async function appDetails(ctx: ApiContext, appId: string): Promise<Record<string
 async function appRead(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params, action: string): Promise<FastifyReply> {
   switch (action) {
     case 'all': {
-      await requireGlobalAdmin(ctx, request, params);
+      const admin = await requireGlobalAdmin(ctx, request, params);
       const apps = await listApps(ctx.deps.db);
-      return sendOutput(request, reply, params, { admin_of: byId(apps), user_of: byId(apps) });
+      return sendOutput(request, reply, params, { admin_of: byId(apps, admin), user_of: byId(apps, admin) });
     }
     case 'mine': {
       const member = await requireMember(ctx, request, params);
       if (member.global_admin) {
         const apps = await listApps(ctx.deps.db);
-        return sendOutput(request, reply, params, { admin_of: byId(apps), user_of: byId(apps) });
+        return sendOutput(request, reply, params, { admin_of: byId(apps, member), user_of: byId(apps, member) });
       }
       const [admin, user] = await Promise.all([listApps(ctx.deps.db, adminAppIds(member)), listApps(ctx.deps.db, readableAppIds(member))]);
-      return sendOutput(request, reply, params, { admin_of: byId(admin), user_of: byId(user) });
+      return sendOutput(request, reply, params, { admin_of: byId(admin, member), user_of: byId(user, member) });
     }
     case 'details': {
       await requireAppAdmin(ctx, request, params);

@@ -3,10 +3,11 @@
 // without either the answer is 400. Then each adds its own checks in the spec's order.
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppRecord, MemberRecord } from '../projections/index.ts';
+import type { AppRecord, AuthToken, MemberRecord } from '../projections/index.ts';
 import { CountlyReplyError } from '../ingest/index.ts';
 import type { ApiContext } from './context.ts';
-import { hasRight, isAppAdmin, type Right } from './rights.ts';
+import { routedPath } from './http.ts';
+import { hasRight, isAppAdmin, narrowToApps, type Right } from './rights.ts';
 import { verifyToken } from './tokens.ts';
 
 type Params = Readonly<Record<string, unknown>>;
@@ -28,16 +29,28 @@ function apiKeyOf(params: Params): string | undefined {
   return key === '' ? undefined : key;
 }
 
-/** The calling member: 400 without credentials or with only an invalid token, 401 when unknown. */
-export async function callerOf(ctx: ApiContext, request: FastifyRequest, params: Params): Promise<MemberRecord> {
-  const token = tokenOf(request, params);
-  const path = request.url.split('?')[0] ?? '';
-  const owner = token === undefined ? undefined : await verifyToken(ctx, token, { path, params });
-  if (owner !== undefined) return existing(await ctx.lookups.memberById(owner));
-  const apiKey = apiKeyOf(params);
-  if (apiKey === undefined) throw new CountlyReplyError(400, token === undefined ? 'Missing parameter "api_key" or "auth_token"' : 'Token not valid');
-  return existing(await ctx.lookups.memberByApiKey(apiKey));
+/** Who calls: the member as the credentials allow it, and the token when one authenticated the request. */
+export interface Caller {
+  /** Narrowed to the token's apps when the token is app-limited (see `narrowToApps`). */
+  readonly member: MemberRecord;
+  readonly token: AuthToken | undefined;
 }
+
+/** The caller: 400 without credentials or with only an invalid token, 401 when unknown. */
+export async function authenticate(ctx: ApiContext, request: FastifyRequest, params: Params): Promise<Caller> {
+  const tokenId = tokenOf(request, params);
+  const token = tokenId === undefined ? undefined : await verifyToken(ctx, tokenId, { path: routedPath(request), params });
+  if (token !== undefined) {
+    const owner = existing(await ctx.lookups.memberById(token.owner));
+    // An app-limited token carries its member's rights on those apps only, wherever it is used.
+    return { member: token.app === '' || token.app.length === 0 ? owner : narrowToApps(owner, token.app), token };
+  }
+  const apiKey = apiKeyOf(params);
+  if (apiKey === undefined) throw new CountlyReplyError(400, tokenId === undefined ? 'Missing parameter "api_key" or "auth_token"' : 'Token not valid');
+  return { member: existing(await ctx.lookups.memberByApiKey(apiKey)), token: undefined };
+}
+
+const callerOf = async (ctx: ApiContext, request: FastifyRequest, params: Params): Promise<MemberRecord> => (await authenticate(ctx, request, params)).member;
 
 function existing(member: MemberRecord | undefined): MemberRecord {
   if (member === undefined) throw new CountlyReplyError(401, 'User does not exist');
@@ -54,6 +67,13 @@ const appIdOf = (params: Params): string | undefined => (typeof params.app_id ==
 /** Any member (`/o/users/me`, `/o/apps/mine`, tokens, versions). */
 export async function requireMember(ctx: ApiContext, request: FastifyRequest, params: Params): Promise<MemberRecord> {
   return notLocked(await callerOf(ctx, request, params));
+}
+
+/** Any member, with the token it used (routes whose answer depends on how the caller signed in). */
+export async function requireCaller(ctx: ApiContext, request: FastifyRequest, params: Params): Promise<Caller> {
+  const caller = await authenticate(ctx, request, params);
+  notLocked(caller.member);
+  return caller;
 }
 
 /** Global admins only; the right is checked before the lock. */

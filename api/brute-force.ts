@@ -1,6 +1,6 @@
 // Brute-force protection (spec §9.1), state in MongoDB so it holds across processes and restarts.
 import type { Db } from 'mongodb';
-import { clearFailedLogins, readFailedLogins, recordFailedLogin } from '../projections/index.ts';
+import { clearFailedLogins, reserveLoginAttempt } from '../projections/index.ts';
 
 export interface BruteForcePolicy {
   /** Failures that start a block. Countly default 3. */
@@ -21,16 +21,19 @@ export function isBlocked(state: { fails: number; lastFailS: number } | undefine
 }
 
 export interface BruteForceGuard {
-  blocked(user: string): Promise<boolean>;
-  failed(user: string): Promise<void>;
+  /**
+   * Reserves an attempt before the password is checked (it counts as a failure until
+   * `succeeded`); false while blocked, and then the password must not be checked.
+   */
+  reserve(user: string): Promise<boolean>;
   succeeded(user: string): Promise<void>;
 }
 
 /** A guard for one path id (`api-key`, `login`, ...). `now` is injectable for tests. */
 export function bruteForceGuard(db: Db, pathId: string, policy = DEFAULT_BRUTE_FORCE, nowS = () => Math.floor(Date.now() / 1000)): BruteForceGuard {
+  const attempts = { tries: policy.loginTries, waitS: policy.loginWaitS };
   return {
-    blocked: async (user) => isBlocked(await readFailedLogins(db, pathId, user), nowS(), policy),
-    failed: (user) => recordFailedLogin(db, pathId, user, nowS()),
+    reserve: async (user) => (await reserveLoginAttempt(db, pathId, user, nowS(), attempts)) === 'reserved',
     succeeded: (user) => clearFailedLogins(db, pathId, user),
   };
 }

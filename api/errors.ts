@@ -7,5 +7,15 @@ export class QueryRefusedError extends TallyError {
   override readonly statusCode = 400;
 }
 
+/** A `period` spans more days than `api.maxPeriodDays`: 400, nothing read. */
+export class PeriodTooLongError extends TallyError {
+  override readonly name = 'PeriodTooLongError';
+  readonly code = 'TALLY_API_PERIOD_TOO_LONG';
+  override readonly statusCode = 400;
+  constructor(readonly maxDays?: number) {
+    super(`Period is longer than the maximum of ${maxDays ?? '?'} days`);
+  }
+}
+
 /** Every error class of this folder, for the registry test. */
-export const apiErrors = [QueryRefusedError] as const;
+export const apiErrors = [QueryRefusedError, PeriodTooLongError] as const;

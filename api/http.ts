@@ -17,12 +17,22 @@ export function globalChecks(params: Params): void {
   }
 }
 
-/** Registers `handler` for GET and POST on `url`, after the global checks. */
+/**
+ * HEAD (which fastify adds to every GET route) must not run a handler that writes: a `curl -I`
+ * would rename an app or mint a token and show nothing. 405, before credentials or parameters.
+ */
+export function refuseHead(request: FastifyRequest): void {
+  if (request.method === 'HEAD') throw new CountlyReplyError(405, 'Method not allowed', { headers: { Allow: 'GET, POST' } });
+}
+
+/** Registers `handler` for GET and POST on `url`, after the global checks; management (`/i...`) routes refuse HEAD. */
 export function apiRoute(app: FastifyInstance, url: string, handler: ApiHandler): void {
+  const writes = url === '/i' || url.startsWith('/i/');
   app.route({
     method: ['GET', 'POST'],
     url,
     handler: async (request, reply) => {
+      if (writes) refuseHead(request);
       const params = requestParams(request);
       globalChecks(params);
       return handler(request, reply, params);
@@ -48,6 +58,20 @@ export function parseParams<S extends z.ZodType>(schema: S, params: Params): z.i
   if (parsed.success) return parsed.data;
   const name = String(parsed.error.issues[0]?.path[0] ?? 'args');
   throw new CountlyReplyError(400, `Invalid parameter "${name}"`);
+}
+
+/**
+ * The path of the route that runs, its parameters filled in as the router decoded them: what
+ * token endpoint restrictions are checked against (never the raw URL, whose percent-encoding,
+ * doubled slashes or fragment the router reads differently).
+ */
+export function routedPath(request: FastifyRequest): string {
+  const p = request.params;
+  const param = (name: string): string => {
+    const value: unknown = typeof p === 'object' && p !== null ? Object.getOwnPropertyDescriptor(p, name)?.value : undefined;
+    return typeof value === 'string' ? value : '';
+  };
+  return (request.routeOptions.url ?? '').replace(/:(\w+)/g, (_match, name: string) => param(name));
 }
 
 /** The `:action` path segment of a route. */

@@ -36,7 +36,7 @@ export type OParams = z.infer<typeof oParams>;
 type Method = (ctx: ApiContext, request: FastifyRequest, params: Params) => Promise<unknown>;
 
 /** The period of a request, in the app's timezone. */
-export const periodOf = (ctx: ApiContext, access: AppAccess, p: OParams): PeriodObject => parsePeriod(p.period, ctx.now(), access.app.timezone);
+export const periodOf = (ctx: ApiContext, access: AppAccess, p: OParams): PeriodObject => parsePeriod(p.period, ctx.now(), access.app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
 
 async function readAccess(ctx: ApiContext, request: FastifyRequest, params: Params): Promise<{ access: AppAccess; p: OParams }> {
   const access = await requireAppRight(ctx, request, params, CORE_FEATURE);

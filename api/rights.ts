@@ -38,3 +38,19 @@ export function readableAppIds(member: Member): string[] {
   }
   return [...ids];
 }
+
+/**
+ * The member's rights limited to `appIds` (an app-limited token): no global admin right, and
+ * per-app rights only on those apps; a global admin becomes the admin of those apps.
+ */
+export function narrowToApps<M extends Member>(member: M, appIds: readonly string[]): M {
+  const keep = new Set(appIds);
+  const only = <V>(byApp: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(byApp).filter(([id]) => keep.has(id)));
+  const p = member.permission;
+  const admin = member.global_admin ? [...keep] : p._.a.filter((id) => keep.has(id));
+  return {
+    ...member,
+    global_admin: false,
+    permission: { c: only(p.c), r: only(p.r), u: only(p.u), d: only(p.d), _: { a: admin, u: p._.u.filter((id) => keep.has(id)) } },
+  };
+}

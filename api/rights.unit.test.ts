@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Permission } from '../projections/index.ts';
-import { adminAppIds, hasRight, isAppAdmin, readableAppIds } from './rights.ts';
+import { adminAppIds, hasRight, isAppAdmin, narrowToApps, readableAppIds } from './rights.ts';
 
 const A = 'a'.repeat(24);
 const B = 'b'.repeat(24);
@@ -41,5 +41,15 @@ describe('rights', () => {
   it('readable apps: admin apps, user groups and read rights', () => {
     const m = member({ ...empty(), r: { [B]: { allowed: { core: true } } }, _: { a: [A], u: ['c'.repeat(24)] } });
     expect(readableAppIds(m).sort()).toEqual([A, B, 'c'.repeat(24)].sort());
+  });
+
+  it('narrowToApps keeps rights on the given apps only; a global admin becomes their admin', () => {
+    const admin = narrowToApps(member(empty(), true), [A]);
+    expect(admin.global_admin).toBe(false);
+    expect([isAppAdmin(admin, A), isAppAdmin(admin, B), hasRight(admin, 'd', B, 'core')]).toEqual([true, false, false]);
+    const full = { all: true, allowed: {} };
+    const reader = narrowToApps(member({ ...empty(), r: { [A]: full, [B]: full }, _: { a: [B], u: [A, B] } }), [A]);
+    expect(reader.permission).toEqual({ ...empty(), r: { [A]: full }, _: { a: [], u: [A] } });
+    expect(readableAppIds(reader)).toEqual([A]);
   });
 });

@@ -3,26 +3,32 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
-import { deleteOwnToken, findToken, insertToken, listTokens } from '../projections/index.ts';
-import { requireMember } from './auth.ts';
+import { deleteOwnToken, findToken, insertToken, listTokens, type MemberRecord } from '../projections/index.ts';
+import { requireCaller, requireMember, type Caller } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { actionOf, apiFamily, parseParams, type Params } from './http.ts';
-import { tokenAlive, tokenCreateParams, tokenTimeLeftS, tokenToCreate } from './tokens.ts';
+import { tokenAlive, tokenCreateParams, tokenIsLimited, tokenTimeLeftS, tokenToCreate } from './tokens.ts';
 
 /** `tokenid` of `/i/token/delete`, `token` of `/o/token/check`. */
 export const tokenIdParams = z.object({ tokenid: z.string().max(100).optional(), token: z.string().max(100).optional() });
 
+/** The member, when its credentials may manage tokens: an api_key or an unlimited token. */
+function tokenManager(caller: Caller): MemberRecord {
+  if (caller.token !== undefined && tokenIsLimited(caller.token)) throw new CountlyReplyError(401, 'A limited token cannot manage tokens');
+  return caller.member;
+}
+
 async function tokenWrite(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params, action: string): Promise<FastifyReply> {
   switch (action) {
     case 'create': {
-      const member = await requireMember(ctx, request, params);
+      const member = tokenManager(await requireCaller(ctx, request, params));
       const token = tokenToCreate(parseParams(tokenCreateParams, params), member._id.toHexString(), Math.floor(ctx.now() / 1000));
       await insertToken(ctx.deps.db, token);
       request.log.info({ owner: token.owner, ttl: token.ttl, multi: token.multi }, 'token created');
       return sendMessage(request, reply, 200, token._id);
     }
     case 'delete': {
-      const member = await requireMember(ctx, request, params);
+      const member = tokenManager(await requireCaller(ctx, request, params));
       const { tokenid } = parseParams(tokenIdParams, params);
       if (tokenid === undefined || tokenid === '') throw new CountlyReplyError(404, 'Token id not provided');
       return sendMessage(request, reply, 200, await deleteOwnToken(ctx.deps.db, tokenid, member._id.toHexString()));
@@ -35,7 +41,7 @@ async function tokenWrite(ctx: ApiContext, request: FastifyRequest, reply: Fasti
 async function tokenRead(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params, action: string): Promise<FastifyReply> {
   switch (action) {
     case 'list': {
-      const member = await requireMember(ctx, request, params);
+      const member = tokenManager(await requireCaller(ctx, request, params));
       return sendMessage(request, reply, 200, await listTokens(ctx.deps.db, member._id.toHexString()));
     }
     case 'check': {

@@ -6,7 +6,7 @@ import { consumeToken, findToken, type AuthToken, type TokenEndpoint } from '../
 import type { ApiContext } from './context.ts';
 import { QueryRefusedError } from './errors.ts';
 import { jsonParam } from './keys.ts';
-import { safeRegexSource } from './query-guard.ts';
+import { isPathPattern, isValuePattern, pathPatternMatches, valuePatternMatches } from './token-endpoints.ts';
 
 /** Countly's default token life, seconds. */
 export const DEFAULT_TOKEN_TTL_S = 1800;
@@ -18,23 +18,12 @@ export interface TokenRequest {
   readonly params: Readonly<Record<string, unknown>>;
 }
 
-/** Compiles a stored pattern; a pattern that does not compile matches nothing. */
-function matches(source: string, text: string): boolean {
-  try {
-    return new RegExp(source).test(text);
-  } catch (err) {
-    // Decision: a stored pattern that does not compile (created outside this API) admits nothing.
-    if (err instanceof SyntaxError) return false;
-    throw err;
-  }
-}
-
 function endpointAllows(endpoint: TokenEndpoint, req: TokenRequest): boolean {
-  if (typeof endpoint === 'string') return matches(endpoint, req.path);
-  if (!matches(endpoint.endpoint, req.path)) return false;
+  if (typeof endpoint === 'string') return pathPatternMatches(endpoint, req.path);
+  if (!pathPatternMatches(endpoint.endpoint, req.path)) return false;
   return Object.entries(endpoint.params ?? {}).every(([name, pattern]) => {
     const value = req.params[name];
-    return (typeof value === 'string' || typeof value === 'number') && matches(pattern, String(value));
+    return (typeof value === 'string' || typeof value === 'number') && valuePatternMatches(pattern, String(value));
   });
 }
 
@@ -53,10 +42,17 @@ export const tokenAlive = (token: AuthToken, nowS: number): boolean => token.ttl
 export const tokenTimeLeftS = (token: AuthToken, nowS: number): number => (token.ttl === 0 ? -1 : Math.max(0, token.ends - nowS));
 
 /**
- * The owner (member id) of a token valid for this request, or undefined. A single-use token is
+ * Whether a token is limited: to apps or endpoints, in time, or to one use. Only an unlimited
+ * token (what the member's api_key can do, until deleted) may manage tokens; a limited one
+ * would otherwise mint a token wider than itself, or list the ids of wider ones.
+ */
+export const tokenIsLimited = (token: AuthToken): boolean => token.app.length > 0 || token.endpoint.length > 0 || token.ttl !== 0 || !token.multi;
+
+/**
+ * The token, when valid for this request, or undefined. A single-use token is
  * deleted by its first successful use (the delete decides races); an expired one is deleted too.
  */
-export async function verifyToken(ctx: ApiContext, tokenId: string, req: TokenRequest): Promise<string | undefined> {
+export async function verifyToken(ctx: ApiContext, tokenId: string, req: TokenRequest): Promise<AuthToken | undefined> {
   if (!TOKEN_ID.test(tokenId)) return undefined;
   const token = await findToken(ctx.deps.db, tokenId);
   if (token === undefined || !tokenAdmits(token, req)) return undefined;
@@ -66,7 +62,7 @@ export async function verifyToken(ctx: ApiContext, tokenId: string, req: TokenRe
     return undefined;
   }
   if (!token.multi && !(await consumeToken(ctx.deps.db, tokenId))) return undefined;
-  return token.owner;
+  return token;
 }
 
 /** A new token id: 40 hex characters, as Countly's. */
@@ -98,15 +94,10 @@ function endpointsOf(p: TokenCreateParams): TokenEndpoint[] {
   return p.endpoint === undefined ? [] : csv(p.endpoint);
 }
 
-/** Every pattern of an endpoint restriction passes the regex guard (they are matched on every use). */
-function checkedEndpoints(endpoints: TokenEndpoint[]): TokenEndpoint[] {
-  for (const e of endpoints) {
-    if (typeof e === 'string') safeRegexSource(e, 'endpoint');
-    else {
-      safeRegexSource(e.endpoint, 'endpointquery');
-      for (const pattern of Object.values(e.params ?? {})) safeRegexSource(pattern, 'endpointquery');
-    }
-  }
+/** Every pattern of an endpoint restriction is a literal path (or value) pattern; see token-endpoints.ts. */
+function checkedEndpoints(endpoints: TokenEndpoint[], param: 'endpoint' | 'endpointquery'): TokenEndpoint[] {
+  const ok = (e: TokenEndpoint) => (typeof e === 'string' ? isPathPattern(e) : isPathPattern(e.endpoint) && Object.values(e.params ?? {}).every(isValuePattern));
+  if (!endpoints.every(ok)) throw new QueryRefusedError(`Invalid parameter "${param}"`);
   return endpoints;
 }
 
@@ -115,7 +106,7 @@ export function tokenToCreate(p: TokenCreateParams, owner: string, nowS: number)
   const ttl = p.ttl === undefined || p.ttl === '' ? DEFAULT_TOKEN_TTL_S : Number(p.ttl);
   const apps = p.apps === undefined ? [] : csv(p.apps);
   if (apps.some((id) => !/^[0-9a-f]{24}$/.test(id))) throw new QueryRefusedError('Invalid parameter "apps"');
-  const endpoints = checkedEndpoints(endpointsOf(p));
+  const endpoints = checkedEndpoints(endpointsOf(p), p.endpointquery !== undefined && p.endpointquery !== '' ? 'endpointquery' : 'endpoint');
   return {
     _id: newTokenId(),
     ttl,

@@ -3,10 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
 import { clearFailedLoginsOfUser, findMemberById, listMembers, readFailedLoginsOfUser, type MemberRecord } from '../projections/index.ts';
-import { requireGlobalAdmin, requireMember } from './auth.ts';
+import { requireCaller, requireGlobalAdmin } from './auth.ts';
 import { BRUTE_FORCE_PATHS, DEFAULT_BRUTE_FORCE, isBlocked } from './brute-force.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, parseParams, sendOutput, type Params } from './http.ts';
+import { actionOf, apiFamily, parseParams, refuseHead, sendOutput, type Params } from './http.ts';
 import { argErrors, deleteMembersFromArgs, memberArgs, updateMemberFromArgs } from './member-admin.ts';
 import { createMember, newMemberSchema, publicMember } from './members.ts';
 
@@ -46,8 +46,12 @@ async function listedMember(ctx: ApiContext, member: MemberRecord, caller: Membe
 
 async function userRead(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params, action: string): Promise<FastifyReply> {
   switch (action) {
-    case 'me':
-      return sendOutput(request, reply, params, publicMember(await requireMember(ctx, request, params)));
+    case 'me': {
+      // The api_key is shown to api_key callers only: a token, however limited, never reads it.
+      const { member, token } = await requireCaller(ctx, request, params);
+      const { api_key: _key, ...withoutKey } = publicMember(member);
+      return sendOutput(request, reply, params, token === undefined ? publicMember(member) : withoutKey);
+    }
     case 'all': {
       const caller = await requireGlobalAdmin(ctx, request, params);
       const members = await listMembers(ctx.deps.db);
@@ -61,6 +65,8 @@ async function userRead(ctx: ApiContext, request: FastifyRequest, reply: Fastify
       return sendOutput(request, reply, params, member === undefined ? {} : { [member._id.toHexString()]: await listedMember(ctx, member, caller) });
     }
     case 'reset_timeban': {
+      // A write on a read path (as in Countly): HEAD must not run it.
+      refuseHead(request);
       await requireGlobalAdmin(ctx, request, params);
       const { username } = parseParams(userReadParams, params);
       if (username === undefined || username === '') throw new CountlyReplyError(400, 'Missing parameter "username"');

@@ -3,7 +3,7 @@
 // the message writer, request ids, and one error handler that separates bad input (4xx)
 // from infrastructure faults (503, never swallowed).
 import { randomUUID } from 'node:crypto';
-import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { TallyError } from '../projections/index.ts';
 import { CountlyReplyError } from './errors.ts';
@@ -34,6 +34,7 @@ export interface HttpServerOptions {
 }
 
 const COMMON_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'deny',
   'X-XSS-Protection': '1; mode=block',
   'Access-Control-Allow-Origin': '*',
@@ -188,6 +189,12 @@ function installErrorHandler(app: FastifyInstance, opts: HttpServerOptions): voi
   });
 }
 
+/** fastify's `frameworkErrors`: a URL the router cannot decode (no hooks have run). */
+function refuseBadUrl(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info({ code: err.code }, 'malformed URL refused');
+  void reply.code(400).headers({ ...COMMON_HEADERS, 'Content-Type': 'application/json; charset=utf-8' }).send(JSON.stringify({ result: 'Invalid URL' }));
+}
+
 /** A fastify instance with the Countly conventions; routes are added by plugins. Does not listen. */
 export async function createHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
   // Widened to fastify's logger type so the instance is the plain FastifyInstance plugins expect.
@@ -203,6 +210,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: true }),
     trustProxy: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
+    // A URL the router cannot decode: fastify's own answer echoes the whole URL (credentials
+    // included) outside the envelope. Answer in the envelope, without the URL; no hooks ran yet.
+    frameworkErrors: refuseBadUrl,
   });
   registerBodyParsers(app);
   app.decorateRequest('rawBody', '');
@@ -213,6 +223,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     request.rawQuery = q >= 0 ? (request.raw.url ?? '').slice(q + 1) : '';
     void reply.headers(COMMON_HEADERS);
     if (!ALLOWED_METHODS.has(request.method)) return sendMessage(request, reply, 405, 'Method not allowed');
+    // No client sends a fragment; the router ends the path at `#`, so a raw URL carrying one
+    // could be checked by one rule and routed by another.
+    if (request.raw.url?.includes('#') === true) return sendMessage(request, reply, 400, 'Invalid URL: "#" is not allowed');
     // A declared length over the limit is refused before any byte is read; a body without one
     // (chunked) is cut off by fastify's bodyLimit as it is read.
     if (Number(request.headers['content-length'] ?? 0) > opts.bodyLimitBytes) return sendTooLarge(request, reply, opts);

@@ -25,6 +25,7 @@
 // - dateString never gains Countly frontend's ", YYYY" suffix.
 // - bucket=monthly widens special periods to whole months (first day of the first month to
 //   the last day of the last month); simple periods are unchanged.
+import { PeriodTooLongError } from '../errors.ts';
 import { boundsOf, widenToMonths } from './period-bounds.ts';
 import type { Bounds, Clock } from './period-bounds.ts';
 import { readPeriodRequest } from './period-input.ts';
@@ -68,7 +69,11 @@ export interface PeriodOptions {
   defaultPeriod?: string;
   /** `monthly` widens special periods to whole months (analytics sessions/events). Default `daily`. */
   bucket?: 'daily' | 'monthly';
+  /** Longest period accepted, days; a longer one throws `PeriodTooLongError` before any day is listed. Default: no bound. */
+  maxDays?: number;
 }
+
+const DAY_MS = 86_400_000;
 
 function currentDays(bounds: Bounds): CalendarDate[] {
   return daysBetween(wallTimeAt(bounds.startMs, bounds.labelZone), wallTimeAt(bounds.endMs, bounds.labelZone));
@@ -146,12 +151,16 @@ export function periodObjectOf(bounds: Bounds, nowMs: number): PeriodObject {
 /**
  * Parse a raw `period` (string, JSON string, array or object; §4.4) at instant `nowMs`
  * (epoch ms) in the app's IANA `timezone` (unknown names compute in UTC) and return the
- * period object. Never throws on bad input: unusable periods become the default.
+ * period object. Unusable periods become the default; only a period longer than
+ * `opts.maxDays` throws (`PeriodTooLongError`, a 400).
  */
 export function parsePeriod(period: unknown, nowMs: number, timezone: string, opts: PeriodOptions = {}): PeriodObject {
   const zone = resolveTimeZone(timezone);
   const clock: Clock = { nowMs, zone, now: wallTimeAt(nowMs, zone) };
   const request = readPeriodRequest(period, nowMs, opts.defaultPeriod ?? '30days');
   const bounds = boundsOf(request, clock);
+  // Checked on the bounds, before the day lists are built: their size is what a long period costs.
+  const spanDays = Math.round((bounds.endMs - bounds.startMs + 1) / DAY_MS);
+  if (opts.maxDays !== undefined && spanDays > opts.maxDays) throw new PeriodTooLongError(opts.maxDays);
   return periodObjectOf(opts.bucket === 'monthly' ? widenToMonths(bounds) : bounds, nowMs);
 }

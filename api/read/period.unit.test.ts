@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePeriod } from './period.ts';
+import { PeriodTooLongError } from '../errors.ts';
 
 // Fixed clock: Tuesday 15 Oct 2024 12:03Z = 08:03 in New York (EDT), 17:33 in Kolkata.
 const NOW = Date.UTC(2024, 9, 15, 12, 3, 0);
@@ -185,5 +186,13 @@ describe('parsePeriod: special periods', () => {
     expect(p.currentPeriodArr[0]).toBe('2024.10.1');
     expect(p.currentPeriodArr.at(-1)).toBe('2024.10.31');
     expect(p.uniquePeriodArr).toEqual(['2024.10']);
+  });
+});
+
+describe('parsePeriod: maxDays', () => {
+  it('refuses a longer period before listing its days, accepts one of exactly maxDays', () => {
+    expect(() => parsePeriod('[0,9999999999999]', NOW, NY, { maxDays: 3660 })).toThrow(PeriodTooLongError);
+    expect(() => parsePeriod('3661days', NOW, NY, { maxDays: 3660 })).toThrow('Period is longer than the maximum of 3660 days');
+    expect(parsePeriod('3660days', NOW, NY, { maxDays: 3660 }).daysInPeriod).toBe(3660);
   });
 });

@@ -1,4 +1,4 @@
-import type { Db } from 'mongodb';
+import { MongoServerError, type Db } from 'mongodb';
 import { StoreUnavailableError } from '../errors.ts';
 import { FAILED_LOGINS } from './collections.ts';
 
@@ -23,10 +23,56 @@ export async function readFailedLogins(db: Db, path: string, user: string): Prom
   return doc === null ? undefined : { fails: doc.fails, lastFailS: doc.lastFail };
 }
 
-export async function recordFailedLogin(db: Db, path: string, user: string, nowS: number): Promise<void> {
-  await guarded('failed-login write', () =>
-    db.collection<{ _id: string }>(FAILED_LOGINS).updateOne({ _id: keyOf(path, user) }, { $inc: { fails: 1 }, $set: { lastFail: nowS } }, { upsert: true }),
-  );
+/** Failures per round and the block each completed round adds (spec §9.1). */
+export interface LoginAttemptPolicy {
+  readonly tries: number;
+  readonly waitS: number;
+}
+
+/** A counter document. `left` is how many attempts the current round still allows. */
+interface Counter {
+  _id: string;
+  fails: number;
+  lastFail: number;
+  left?: number;
+}
+
+/** Attempts a counter written before `left` existed still allows in its round. */
+const legacyLeft = (fails: number, tries: number): number => (fails > 0 && fails % tries === 0 ? 0 : tries - (fails % tries));
+
+async function createCounter(db: Db, id: string, nowS: number, tries: number): Promise<void> {
+  try {
+    await db.collection<Counter>(FAILED_LOGINS).updateOne({ _id: id }, { $setOnInsert: { fails: 0, lastFail: nowS, left: tries } }, { upsert: true });
+  } catch (err) {
+    // Decision: a parallel attempt created the counter first (upsert race); the caller retries on it.
+    if (err instanceof MongoServerError && err.code === 11000) return;
+    throw new StoreUnavailableError('failed-login create failed', { cause: err });
+  }
+}
+
+/**
+ * Reserves one login attempt on `[path, user]` BEFORE the password is checked; a reserved
+ * attempt counts as a failure until a success clears the counter. One atomic update takes a
+ * slot of the current round (`left > 0`), so parallel attempts can never overrun a round. With
+ * the round spent, attempts are refused until `lastFail + fails / tries × waitS`; then one
+ * conditional update (on `fails`, so only one caller wins) opens the next round. Single-document
+ * updates only: no transactions (FerretDB).
+ */
+export async function reserveLoginAttempt(db: Db, path: string, user: string, nowS: number, policy: LoginAttemptPolicy): Promise<'reserved' | 'blocked'> {
+  const col = db.collection<Counter>(FAILED_LOGINS);
+  const id = keyOf(path, user);
+  // Each pass either reserves or moves the counter to a state the next pass can reserve from.
+  for (let pass = 0; pass < 4; pass++) {
+    const taken = await guarded('failed-login reserve', () => col.findOneAndUpdate({ _id: id, left: { $gt: 0 } }, { $inc: { fails: 1, left: -1 }, $set: { lastFail: nowS } }));
+    if (taken !== null) return 'reserved';
+    const doc = await guarded('failed-login read', () => col.findOne({ _id: id }));
+    if (doc === null) await createCounter(db, id, nowS, policy.tries);
+    else if (doc.left === undefined) await guarded('failed-login upgrade', () => col.updateOne({ _id: id, left: { $exists: false } }, { $set: { left: legacyLeft(doc.fails, policy.tries) } }));
+    else if (nowS < doc.lastFail + Math.ceil(doc.fails / policy.tries) * policy.waitS) return 'blocked';
+    else await guarded('failed-login round', () => col.updateOne({ _id: id, left: 0, fails: doc.fails }, { $set: { left: policy.tries } }));
+  }
+  // Decision: a counter that keeps changing under this attempt (a flood of parallel attempts) refuses it.
+  return 'blocked';
 }
 
 export async function clearFailedLogins(db: Db, path: string, user: string): Promise<void> {
