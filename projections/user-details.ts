@@ -3,6 +3,7 @@
 import { dict, dictFrom } from './dict.ts';
 import { isJsonArray, isJsonObject, jsonEqual, safeFieldName, toJson, type Json, type JsonObject } from './json.ts';
 import { isNumeric } from './metric-normalize.ts';
+import { MAX_WRITABLE_MAGNITUDE } from './writable.ts';
 
 /** Top-level profile fields stored on the app user. */
 export const PROFILE_FIELDS = ['name', 'username', 'email', 'organization', 'phone', 'picture', 'gender', 'byear'] as const;
@@ -85,6 +86,15 @@ function compare(a: number | string, b: Json): number {
   return 1;
 }
 
+/**
+ * Repeated `$inc`/`$mul` can leave any bound behind (ingest bounds each operand): a result a
+ * fold may not write (writable.ts) leaves the property as it was, so one user's counter can
+ * never stop processing.
+ */
+function storableOr(result: number, current: Json | undefined): Json | undefined {
+  return Number.isFinite(result) && Math.abs(result) <= MAX_WRITABLE_MAGNITUDE ? result : current;
+}
+
 function applyChange(current: Json | undefined, change: CustomChange): Json | undefined {
   switch (change.op) {
     case 'set':
@@ -92,9 +102,9 @@ function applyChange(current: Json | undefined, change: CustomChange): Json | un
     case 'unset':
       return undefined;
     case '$inc':
-      return typeof current === 'number' ? current + change.value : change.value;
+      return storableOr(typeof current === 'number' ? current + change.value : change.value, current);
     case '$mul':
-      return typeof current === 'number' ? current * change.value : 0;
+      return storableOr(typeof current === 'number' ? current * change.value : 0, current);
     case '$max':
       return current === undefined || compare(change.value, current) > 0 ? change.value : current;
     case '$min':

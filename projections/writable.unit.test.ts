@@ -33,3 +33,14 @@ describe('dict and own', () => {
     expect(own({ toString: 3 }, 'toString')).toBe(3);
   });
 });
+
+describe('custom $inc and $mul', () => {
+  it('leave a property as it was when the result could not be stored', async () => {
+    const { applyUserDetails, parseUserDetails } = await import('./user-details.ts');
+    const mul = parseUserDetails({ custom: { n: { $mul: 1e150 } } })!;
+    let doc = applyUserDetails({ custom: { n: 1e100 } }, mul);
+    expect(doc.custom).toEqual({ n: 1e100 });
+    doc = applyUserDetails({ custom: { n: 2 } }, mul);
+    expect(doc.custom).toEqual({ n: 2e150 });
+  });
+});
