@@ -16,19 +16,25 @@ export function isJsonObject(v: Json | undefined): v is JsonObject {
 
 /** A field name safe for MongoDB paths: leading `$` run removed, `.` → `:`. */
 export function safeFieldName(key: string): string {
-  return stripEdgeSpace(key.replace(/^\$+/, '').replace(/\./g, ':'));
+  return stripEdgeSpace(key.replace(/^\$+/, '').replace(/\./g, ':').replaceAll('\u0000', ''));
 }
 
 // Go's unicode.IsSpace (U+0085 is not in JavaScript's \s; \uFEFF is, and trimming it too is harmless).
 const EDGE_SPACE = /^[\s\u0085]+|[\s\u0085]+$/g;
 
+// A surrogate half without its other half: BSON writes each as U+FFFD, so two such keys of one
+// object become duplicate keys, which FerretDB refuses ("duplicate keys are not allowed").
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /**
- * A key without leading or trailing white space. FerretDB v1 refuses an update path with such a
- * segment ("contains an empty field name") although MongoDB takes it, so every client text that
- * becomes a field name is trimmed, on both backends alike (a rebuild gives the same documents).
+ * A key as the database will store it: without leading or trailing white space (FerretDB v1
+ * refuses an update path with such a segment, "contains an empty field name", although MongoDB
+ * takes it), and with each lone surrogate as U+FFFD (what BSON stores anyway, so keys that would
+ * collide there collide here, in the fold's maps, instead). Every client text that becomes a
+ * field name passes here, on both backends alike (a rebuild gives the same documents).
  */
 export function stripEdgeSpace(key: string): string {
-  return key.replace(EDGE_SPACE, '');
+  return key.replace(LONE_SURROGATE, '\ufffd').replace(EDGE_SPACE, '');
 }
 
 /**

@@ -31,7 +31,8 @@ function text(v: unknown): string | undefined {
 
 /** Stored metric values: leading `$` removed, every `.` → `:` (§2.7, §9.2). */
 export function escapeMetricValue(value: string): string {
-  return stripEdgeSpace(value.replace(/^\$+/, '').replace(/\./g, ':'));
+  // NUL as in segment values (§2.9 step 7): BSON keys are C strings.
+  return stripEdgeSpace(value.replace(/^\$+/, '').replace(/\./g, ':').replaceAll('\u0000', '&#9647'));
 }
 
 /**

@@ -6,7 +6,7 @@ import { stripEdgeSpace } from './json.ts';
 import type { WriteOp } from './writes.ts';
 
 /**
- * Largest magnitude a fold may write, as a value or an increment. Far below where a double
+ * Largest magnitude a fold may write as an increment (values it sets need only be finite). Far below where a double
  * overflows (~1.8e308), so no number of batches can sum to Infinity; far above any real count,
  * sum or duration (ingest bounds a single value much lower, docs/ingest.md).
  */
@@ -15,9 +15,9 @@ export const MAX_WRITABLE_MAGNITUDE = 1e200;
 // FerretDB v1 also refuses a segment with leading or trailing white space (json.ts, stripEdgeSpace).
 const badSegment = (segment: string): boolean => segment === '' || segment.startsWith('$') || segment.includes('\u0000') || stripEdgeSpace(segment) !== segment;
 
-function numberProblem(value: number): string | undefined {
+function numberProblem(value: number, summed: boolean): string | undefined {
   if (!Number.isFinite(value)) return `${value} is not a finite number`;
-  if (Math.abs(value) > MAX_WRITABLE_MAGNITUDE) return `${value} is too large to store (magnitude above ${MAX_WRITABLE_MAGNITUDE})`;
+  if (summed && Math.abs(value) > MAX_WRITABLE_MAGNITUDE) return `${value} is too large to store (magnitude above ${MAX_WRITABLE_MAGNITUDE})`;
   return undefined;
 }
 
@@ -26,9 +26,9 @@ function pathProblem(path: string): string | undefined {
 }
 
 /** Depth-first check of a value written under `path` (a `$set` of a nested object). */
-function valueProblem(value: unknown, path: string, depth: number): string | undefined {
+function valueProblem(value: unknown, path: string, depth: number, summed = false): string | undefined {
   if (typeof value === 'number') {
-    const p = numberProblem(value);
+    const p = numberProblem(value, summed);
     return p === undefined ? undefined : `${path}: ${p}`;
   }
   if (typeof value !== 'object' || value === null || depth > 100) return undefined;
@@ -42,16 +42,17 @@ function valueProblem(value: unknown, path: string, depth: number): string | und
     return undefined;
   }
   for (const [key, child] of Object.entries(value)) {
-    if (badSegment(key) || key.includes('.')) return `${path}: key ${JSON.stringify(key.slice(0, 200))} is not storable`;
+    if (badSegment(key) || key.includes('.') || stripEdgeSpace(key) !== key) return `${path}: key ${JSON.stringify(key.slice(0, 200))} is not storable`;
     const p = valueProblem(child, `${path}.${key}`, depth + 1);
     if (p !== undefined) return p;
   }
   return undefined;
 }
 
-function fieldsProblem(fields: Readonly<Record<string, unknown>> | undefined): string | undefined {
+/** `summed`: the values are increments, which must stay far from overflowing (MAX_WRITABLE_MAGNITUDE). */
+function fieldsProblem(fields: Readonly<Record<string, unknown>> | undefined, summed = false): string | undefined {
   for (const [path, value] of Object.entries(fields ?? {})) {
-    const p = pathProblem(path) ?? valueProblem(value, path, 0);
+    const p = pathProblem(path) ?? valueProblem(value, path, 0, summed);
     if (p !== undefined) return p;
   }
   return undefined;
@@ -60,7 +61,7 @@ function fieldsProblem(fields: Readonly<Record<string, unknown>> | undefined): s
 /** Why the store could not write this op as it is, or undefined when it can. */
 export function unwritableReason(op: WriteOp): string | undefined {
   if (op.kind !== 'upsert') return undefined;
-  const p = fieldsProblem(op.set) ?? fieldsProblem(op.inc) ?? fieldsProblem(op.max) ?? fieldsProblem(op.min) ?? fieldsProblem(op.setOnInsert) ?? op.unset?.map(pathProblem).find((x) => x !== undefined);
+  const p = fieldsProblem(op.set) ?? fieldsProblem(op.inc, true) ?? fieldsProblem(op.max) ?? fieldsProblem(op.min) ?? fieldsProblem(op.setOnInsert) ?? op.unset?.map(pathProblem).find((x) => x !== undefined);
   return p === undefined ? undefined : `${op.collection}/${op.id}: ${p}`;
 }
 

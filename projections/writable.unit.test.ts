@@ -4,14 +4,17 @@ import { dict, own } from './dict.ts';
 
 describe('unwritableReason', () => {
   const op = (fields: object) => ({ kind: 'upsert' as const, collection: 'c', id: 'i', ...fields });
+  it('accepts a huge value that is set, not summed', () => {
+    expect(unwritableReason(op({ set: { custom: { n: 1.7976931348623157e308 } }, max: { m: 1e300 } }))).toBeUndefined();
+  });
   it('accepts ordinary counters, sets and nested objects', () => {
     expect(unwritableReason(op({ inc: { 'd.1.c': 2, 'd.1.s': -3.5 }, set: { a: 'x', custom: { k: [1, 'v'] } }, unset: ['x.y'] }))).toBeUndefined();
   });
   it.each([
     [{ inc: { 'd.1.s': Infinity } }, /Infinity is not a finite number/],
     [{ inc: { 'd.1.s': NaN } }, /NaN is not a finite number/],
-    [{ max: { ls: -1e201 } }, /too large to store/],
-    [{ set: { custom: { deep: { n: 2e300 } } } }, /custom\.deep\.n: .*too large/],
+    [{ inc: { 'd.1.s': -1e201 } }, /too large to store/],
+    [{ set: { custom: { deep: { n: -Infinity } } } }, /custom\.deep\.n: .*not a finite number/],
     [{ set: { 'd.$x': 1 } }, /field path .* is not storable/],
     [{ inc: { 'd..c': 1 } }, /field path .* is not storable/],
     [{ set: { custom: { $where: 1 } } }, /key "\$where" is not storable/],
@@ -42,5 +45,15 @@ describe('custom $inc and $mul', () => {
     expect(doc.custom).toEqual({ n: 1e100 });
     doc = applyUserDetails({ custom: { n: 2 } }, mul);
     expect(doc.custom).toEqual({ n: 2e150 });
+  });
+});
+
+describe('stripEdgeSpace', () => {
+  it('trims white space FerretDB refuses and writes lone surrogates as BSON will', async () => {
+    const { stripEdgeSpace } = await import('./json.ts');
+    expect(stripEdgeSpace(' a b\u3000')).toBe('a b');
+    expect(stripEdgeSpace('\ud800x\udc00')).toBe('\ufffdx\ufffd');
+    expect(stripEdgeSpace('\ud83d\ude42')).toBe('\ud83d\ude42');
+    expect(unwritableReason({ kind: 'upsert', collection: 'c', id: 'i', set: { custom: { '\ud800': 1 } } })).toMatch(/not storable/);
   });
 });
