@@ -28,20 +28,23 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', clearTimeout: 'readonly' } },
   },
   {
+    // A later block's no-restricted-imports replaces an earlier one's for the files both match, so
+    // each block below lists every pattern its files must obey (the fold block repeats the bans).
     files: ['projections/**/*.fold.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['mongodb', '@nats-io/*', 'fastify', 'pino', 'node:*'], message: 'folds are pure: no I/O imports (STYLE.md §1)' },
         { group: ['./store/*', './store'], message: 'folds never import the store' },
+        ...ban('ingest', 'processors', 'api'),
       ] }],
     },
   },
   {
     files: ['projections/**/*.ts'],
-    ignores: ['projections/**/*.fold.ts', 'projections/store/**'],
+    ignores: ['projections/**/*.fold.ts', 'projections/store/**', 'projections/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['mongodb', '@nats-io/*', 'fastify'], message: 'only projections/store/ may do I/O' },
+        { group: ['mongodb', '@nats-io/*', 'fastify', 'pino', 'node:*'], message: 'only projections/store/ may do I/O (STYLE.md §1)' },
         ...ban('ingest', 'processors', 'api'),
       ] }],
     },
@@ -61,6 +64,12 @@ export default tseslint.config(
   {
     files: ['api/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...ban('processors'), ...noDeepImports(['projections', 'ingest'])] }] },
+  },
+  {
+    // Settings come from loadConfig (STYLE.md §3); only the config, the process mains and the bench read the environment.
+    files: ['**/*.ts'],
+    ignores: ['streams.config.ts', 'scripts/**', 'bench/**'],
+    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read settings from loadConfig (streams.config.ts), not process.env' }] },
   },
   {
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],

@@ -22,7 +22,7 @@ const children = new Set<ChildProcess>();
 
 function startProcessor(): ChildProcess {
   const child = spawn(process.execPath, ['bin/tally.mjs', 'start', '--role', 'processor', '--exit-with-parent'], {
-    stdio: ['ignore', 'ignore', process.env.FAULT_DEBUG ? 'inherit' : 'ignore'],
+    stdio: ['ignore', 'ignore', 'ignore'],
     env: childEnv(config, { TALLY_BATCH_SIZE: '1000' }),
   });
   children.add(child);
@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 it('SIGKILLing processor processes at random moments neither loses nor double-counts', { timeout: 600_000 }, async () => {
-  const { items, expected } = generateTraffic(config.streams, { apps, devicesPerApp: 400, requests: Number(process.env.FAULT_REQUESTS ?? 10_000), eventsPerRequest: 10, startS: 1_730_000_000, days: 3, seed: 7 });
+  const { items, expected } = generateTraffic(config.streams, { apps, devicesPerApp: 400, requests: 10_000, eventsPerRequest: 10, startS: 1_730_000_000, days: 3, seed: 7 });
   // A quarter of the traffic now, a quarter after each of the first three kills: the processors
   // cannot finish before they have been killed three times, however fast they are.
   const quarter = Math.ceil(items.length / 4);
@@ -69,7 +69,6 @@ it('SIGKILLing processor processes at random moments neither loses nor double-co
   const killer = (async () => {
     // MAX_KILLS bounds the test's length; every kill lands at a random moment.
     while (kills < MAX_KILLS && !(await done(items.length))) {
-      if (process.env.FAULT_DEBUG) console.log('progress', JSON.stringify(await progress()), 'kills', kills);
       // Long enough for a replacement to boot (about 1 s), take its lease and flush; random
       // within a flush.
       await new Promise((r) => setTimeout(r, 2_000 + next() * 2_500));

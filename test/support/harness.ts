@@ -34,7 +34,6 @@ export function testConfig(overrides: ConfigInput = {}): Readonly<TallyConfig> {
 /** Environment for a child `tally` process (bin/tally.mjs) that joins this test instance. */
 export function childEnv(config: Readonly<TallyConfig>, extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   return {
-    PATH: process.env.PATH,
     NATS_URL: config.natsUrl,
     MONGODB_URL: config.mongodbUrl,
     MONGODB_DB: config.mongodbDb,
