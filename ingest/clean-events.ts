@@ -2,7 +2,8 @@
 // are cleaned, and the per-request limits that Countly would apply anyway are applied here, with
 // a warning for each drop. Aggregation rules that depend on stored state stay in the processors.
 import { z } from 'zod';
-import { cleanEventKey, cleanObjectKey, EVENT_KEY_MAX_LENGTH, isPrototypeKey } from './clean-keys.ts';
+import { EVENT_KEY_MAX_LENGTH, stripEventKey } from '../projections/index.ts';
+import { cleanObjectKey, isPrototypeKey } from './clean-keys.ts';
 import { MAX_EVENT_AMOUNT, MAX_EVENT_COUNT, withinBounds } from './clean-numbers.ts';
 import { cleanJson, cleanKeyOf, isPlainObject, putEntry, type CleanScope } from './clean-json.ts';
 import { parseJsonText } from './json-text.ts';
@@ -50,7 +51,7 @@ function eventKeyOf(raw: unknown, path: string, w: WarningList): string | undefi
     w.add(path, 'event_key_invalid', 'event dropped: key must be a non-empty string');
     return undefined;
   }
-  const key = cleanEventKey(parsed.data);
+  const key = stripEventKey(parsed.data);
   if (key === '') {
     w.add(path, 'event_key_invalid', 'event dropped: key is empty after removing $, system. and ..');
     return undefined;

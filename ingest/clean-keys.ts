@@ -2,9 +2,6 @@
 // become a MongoDB operator (`$...`) or a field path (`a.b`). NUL is removed too: BSON keys are
 // C strings. Each rule is idempotent, so the processors' own cleaning finds nothing left to change.
 
-/** Event keys longer than this after cleaning are dropped (§2.16: keys must be < 128). */
-export const EVENT_KEY_MAX_LENGTH = 127;
-
 /**
  * Names that JavaScript objects inherit from `Object.prototype`, plus `prototype`. A processor that
  * uses a plain object as a map reads `rec["constructor"]` as a function, not as a missing entry
@@ -41,19 +38,6 @@ const NUL = /\u0000/g;
  */
 export function cleanObjectKey(key: string): string {
   return key.replace(NUL, '').replace(/\./g, '').replace(/^\$+/, '');
-}
-
-/**
- * Event keys (§2.9 step 5): every `system.`, `..` and `$` removed. Countly makes one pass; one
- * pass can leave a new match (`sys$tem.x` → `system.x`), so this repeats until nothing changes.
- */
-export function cleanEventKey(key: string): string {
-  let current = key.replace(NUL, '');
-  for (;;) {
-    const next = current.replace(/system\.|\.\.|\$/g, '');
-    if (next === current) return next;
-    current = next;
-  }
 }
 
 /**

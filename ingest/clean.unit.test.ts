@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cleanCustomKey, cleanEventKey, cleanObjectKey } from './clean-keys.ts';
+import { stripEventKey as cleanEventKey } from '../projections/index.ts';
+import { cleanCustomKey, cleanObjectKey } from './clean-keys.ts';
 import { cleanParams } from './clean-params.ts';
 import { WarningList, paramPath } from './warnings.ts';
 

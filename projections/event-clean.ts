@@ -8,8 +8,8 @@ import { requestTimestampMs } from './time.ts';
 /** Internal `[CLY]_` keys that core aggregation keeps (registered by default plugins). */
 export const AGGREGATED_INTERNAL_EVENTS: ReadonlySet<string> = new Set(['[CLY]_star_rating', '[CLY]_push_sent', '[CLY]_push_action']);
 
-/** Longest cleaned event key + 1 (§2.16: keys must be < 128 after cleaning). */
-export const EVENT_KEY_MAX_LENGTH = 128;
+/** Longest event key kept after cleaning, characters (§2.16: keys must be shorter than 128). */
+export const EVENT_KEY_MAX_LENGTH = 127;
 
 export interface CleanSegment {
   readonly key: string;
@@ -47,10 +47,27 @@ function keyOf(key: unknown): string | undefined {
   return key === undefined ? undefined : JSON.stringify(key);
 }
 
-/** Step 5: remove every `system.`, `..` and `$`; keys of 128+ chars are dropped. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is being removed
+const NUL = /\u0000/g;
+
+/**
+ * Step 5: every `system.`, `..` and `$` removed, and NUL (BSON keys are C strings). Countly makes
+ * one pass; one pass can leave a new match (`sys$tem.x` → `system.x`), so this repeats until
+ * nothing changes. Ingest stores keys this way, so the processors find nothing left to change.
+ */
+export function stripEventKey(key: string): string {
+  let current = key.replace(NUL, '');
+  for (;;) {
+    const next = current.replace(/system\.|\.\.|\$/g, '');
+    if (next === current) return next;
+    current = next;
+  }
+}
+
+/** The stored event key: stripped (step 5); undefined when empty or longer than EVENT_KEY_MAX_LENGTH. */
 export function cleanEventKey(key: string): string | undefined {
-  const cleaned = key.replace(/system\.|\.\.|\$/g, '');
-  return cleaned === '' || cleaned.length >= EVENT_KEY_MAX_LENGTH ? undefined : cleaned;
+  const cleaned = stripEventKey(key);
+  return cleaned === '' || cleaned.length > EVENT_KEY_MAX_LENGTH ? undefined : cleaned;
 }
 
 function countOf(raw: unknown): number {

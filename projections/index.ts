@@ -11,7 +11,7 @@ export type { TimeObject } from './time.ts';
 export { appUserId, eventHash, md5Base64FirstChar, valueShard, VALUE_SHARDS } from './hash.ts';
 export { deviceKeyOf, normalizeRequest, normalizedRequestOf, NEGATIVE_DURATION_S, SESSION_DURATION_LIMIT_S } from './request.ts';
 export type { NormalizedLocation, NormalizedRequest } from './request.ts';
-export { AGGREGATED_INTERNAL_EVENTS, cleanEventKey, EVENT_KEY_MAX_LENGTH } from './event-clean.ts';
+export { AGGREGATED_INTERNAL_EVENTS, cleanEventKey, EVENT_KEY_MAX_LENGTH, stripEventKey } from './event-clean.ts';
 export type { CleanEvent, CleanSegment } from './event-clean.ts';
 export { escapeMetricValue, normalizeMetrics } from './metric-normalize.ts';
 export { METRIC_COLLECTIONS, METRIC_FAMILIES } from './metric-families.ts';
