@@ -17,6 +17,7 @@ export const GOALS: readonly Goal[] = [
   { figureId: 'processing.fold.rate', text: 'folding ≥ 50k events/s', pick: 'value', op: '>=', target: 50_000 },
   { figureId: 'processing.fold.eventsPerWrite', text: '≥ 20 events per write op', pick: 'value', op: '>=', target: 20 },
   { figureId: 'processing.freshness', text: 'freshness p99 ≤ 1 s at half load', pick: 'p99', op: '<=', target: 1_000 },
+  { figureId: 'cardinality.largestDocument', text: 'every projection document < 1 MB at high cardinality', pick: 'value', op: '<=', target: 1_048_576 },
   { figureId: 'rebuild.speedup', text: 'rebuild ≥ 5× live', pick: 'value', op: '>=', target: 5 },
   { figureId: 'read.o.30d', text: '/o p95 ≤ 50 ms for 30 days', pick: 'p95', op: '<=', target: 50 },
   { figureId: 'read.o.1y', text: '/o p95 ≤ 200 ms for one year', pick: 'p95', op: '<=', target: 200 },

@@ -45,6 +45,8 @@ export interface Budget {
   readonly foldEnvelopes: number;
   /** Longest wait for the processors to apply what was published, ms. */
   readonly foldTimeoutMs: number;
+  /** New devices of the cardinality scenario (each one request: a session, 5 events, metrics). */
+  readonly cardinalityDevices: number;
   /** Devices of the read scenario's history (split over the apps by traffic share). */
   readonly historyDevices: number;
   /** Sessions each history device gets, each on a random day. */
@@ -81,6 +83,7 @@ const QUICK: Budget = {
   foldWarmupEnvelopes: 100,
   foldEnvelopes: 300,
   foldTimeoutMs: 300_000,
+  cardinalityDevices: 20_000,
   // The read goals name data from 10k devices over 400 days.
   historyDevices: 10_000,
   historySessionsPerDevice: 1,
@@ -104,6 +107,8 @@ export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
     foldWarmupEnvelopes: 200,
     foldEnvelopes: 1_000,
     foldTimeoutMs: 1_200_000,
+    // The processors issue's figure.
+    cardinalityDevices: 100_000,
     historyEventKeys: 2,
     readDurationMs: 15_000,
   },
@@ -125,6 +130,7 @@ export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
     foldWarmupEnvelopes: 20,
     foldEnvelopes: 100,
     foldTimeoutMs: 120_000,
+    cardinalityDevices: 200,
     historyDevices: 100,
     readWarmupMs: 100,
     readDurationMs: 300,

@@ -5,22 +5,22 @@
 //
 // 5,000 devices already offer every partition group more device models (1,250) and segment
 // values (2,500) than the caps admit, and 150 segment keys, so each cap and the document bound
-// are reached in about half a minute. The processors issue's figure, 100,000 devices, took
-// about 470 s here: change DEVICES to run it by hand.
+// are reached in about half a minute. The processors issue's figure, 100,000 devices (about
+// 470 s here), is `npm run bench -- cardinality` (bench/scenarios/cardinality.ts).
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Document } from 'mongodb';
 import { publishAll } from '../ingest/index.ts';
 import { EVENT_SEGMENTATION_LIMIT, EVENT_SEGMENTATION_VALUE_LIMIT, listCheckpoints, METRIC_LIMIT, partitionOf, type SdkRequestReceived } from '../projections/index.ts';
 import { eventSubject, partitionsOfGroup } from '../streams.config.ts';
-import { largestDocument } from './support/actual.ts';
+import { cardinalityDevice, cardinalityRequest, CARDINALITY_DEVICE_MODELS, CARDINALITY_EVENTS_PER_REQUEST, CARDINALITY_SEGMENT_VALUES } from '../bench/workload/cardinality.ts';
+import { largestDocument } from '../bench/documents.ts';
 import { startTestTally, testConfig, type TestTally } from './support/harness.ts';
 import { waitUntil } from './support/wait.ts';
 
 const DEVICES = 5_000;
-const EVENTS_PER_REQUEST = 5;
-const SEGMENT_VALUES = 10_000;
-const DEVICE_MODELS = 10_000;
-const OS_VERSIONS = 50;
+const EVENTS_PER_REQUEST = CARDINALITY_EVENTS_PER_REQUEST;
+const SEGMENT_VALUES = CARDINALITY_SEGMENT_VALUES;
+const DEVICE_MODELS = CARDINALITY_DEVICE_MODELS;
 const MB = 1024 * 1024;
 /** Generous: 100k devices take about 470 s with the other test files running. */
 const TIMEOUT_MS = Math.max(300_000, DEVICES * 9);
@@ -37,24 +37,8 @@ afterAll(async () => {
   await tally.destroy();
 });
 
-
 function request(i: number): { subject: string; event: SdkRequestReceived } {
-  const device = `card-${i}`;
-  const params = {
-    begin_session: '1',
-    timestamp: String(1_730_000_000 + (i % 86_400)),
-    metrics: JSON.stringify({ _os: 'Android', _os_version: `${i % OS_VERSIONS}.0`, _device: `model-${i % DEVICE_MODELS}`, _resolution: `${i % 2000}x${i % 3000}` }),
-    events: JSON.stringify(
-      Array.from({ length: EVENTS_PER_REQUEST }, (_, k) => ({
-        key: 'purchase', count: 1, sum: 1, segmentation: { item: `value-${(i * EVENTS_PER_REQUEST + k) % SEGMENT_VALUES}`, [`seg${(i + k) % 150}`]: 'x' },
-      })),
-    ),
-  };
-  const event: SdkRequestReceived = {
-    v: 1, type: 'SdkRequestReceived', id: `card-${i}`, requestId: `r${i}`, appId: APP, appKey: 'card', appTimezone: 'Europe/Berlin',
-    deviceId: device, receivedAtMs: 1_730_100_000_000, ip: null, params,
-  };
-  return { subject: eventSubject(config.streams, APP, partitionOf(device, config.streams.partitions)), event };
+  return { subject: eventSubject(config.streams, APP, partitionOf(cardinalityDevice(i), config.streams.partitions)), event: cardinalityRequest(i, APP) };
 }
 
 /** Sums of `d.<day>.<value>.<prop>` over the month documents (`m` not `YYYY:0`), by value. */
@@ -72,7 +56,7 @@ const total = (m: ReadonlyMap<string, number>, keep: (k: string) => boolean = ()
 
 /** The partition group of device `card-<i>`. */
 function groupOfDevice(i: number): number {
-  const partition = partitionOf(`card-${i}`, config.streams.partitions);
+  const partition = partitionOf(cardinalityDevice(i), config.streams.partitions);
   for (let g = 0; g < config.streams.partitionGroups; g++) if (partitionsOfGroup(config.streams, g).includes(partition)) return g;
   throw new Error(`no group for partition ${partition}`);
 }

@@ -2,12 +2,13 @@
 // Scenario (`{ name, description, run(ctx) => Promise<Figure[]> }`) and replace its stub here.
 // Use the figure ids of bench/goals.ts so its goals are judged.
 import type { Scenario } from '../context.ts';
+import { cardinality } from './cardinality.ts';
 import { exportScenario } from './export.ts';
 import { ingest } from './ingest.ts';
 import { processing } from './processing.ts';
 import { read } from './read.ts';
 import { rebuild } from './rebuild.ts';
 
-export const SCENARIOS: readonly Scenario[] = [ingest, processing, read, rebuild, exportScenario];
+export const SCENARIOS: readonly Scenario[] = [ingest, processing, read, rebuild, cardinality, exportScenario];
 
 export const scenarioNames = (): string[] => SCENARIOS.map((s) => s.name);

@@ -1,5 +1,5 @@
 // Reads the stored projections back into the same shape as traffic.ts's expectations.
-import { BSON, type Db, type Document } from 'mongodb';
+import type { Db, Document } from 'mongodb';
 import { eventHash } from '../../projections/index.ts';
 import type { Expected } from './traffic.ts';
 
@@ -42,20 +42,4 @@ export async function readActual(db: Db, apps: readonly string[], keys: readonly
     }
   }
   return actual;
-}
-
-/**
- * Largest stored document, in BSON bytes (what MongoDB's 16 MB limit counts; JSON is smaller for
- * counters: `{"t":1}` is 7 bytes of JSON and 12 of BSON), over the given collections.
- */
-export async function largestDocument(db: Db, collections: readonly string[]): Promise<{ collection: string; id: unknown; bytes: number; documents: number }> {
-  let best = { collection: '', id: undefined as unknown, bytes: 0, documents: 0 };
-  for (const c of collections) {
-    for await (const doc of db.collection(c).find({})) {
-      best.documents += 1;
-      const bytes = BSON.calculateObjectSize(doc);
-      if (bytes > best.bytes) best = { ...best, collection: c, id: doc._id, bytes };
-    }
-  }
-  return best;
 }
