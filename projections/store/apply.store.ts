@@ -11,6 +11,7 @@ import { groupBy } from '../group-by.ts';
 import { FlushFailedError, TallyError } from '../errors.ts';
 import { insertedDocument, type FirstWrites } from './first-writes.ts';
 import type { DeleteAppOp, DeleteOp, UpsertOp, WriteOp } from '../writes.ts';
+import { contentRefusal, type RefusedWrite } from './refusals.ts';
 
 type IdDoc = { _id: string } & Document;
 
@@ -56,6 +57,8 @@ export interface ApplyResult {
   readonly skipped: number;
   /** Of `writeOps`, documents written whole by an insert (first writes, see first-writes.ts). */
   readonly inserted: number;
+  /** Document updates the database refused for their content, set aside (refusals.ts). */
+  readonly refused: readonly RefusedWrite[];
 }
 
 // Linear: a batch of a rebuild holds tens of thousands of ops (copying a list per op took seconds).
@@ -79,13 +82,41 @@ async function notYetApplied(db: Db, collection: string, list: readonly UpsertOp
 /** Documents per insert command: the driver splits further by message size. */
 const MAX_INSERT_DOCS = 500;
 
-async function insertAll(db: Db, collection: string, ops: readonly UpsertOp[], opts: ApplyOptions): Promise<void> {
+async function insertAll(db: Db, collection: string, ops: readonly UpsertOp[], opts: ApplyOptions, refused: RefusedWrite[]): Promise<void> {
   const storeFields = { [WATERMARK]: opts.toSeq, [OWNER]: opts.group };
+  const insert = (list: readonly UpsertOp[]) => db.collection(collection).insertMany(list.map((o) => insertedDocument(o, storeFields)), { ordered: false });
   for (let i = 0; i < ops.length; i += MAX_INSERT_DOCS) {
     opts.assertOwner?.();
     const startedMs = performance.now();
-    await db.collection(collection).insertMany(ops.slice(i, i + MAX_INSERT_DOCS).map((o) => insertedDocument(o, storeFields)), { ordered: false });
+    await writeSettingAsideRefused(db, collection, ops.slice(i, i + MAX_INSERT_DOCS), opts, insert, refused);
     await opts.afterWrite?.(performance.now() - startedMs);
+  }
+}
+
+/**
+ * Writes one command's ops. When the database refuses one of them for its content, the rest may
+ * or may not have been applied (MongoDB goes on past a write error, FerretDB v1 stops), so the
+ * ops whose documents do not carry this batch yet are written one by one, and those refused
+ * again are set aside in `refused`.
+ */
+async function writeSettingAsideRefused(db: Db, collection: string, ops: readonly UpsertOp[], opts: ApplyOptions, write: (ops: readonly UpsertOp[]) => Promise<unknown>, refused: RefusedWrite[]): Promise<void> {
+  try {
+    await write(ops);
+    return;
+  } catch (err) {
+    // Decision: a content refusal isolates the refused op; anything else fails the batch (retried).
+    if (contentRefusal(err) === undefined) throw err;
+  }
+  const done = await appliedIds(db, collection, ops.map((o) => o.id), opts.toSeq);
+  for (const op of ops.filter((o) => !done.has(o.id))) {
+    opts.assertOwner?.();
+    try {
+      await write([op]);
+    } catch (err) {
+      const reason = contentRefusal(err);
+      if (reason === undefined) throw err;
+      refused.push({ collection, id: op.id, reason });
+    }
   }
 }
 
@@ -127,17 +158,18 @@ async function applyDeletes(db: Db, deletesApp: readonly DeleteAppOp[], deletes:
 export const MAX_BULK_OPS = 16;
 
 /** One collection's upserts: new documents inserted whole (first writes), the rest upserted in small bulkWrites. */
-async function applyUpserts(db: Db, collection: string, list: readonly UpsertOp[], opts: ApplyOptions): Promise<{ written: number; inserted: number }> {
+async function applyUpserts(db: Db, collection: string, list: readonly UpsertOp[], opts: ApplyOptions, refused: RefusedWrite[]): Promise<{ written: number; inserted: number }> {
   const fresh = opts.freshlyClaimed === true;
   const todo = fresh ? list : await notYetApplied(db, collection, list, opts);
   const tracker = fresh ? opts.firstWrites : undefined;
   const inserts = new Set(tracker === undefined ? [] : todo.filter((o) => tracker.isNew(collection, o.id)));
-  await insertAll(db, collection, [...inserts], opts);
+  await insertAll(db, collection, [...inserts], opts, refused);
   const updates = inserts.size === 0 ? todo : todo.filter((o) => !inserts.has(o));
+  const upsert = (ops: readonly UpsertOp[]) => db.collection<IdDoc>(collection).bulkWrite(ops.map((o) => upsertModel(o, opts)), { ordered: false });
   for (let i = 0; i < updates.length; i += MAX_BULK_OPS) {
     opts.assertOwner?.();
     const startedMs = performance.now();
-    await db.collection<IdDoc>(collection).bulkWrite(updates.slice(i, i + MAX_BULK_OPS).map((o) => upsertModel(o, opts)), { ordered: false });
+    await writeSettingAsideRefused(db, collection, updates.slice(i, i + MAX_BULK_OPS), opts, upsert, refused);
     await opts.afterWrite?.(performance.now() - startedMs);
   }
   tracker?.wrote(collection, todo.map((o) => o.id));
@@ -153,13 +185,14 @@ export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptio
     let writeOps = await applyDeletes(db, deletesApp, deletes, opts);
     let skipped = 0;
     let inserted = 0;
+    const refused: RefusedWrite[] = [];
     for (const [logical, list] of byCollection(upserts)) {
-      const r = await applyUpserts(db, opts.collectionName(logical), list, opts);
+      const r = await applyUpserts(db, opts.collectionName(logical), list, opts, refused);
       writeOps += r.written;
       skipped += list.length - r.written;
       inserted += r.inserted;
     }
-    return { writeOps, skipped, inserted };
+    return { writeOps, skipped, inserted, refused };
   } catch (err) {
     opts.firstWrites?.forget();
     if (err instanceof TallyError) throw err;

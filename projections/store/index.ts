@@ -4,6 +4,7 @@ export * from './members.store.ts';
 export * from './auth.store.ts';
 export * from './checkpoint.store.ts';
 export * from './apply.store.ts';
+export { contentRefusal, type RefusedWrite } from './refusals.ts';
 export { FirstWrites } from './first-writes.ts';
 export * from './core-inputs.store.ts';
 export * from './pointer.store.ts';
