@@ -14,7 +14,7 @@ const collectionName = (logical: string) => `${logical}_v1`;
 beforeAll(async () => {
   client = await MongoClient.connect(inject('mongoUrl'));
   db = client.db(`t_${uniqueSuffix()}`);
-  await db.collection<{ _id: string }>('c_v1').insertOne({ _id: 'text', n: 'not a number' });
+  await db.collection<{ _id: string; n: string }>('c_v1').insertOne({ _id: 'text', n: 'not a number' });
 });
 afterAll(async () => {
   await db.dropDatabase();

@@ -45,13 +45,17 @@ describe('bench harness (smoke mode)', () => {
   });
 
   // The processors share FerretDB with the other test files, so this waits on their folding.
-  it('runs the processing and read scenarios against processors and the read API', { timeout: 240_000 }, async () => {
-    const { report } = await smokeRun(['processing', 'read']);
+  it('runs the processing, read and cardinality scenarios against processors and the read API', { timeout: 240_000 }, async () => {
+    const { report } = await smokeRun(['processing', 'read', 'cardinality']);
 
     expect(report.scenarios.map((s) => [s.name, s.status, s.error])).toEqual([
       ['processing', 'ok', undefined],
       ['read', 'ok', undefined],
+      ['cardinality', 'ok', undefined],
     ]);
+    const largest = report.figures.find((x) => x.id === 'cardinality.largestDocument');
+    expect(positive(largest?.value) && (largest?.value ?? Infinity) < 1024 * 1024).toBe(true);
+    expect(positive(report.figures.find((x) => x.id === 'cardinality.fold.rate')?.ratio)).toBe(true);
     for (const id of ['processing.fold.rate', 'processing.fold.writes']) {
       const f = report.figures.find((x) => x.id === id);
       expect(positive(f?.value) && positive(f?.ratio), `${id}: ${f?.value} ×${f?.ratio}`).toBe(true);

@@ -20,7 +20,7 @@ function* requests(appId: string, devices: number): Generator<ReturnType<typeof 
 }
 
 async function run(ctx: BenchContext): Promise<Figure[]> {
-  const tally = await ctx.startTally([]);
+  const tally = await ctx.startTally(['processor']);
   try {
     const app = tally.apps[0];
     if (app === undefined) return [];
@@ -32,10 +32,11 @@ async function run(ctx: BenchContext): Promise<Figure[]> {
     const largest = await largestDocument(tally.handle.db, collections);
     const f = r.result;
     const seconds = f.durationMs / 1000;
+    const read = await ctx.baselines.jsOrderedReadOf(tally.handle.js, tally.config.streams, f.firstSeq, f.envelopes, `raw JetStream ordered-consumer read of the same ${f.envelopes} envelopes`);
     const common = { scenario: SCENARIO, count: f.envelopes, errors: totals.deadLetters, phase: { cpu: r.cpu, loopDelay: r.loopDelay } };
     const partitions = new Set(Array.from({ length: Math.min(devices, 1_000) }, (_, i) => partitionOf(`card-${i}`, tally.config.streams.partitions))).size;
     return [
-      rateFigure({ ...common, id: 'cardinality.fold.rate', label: 'new devices folded per s (first session, 5 segmented events, 4 metrics each)', value: f.envelopes / seconds, unit: 'devices/s', note: `${devices} devices = ${f.events} events in ${seconds.toFixed(1)} s over ${partitions} partitions; ${r.note}` }),
+      rateFigure({ ...common, id: 'cardinality.fold.rate', label: 'new devices folded per s (first session, 5 segmented events, 4 metrics each)', value: f.envelopes / seconds, unit: 'devices/s', baseline: read, note: `${devices} devices = ${f.events} events in ${seconds.toFixed(1)} s over ${partitions} partitions; ${r.note}` }),
       rateFigure({ ...common, id: 'cardinality.largestDocument', label: 'largest projection document, BSON bytes', value: largest.bytes, unit: 'bytes', note: `${largest.collection} ${String(largest.id)}, of ${largest.documents} documents in ${collections.length} collections` }),
     ];
   } finally {
