@@ -82,7 +82,7 @@ export const ingestSchema = z.object({
   maxBulkRequests: positiveInt.default(1_000),
   /** Longest wait for a JetStream PubAck before answering 503, ms. Default 5000. */
   publishTimeoutMs: positiveInt.default(5_000),
-  /** Seconds a client is told to wait after a 503 (Retry-After), s. Default 5. */
+  /** Seconds a client is told to wait after a 503 (Retry-After). Default 5. */
   retryAfterS: positiveInt.default(5),
   /** Requests per second accepted per app before 429; 0 disables. Default 0. */
   rateLimitPerAppPerS: z.coerce.number().int().min(0).default(0),
