@@ -103,6 +103,12 @@ export const apiSchema = z.object({
   maxPeriodDays: positiveInt.default(3_660),
   /** Longest wait for a processor to answer a rebuild command (`/i/tally/rebuild`), ms. Default 30 s. */
   rebuildCommandTimeoutMs: positiveInt.default(30_000),
+  /** Lifetime of a token created without `ttl` (`/i/token/insert`), s; 0 never expires. Default 1800 (Countly's). */
+  tokenTtlS: z.coerce.number().int().min(0).default(1_800),
+  /** Failed sign-ins (per user and path) that start a brute-force block. Default 3 (Countly's). */
+  loginTries: positiveInt.default(3),
+  /** Block length per completed round of failed sign-ins, s. Default 300 (Countly's). */
+  loginWaitS: positiveInt.default(300),
 });
 
 export const servicesSchema = z.object({
@@ -245,6 +251,9 @@ export const ENV_VARS: readonly (readonly [env: string, path: ConfigPath])[] = [
   ['TALLY_API_MAX_PAGE_SIZE', 'api.maxPageSize'],
   ['TALLY_API_MAX_PERIOD_DAYS', 'api.maxPeriodDays'],
   ['TALLY_API_REBUILD_COMMAND_TIMEOUT_MS', 'api.rebuildCommandTimeoutMs'],
+  ['TALLY_API_TOKEN_TTL_S', 'api.tokenTtlS'],
+  ['TALLY_API_LOGIN_TRIES', 'api.loginTries'],
+  ['TALLY_API_LOGIN_WAIT_S', 'api.loginWaitS'],
   ['TALLY_NATS_PORT', 'services.natsPort'],
   ['TALLY_MONGO_PORT', 'services.mongoPort'],
   ['TALLY_SERVICES_READY_TIMEOUT_MS', 'services.readyTimeoutMs'],
