@@ -69,6 +69,8 @@ export const rebuildSchema = z.object({
   switchLagEvents: z.coerce.number().int().min(0).default(100),
   /** How often progress is measured, published and written to `_rebuilds`, ms. Default 1000. */
   progressEveryMs: positiveInt.default(1_000),
+  /** How often `tally rebuild` prints a progress line when stderr is not a terminal, ms. Default 5000. */
+  printProgressEveryMs: positiveInt.default(5_000),
 });
 
 export const ingestSchema = z.object({
@@ -99,6 +101,14 @@ export const apiSchema = z.object({
   maxPageSize: positiveInt.default(1_000),
   /** Longest `period` a read may ask for, days; longer answers 400. Default 3660 (10 years). */
   maxPeriodDays: positiveInt.default(3_660),
+  /** Longest wait for a processor to answer a rebuild command (`/i/tally/rebuild`), ms. Default 30 s. */
+  rebuildCommandTimeoutMs: positiveInt.default(30_000),
+  /** Lifetime of a token created without `ttl` (`/i/token/insert`), s; 0 never expires. Default 1800 (Countly's). */
+  tokenTtlS: z.coerce.number().int().min(0).default(1_800),
+  /** Failed sign-ins (per user and path) that start a brute-force block. Default 3 (Countly's). */
+  loginTries: positiveInt.default(3),
+  /** Block length per completed round of failed sign-ins, s. Default 300 (Countly's). */
+  loginWaitS: positiveInt.default(300),
 });
 
 export const servicesSchema = z.object({
@@ -106,6 +116,21 @@ export const servicesSchema = z.object({
   natsPort: port.default(14_222),
   /** Port of the managed FerretDB. Default 37017. */
   mongoPort: port.default(37_017),
+  /** Longest wait for a managed service to answer after it was started, ms. Default 30 s. */
+  readyTimeoutMs: positiveInt.default(30_000),
+  /** Pause between readiness probes of a starting service, ms. Default 100. */
+  readyPollMs: positiveInt.default(100),
+  /** Timeout of one readiness probe of a starting service, ms. Default 1000. */
+  readyProbeTimeoutMs: positiveInt.default(1_000),
+  /** Timeout of the probe for a service another Tally already runs on the port, ms. Default 500. */
+  detectTimeoutMs: positiveInt.default(500),
+});
+
+export const connectionsSchema = z.object({
+  /** Pause between NATS reconnect attempts (attempts never stop), ms. Default 250. */
+  natsReconnectWaitMs: positiveInt.default(250),
+  /** MongoDB driver's server selection timeout: how long an operation waits for a server, ms. Default 5000. */
+  mongoServerSelectionTimeoutMs: positiveInt.default(5_000),
 });
 
 export const adminSchema = z.object({
@@ -134,12 +159,17 @@ export const configSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Pretty logs for a terminal (dev only). Default false. */
   logPretty: boolFromEnv.default(false),
+  /** Timeout of each dependency check of `/healthz` (NATS flush, MongoDB ping), ms. Default 2000. */
+  healthCheckTimeoutMs: positiveInt.default(2_000),
+  /** How often `tally start --exit-with-parent` checks that its parent is alive, ms. Default 500. */
+  parentCheckEveryMs: positiveInt.default(500),
   streams: streamsSchema.default(streamsSchema.parse({})),
   consumers: consumersSchema.default(consumersSchema.parse({})),
   rebuild: rebuildSchema.default(rebuildSchema.parse({})),
   ingest: ingestSchema.default(ingestSchema.parse({})),
   api: apiSchema.default(apiSchema.parse({})),
   services: servicesSchema.default(servicesSchema.parse({})),
+  connections: connectionsSchema.default(connectionsSchema.parse({})),
   admin: adminSchema.default({}),
 });
 
@@ -149,6 +179,7 @@ export type ConsumersConfig = TallyConfig['consumers'];
 export type RebuildConfig = TallyConfig['rebuild'];
 export type IngestConfig = TallyConfig['ingest'];
 export type ApiConfig = TallyConfig['api'];
+export type ServicesConfig = TallyConfig['services'];
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Raised when configuration does not validate; the message lists every problem. */
@@ -162,44 +193,87 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Environment variable → config path. Only these names are read. */
-const ENV_MAP: Readonly<Record<string, readonly string[]>> = {
-  PORT: ['port'],
-  HOST: ['host'],
-  DATA_DIR: ['dataDir'],
-  NATS_URL: ['natsUrl'],
-  MONGODB_URL: ['mongodbUrl'],
-  MONGODB_DB: ['mongodbDb'],
-  LOG_LEVEL: ['logLevel'],
-  LOG_PRETTY: ['logPretty'],
-  TALLY_STREAM_PREFIX: ['streams', 'prefix'],
-  TALLY_PARTITIONS: ['streams', 'partitions'],
-  TALLY_PARTITION_GROUPS: ['streams', 'partitionGroups'],
-  TALLY_STREAM_MAX_AGE_MS: ['streams', 'maxAgeMs'],
-  TALLY_STREAM_MAX_BYTES: ['streams', 'maxBytes'],
-  TALLY_BATCH_SIZE: ['consumers', 'batchSize'],
-  TALLY_BATCH_WAIT_MS: ['consumers', 'batchWaitMs'],
-  TALLY_MAX_CONCURRENT_FLUSHES: ['consumers', 'maxConcurrentFlushes'],
-  TALLY_LEASE_TTL_MS: ['consumers', 'pinnedTtlMs'],
-  TALLY_REBUILD_BATCH_SIZE: ['rebuild', 'batchSize'],
-  TALLY_REBUILD_FLUSH_SHARE: ['rebuild', 'flushShare'],
-  TALLY_BODY_LIMIT_BYTES: ['ingest', 'bodyLimitBytes'],
-  TALLY_MAX_EVENTS_PER_REQUEST: ['ingest', 'maxEventsPerRequest'],
-  TALLY_RATE_LIMIT_PER_APP_PER_S: ['ingest', 'rateLimitPerAppPerS'],
-  TALLY_API_MAX_PERIOD_DAYS: ['api', 'maxPeriodDays'],
-  TALLY_NATS_PORT: ['services', 'natsPort'],
-  TALLY_MONGO_PORT: ['services', 'mongoPort'],
-  TALLY_ADMIN_USERNAME: ['admin', 'username'],
-  TALLY_ADMIN_PASSWORD: ['admin', 'password'],
-  TALLY_ADMIN_EMAIL: ['admin', 'email'],
-};
+/** Dotted paths of every leaf of the config ("streams.replicas"), for the environment table. */
+type LeafPath<T> = {
+  [K in keyof T & string]-?: NonNullable<T[K]> extends Readonly<Record<string, unknown>> ? `${K}.${LeafPath<NonNullable<T[K]>>}` : K;
+}[keyof T & string];
+export type ConfigPath = LeafPath<TallyConfig>;
+
+/**
+ * Environment variable of every config field: the only names read, one per field (a unit test
+ * walks the schema to keep it so, and another keeps README's table generated from it).
+ * Naming: `TALLY_` + section + field in upper snake case, the unit suffix kept (`_MS`, `_S`,
+ * `_BYTES`). The section is left out for the main processor and ingest knobs, and the process
+ * basics keep their conventional names (PORT, HOST, NATS_URL, ...); both predate this table and
+ * are kept so existing deployments read the same settings.
+ */
+export const ENV_VARS: readonly (readonly [env: string, path: ConfigPath])[] = [
+  ['PORT', 'port'],
+  ['HOST', 'host'],
+  ['DATA_DIR', 'dataDir'],
+  ['NATS_URL', 'natsUrl'],
+  ['MONGODB_URL', 'mongodbUrl'],
+  ['MONGODB_DB', 'mongodbDb'],
+  ['LOG_LEVEL', 'logLevel'],
+  ['LOG_PRETTY', 'logPretty'],
+  ['TALLY_HEALTH_CHECK_TIMEOUT_MS', 'healthCheckTimeoutMs'],
+  ['TALLY_PARENT_CHECK_EVERY_MS', 'parentCheckEveryMs'],
+  ['TALLY_STREAM_PREFIX', 'streams.prefix'],
+  ['TALLY_PARTITIONS', 'streams.partitions'],
+  ['TALLY_PARTITION_GROUPS', 'streams.partitionGroups'],
+  ['TALLY_STREAM_DUPLICATE_WINDOW_MS', 'streams.duplicateWindowMs'],
+  ['TALLY_STREAM_MAX_AGE_MS', 'streams.maxAgeMs'],
+  ['TALLY_STREAM_MAX_BYTES', 'streams.maxBytes'],
+  ['TALLY_STREAM_REPLICAS', 'streams.replicas'],
+  ['TALLY_BATCH_SIZE', 'consumers.batchSize'],
+  ['TALLY_BATCH_WAIT_MS', 'consumers.batchWaitMs'],
+  ['TALLY_ACK_WAIT_MS', 'consumers.ackWaitMs'],
+  ['TALLY_LEASE_TTL_MS', 'consumers.pinnedTtlMs'],
+  ['TALLY_MAX_DELIVER', 'consumers.maxDeliver'],
+  ['TALLY_MAX_CONCURRENT_FLUSHES', 'consumers.maxConcurrentFlushes'],
+  ['TALLY_REBUILD_BATCH_SIZE', 'rebuild.batchSize'],
+  ['TALLY_REBUILD_BATCH_WAIT_MS', 'rebuild.batchWaitMs'],
+  ['TALLY_REBUILD_MAX_CONCURRENT_FLUSHES', 'rebuild.maxConcurrentFlushes'],
+  ['TALLY_REBUILD_FLUSH_SHARE', 'rebuild.flushShare'],
+  ['TALLY_REBUILD_SWITCH_LAG_EVENTS', 'rebuild.switchLagEvents'],
+  ['TALLY_REBUILD_PROGRESS_EVERY_MS', 'rebuild.progressEveryMs'],
+  ['TALLY_REBUILD_PRINT_PROGRESS_EVERY_MS', 'rebuild.printProgressEveryMs'],
+  ['TALLY_BODY_LIMIT_BYTES', 'ingest.bodyLimitBytes'],
+  ['TALLY_MAX_EVENTS_PER_REQUEST', 'ingest.maxEventsPerRequest'],
+  ['TALLY_MAX_BULK_REQUESTS', 'ingest.maxBulkRequests'],
+  ['TALLY_PUBLISH_TIMEOUT_MS', 'ingest.publishTimeoutMs'],
+  ['TALLY_RETRY_AFTER_S', 'ingest.retryAfterS'],
+  ['TALLY_RATE_LIMIT_PER_APP_PER_S', 'ingest.rateLimitPerAppPerS'],
+  ['TALLY_INGEST_APP_CACHE_TTL_MS', 'ingest.appCacheTtlMs'],
+  ['TALLY_API_MEMBER_CACHE_TTL_MS', 'api.memberCacheTtlMs'],
+  ['TALLY_API_APP_CACHE_TTL_MS', 'api.appCacheTtlMs'],
+  ['TALLY_API_TOTAL_USERS', 'api.totalUsers'],
+  ['TALLY_API_MAX_PAGE_SIZE', 'api.maxPageSize'],
+  ['TALLY_API_MAX_PERIOD_DAYS', 'api.maxPeriodDays'],
+  ['TALLY_API_REBUILD_COMMAND_TIMEOUT_MS', 'api.rebuildCommandTimeoutMs'],
+  ['TALLY_API_TOKEN_TTL_S', 'api.tokenTtlS'],
+  ['TALLY_API_LOGIN_TRIES', 'api.loginTries'],
+  ['TALLY_API_LOGIN_WAIT_S', 'api.loginWaitS'],
+  ['TALLY_NATS_PORT', 'services.natsPort'],
+  ['TALLY_MONGO_PORT', 'services.mongoPort'],
+  ['TALLY_SERVICES_READY_TIMEOUT_MS', 'services.readyTimeoutMs'],
+  ['TALLY_SERVICES_READY_POLL_MS', 'services.readyPollMs'],
+  ['TALLY_SERVICES_READY_PROBE_TIMEOUT_MS', 'services.readyProbeTimeoutMs'],
+  ['TALLY_SERVICES_DETECT_TIMEOUT_MS', 'services.detectTimeoutMs'],
+  ['TALLY_NATS_RECONNECT_WAIT_MS', 'connections.natsReconnectWaitMs'],
+  ['TALLY_MONGO_SERVER_SELECTION_TIMEOUT_MS', 'connections.mongoServerSelectionTimeoutMs'],
+  ['TALLY_ADMIN_USERNAME', 'admin.username'],
+  ['TALLY_ADMIN_PASSWORD', 'admin.password'],
+  ['TALLY_ADMIN_EMAIL', 'admin.email'],
+];
 
 /** Builds the nested input object from environment variables (empty strings count as unset). */
 export function configInputFromEnv(env: Env): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, path] of Object.entries(ENV_MAP)) {
+  for (const [name, dotted] of ENV_VARS) {
     const value = env[name];
     if (value === undefined || value === '') continue;
+    const path = dotted.split('.');
     let node = out;
     for (const key of path.slice(0, -1)) {
       const next = node[key];

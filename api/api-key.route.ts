@@ -1,7 +1,7 @@
 // GET /api-key with HTTP Basic auth (spec §5.1): the member's API key as text, or 401 `-1`.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { findMemberByUsername } from '../projections/index.ts';
-import { bruteForceGuard, DEFAULT_BRUTE_FORCE } from './brute-force.ts';
+import { bruteForceGuard } from './brute-force.ts';
 import type { ApiContext } from './context.ts';
 import { decoyHash, verifyPassword } from './passwords.ts';
 
@@ -19,7 +19,7 @@ function refuse(reply: FastifyReply): FastifyReply {
 
 export function registerApiKeyRoute(app: FastifyInstance, ctx: ApiContext): void {
   const deps = ctx.deps;
-  const guard = bruteForceGuard(deps.db, 'api-key', DEFAULT_BRUTE_FORCE, () => Math.floor(ctx.now() / 1000));
+  const guard = bruteForceGuard(deps.db, 'api-key', deps.config.api, () => Math.floor(ctx.now() / 1000));
   app.get('/api-key', async (request, reply) => {
     const creds = basicCredentials(request.headers.authorization);
     if (creds === undefined) return refuse(reply);

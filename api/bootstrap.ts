@@ -17,7 +17,11 @@ export async function ensureManagementIndexes(db: Db): Promise<void> {
   await ensureReadIndexes(db);
 }
 
-/** Creates the configured admin unless a member with that username exists. */
+/**
+ * Creates the configured admin unless a member with that username exists. Safe when several
+ * processes start at once: the unique username index (created by ensureManagementIndexes, which
+ * must run first) lets one insert win, and the others read the member it wrote.
+ */
 export async function ensureAdmin(db: Db, admin: TallyConfig['admin'], log: Logger): Promise<MemberRecord | undefined> {
   if (admin.username === undefined || admin.password === undefined) return undefined;
   const existing = await findMemberByUsername(db, admin.username);
@@ -29,7 +33,12 @@ export async function ensureAdmin(db: Db, admin: TallyConfig['admin'], log: Logg
     email: admin.email ?? `${admin.username}@localhost.localdomain`,
     global_admin: true,
   });
-  if (!res.ok) throw new BootstrapError(`cannot create the admin ${admin.username}: ${res.errors.join('; ')}`);
+  if (!res.ok) {
+    // Another process may have inserted the same admin between our lookup and our insert.
+    const winner = await findMemberByUsername(db, admin.username);
+    if (winner !== undefined) return winner;
+    throw new BootstrapError(`cannot create the admin ${admin.username}: ${res.errors.join('; ')}`);
+  }
   log.info({ username: admin.username }, 'global admin created');
   return res.member;
 }

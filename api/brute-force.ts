@@ -3,13 +3,11 @@ import type { Db } from 'mongodb';
 import { clearFailedLogins, reserveLoginAttempt } from '../projections/index.ts';
 
 export interface BruteForcePolicy {
-  /** Failures that start a block. Countly default 3. */
+  /** Failures that start a block (`api.loginTries`). */
   readonly loginTries: number;
-  /** Block length per completed round of failures, seconds. Countly default 300. */
+  /** Block length per completed round of failures, s (`api.loginWaitS`). */
   readonly loginWaitS: number;
 }
-
-export const DEFAULT_BRUTE_FORCE: BruteForcePolicy = { loginTries: 3, loginWaitS: 300 };
 
 /** Path ids whose counters `/o/users/all` reports and `/o/users/reset_timeban` clears (`login` is the dashboard's). */
 export const BRUTE_FORCE_PATHS: readonly string[] = ['api-key', 'login'];
@@ -29,8 +27,8 @@ export interface BruteForceGuard {
   succeeded(user: string): Promise<void>;
 }
 
-/** A guard for one path id (`api-key`, `login`, ...). `now` is injectable for tests. */
-export function bruteForceGuard(db: Db, pathId: string, policy = DEFAULT_BRUTE_FORCE, nowS = () => Math.floor(Date.now() / 1000)): BruteForceGuard {
+/** A guard for one path id (`api-key`, `login`, ...); the policy is `config.api`. `now` is injectable for tests. */
+export function bruteForceGuard(db: Db, pathId: string, policy: BruteForcePolicy, nowS = () => Math.floor(Date.now() / 1000)): BruteForceGuard {
   const attempts = { tries: policy.loginTries, waitS: policy.loginWaitS };
   return {
     reserve: async (user) => (await reserveLoginAttempt(db, pathId, user, nowS(), attempts)) === 'reserved',

@@ -62,7 +62,9 @@ export async function createMember(db: Db, input: NewMember): Promise<CreateMemb
     locked: false,
     lang: input.lang ?? 'en',
   };
-  await insertMember(db, member);
+  // memberExists above answers the common case with a clear message; the unique indexes
+  // answer the race where another request or process inserted the same member meanwhile.
+  if (!(await insertMember(db, member))) return { ok: false, errors: ['Email or username already exists'] };
   return { ok: true, member };
 }
 

@@ -12,7 +12,6 @@ import { actionOf, apiFamily, parseParams, sendOutput } from './http.ts';
 
 /** Projections a rebuild can name (the processors' live pipelines). */
 export const PROJECTIONS = ['core'] as const;
-const REQUEST_TIMEOUT_MS = 30_000;
 
 export const rebuildParams = z.object({
   action: z.enum(['start', 'cancel']),
@@ -37,7 +36,7 @@ async function rebuildsView(ctx: ApiContext) {
 async function startRemote(ctx: ApiContext, cmd: RebuildCommand) {
   let raw: Uint8Array;
   try {
-    raw = (await ctx.deps.nc.request(rebuildCommandSubject(ctx.deps.config.streams), JSON.stringify(cmd), { timeout: REQUEST_TIMEOUT_MS })).data;
+    raw = (await ctx.deps.nc.request(rebuildCommandSubject(ctx.deps.config.streams), JSON.stringify(cmd), { timeout: ctx.deps.config.api.rebuildCommandTimeoutMs })).data;
   } catch (err) {
     throw new StoreUnavailableError('no processor answered the rebuild request; is a processor role running?', { cause: err });
   }

@@ -22,7 +22,7 @@ async function tokenWrite(ctx: ApiContext, request: FastifyRequest, reply: Fasti
   switch (action) {
     case 'create': {
       const member = tokenManager(await requireCaller(ctx, request, params));
-      const token = tokenToCreate(parseParams(tokenCreateParams, params), member._id.toHexString(), Math.floor(ctx.now() / 1000));
+      const token = tokenToCreate(parseParams(tokenCreateParams, params), member._id.toHexString(), Math.floor(ctx.now() / 1000), ctx.deps.config.api.tokenTtlS);
       await insertToken(ctx.deps.db, token);
       request.log.info({ owner: token.owner, ttl: token.ttl, multi: token.multi }, 'token created');
       return sendMessage(request, reply, 200, token._id);

@@ -8,8 +8,6 @@ import { QueryRefusedError } from './errors.ts';
 import { jsonParam } from './keys.ts';
 import { isPathPattern, isValuePattern, pathPatternMatches, valuePatternMatches } from './token-endpoints.ts';
 
-/** Countly's default token life, seconds. */
-export const DEFAULT_TOKEN_TTL_S = 1800;
 const TOKEN_ID = /^[0-9a-f]{40}$/;
 
 /** What a request offers a token: its path and parameters (for endpoint params and `app_id`). */
@@ -101,9 +99,9 @@ function checkedEndpoints(endpoints: TokenEndpoint[], param: 'endpoint' | 'endpo
   return endpoints;
 }
 
-/** The token to store for a create request of `owner` at `nowS`. */
-export function tokenToCreate(p: TokenCreateParams, owner: string, nowS: number): AuthToken {
-  const ttl = p.ttl === undefined || p.ttl === '' ? DEFAULT_TOKEN_TTL_S : Number(p.ttl);
+/** The token to store for a create request of `owner` at `nowS`; `defaultTtlS` when the request names none. */
+export function tokenToCreate(p: TokenCreateParams, owner: string, nowS: number, defaultTtlS: number): AuthToken {
+  const ttl = p.ttl === undefined || p.ttl === '' ? defaultTtlS : Number(p.ttl);
   const apps = p.apps === undefined ? [] : csv(p.apps);
   if (apps.some((id) => !/^[0-9a-f]{24}$/.test(id))) throw new QueryRefusedError('Invalid parameter "apps"');
   const endpoints = checkedEndpoints(endpointsOf(p), p.endpointquery !== undefined && p.endpointquery !== '' ? 'endpointquery' : 'endpoint');

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
 import { clearFailedLoginsOfUser, findMemberById, listMembers, readFailedLoginsOfUser, type MemberRecord } from '../projections/index.ts';
 import { requireCaller, requireGlobalAdmin } from './auth.ts';
-import { BRUTE_FORCE_PATHS, DEFAULT_BRUTE_FORCE, isBlocked } from './brute-force.ts';
+import { BRUTE_FORCE_PATHS, isBlocked } from './brute-force.ts';
 import type { ApiContext } from './context.ts';
 import { actionOf, apiFamily, parseParams, refuseHead, sendOutput, type Params } from './http.ts';
 import { argErrors, deleteMembersFromArgs, memberArgs, updateMemberFromArgs } from './member-admin.ts';
@@ -40,7 +40,7 @@ async function listedMember(ctx: ApiContext, member: MemberRecord, caller: Membe
   const { api_key: _key, appSortList: _sort, ...shown } = publicMember(member);
   const counters = await readFailedLoginsOfUser(ctx.deps.db, BRUTE_FORCE_PATHS, member.username);
   const nowS = Math.floor(ctx.now() / 1000);
-  const blocked = Object.values(counters).some((c) => isBlocked(c, nowS, DEFAULT_BRUTE_FORCE));
+  const blocked = Object.values(counters).some((c) => isBlocked(c, nowS, ctx.deps.config.api));
   return { ...shown, blocked, is_current_user: member._id.equals(caller._id) };
 }
 

@@ -59,9 +59,9 @@ async function startServers(opts: BenchOptions): Promise<Servers> {
   const managed: ManagedService[] = [];
   try {
     if (opts.natsUrl === undefined || opts.mongoUrl === undefined) ensureServiceBinaries(opts.log);
-    const nats = opts.natsUrl === undefined ? await startNats(dataDir, 0, 30_000) : undefined;
+    const nats = opts.natsUrl === undefined ? await startNats(dataDir, 0) : undefined;
     if (nats !== undefined) managed.push(nats);
-    const mongo = opts.mongoUrl === undefined ? await startFerret(dataDir, 0, 30_000) : undefined;
+    const mongo = opts.mongoUrl === undefined ? await startFerret(dataDir, 0) : undefined;
     if (mongo !== undefined) managed.push(mongo);
     return { natsUrl: opts.natsUrl ?? nats?.url ?? '', mongoUrl: opts.mongoUrl ?? mongo?.url ?? '', dataDir, managed };
   } catch (err) {

@@ -34,6 +34,23 @@ function desiredStreams(s: StreamsConfig): (Partial<StreamConfig> & { name: stri
   ];
 }
 
+/** JetStream's answer when a stream of that name exists with a different configuration. */
+const STREAM_NAME_IN_USE = 10_058;
+
+/**
+ * Adds a stream; when another process added it between our lookup and our add (simultaneous
+ * starts), updates it to our settings instead. An identical add is already idempotent server-side.
+ */
+async function addOrUpdate(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {
+  try {
+    await jsm.streams.add(cfg);
+  } catch (err) {
+    // Decision: "name already in use" means we lost the create race; converge by updating.
+    if (!(err instanceof JetStreamApiError && err.code === STREAM_NAME_IN_USE)) throw err;
+    await jsm.streams.update(cfg.name, cfg);
+  }
+}
+
 /** Ensures every stream exists with the configured settings. */
 export async function ensureStreams(jsm: JetStreamManager, s: StreamsConfig): Promise<void> {
   for (const cfg of desiredStreams(s)) {
@@ -42,7 +59,7 @@ export async function ensureStreams(jsm: JetStreamManager, s: StreamsConfig): Pr
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return undefined;
       throw err;
     });
-    if (existing === undefined) await jsm.streams.add(cfg);
+    if (existing === undefined) await addOrUpdate(jsm, cfg);
     else await jsm.streams.update(name, cfg);
   }
 }

@@ -1,7 +1,6 @@
 // A progress line for long CLI work: a bar redrawn in place on a terminal, one line every few
 // seconds otherwise (CI logs, pipes).
 const WIDTH = 30;
-const PLAIN_EVERY_MS = 5_000;
 
 export interface ProgressSample {
   readonly done: number;
@@ -27,13 +26,14 @@ export function progressLine(label: string, p: ProgressSample): string {
   return `${label} [${bar}] ${(ratio * 100).toFixed(1).padStart(5)} %  ${fmt.format(p.done)} / ${fmt.format(p.total)} events  ${fmt.format(Math.round(p.ratePerS))} events/s  ETA ${duration(p.etaS)}`;
 }
 
-export function progressPrinter(out: NodeJS.WriteStream, label: string): { update(p: ProgressSample): void; end(text: string): void } {
+/** `plainEveryMs`: how often a line is printed when `out` is not a terminal. */
+export function progressPrinter(out: NodeJS.WriteStream, label: string, plainEveryMs: number): { update(p: ProgressSample): void; end(text: string): void } {
   let lastPlainMs = 0;
   return {
     update(p) {
       if (out.isTTY) {
         out.write(`\r${progressLine(label, p)}\x1b[K`);
-      } else if (Date.now() - lastPlainMs >= PLAIN_EVERY_MS) {
+      } else if (Date.now() - lastPlainMs >= plainEveryMs) {
         lastPlainMs = Date.now();
         out.write(`${progressLine(label, p)}\n`);
       }

@@ -56,7 +56,7 @@ export async function cmdRebuild(config: Readonly<TallyConfig>, log: Logger, arg
   if (base !== undefined && !(Number.isInteger(base) && base > 0)) throw new Error(`--base ${values.base}: give a version number`);
   await withDeps(config, log, async (deps) => {
     for (const pipeline of pipelines) {
-      const bar = progressPrinter(process.stderr, `${pipeline.name}`);
+      const bar = progressPrinter(process.stderr, `${pipeline.name}`, config.rebuild.printProgressEveryMs);
       const h = await startRebuild({ deps, pipeline, start: { ...(from === undefined ? {} : { from }), ...(base === undefined ? {} : { base }) }, onProgress: (r) => bar.update(r) });
       process.stderr.write(`${h.resumed ? 'resuming' : 'building'} ${pipeline.name} version ${h.version} (Ctrl-C cancels; a killed rebuild resumes when started again)\n`);
       const onSignal = () => h.cancel();

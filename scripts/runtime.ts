@@ -42,14 +42,14 @@ export interface TallyHandle {
 }
 
 /** True when a server of the kind already answers on the loopback port (another Tally's services). */
-async function answers(kind: 'nats' | 'mongo', port: number): Promise<boolean> {
+async function answers(kind: 'nats' | 'mongo', port: number, timeoutMs: number): Promise<boolean> {
   if (port === 0) return false;
   try {
     if (kind === 'nats') {
-      const nc = await connect({ servers: `nats://127.0.0.1:${port}`, reconnect: false, timeout: 500 });
+      const nc = await connect({ servers: `nats://127.0.0.1:${port}`, reconnect: false, timeout: timeoutMs });
       await nc.close();
     } else {
-      const client = new MongoClient(`mongodb://127.0.0.1:${port}/`, { serverSelectionTimeoutMS: 500, directConnection: true });
+      const client = new MongoClient(`mongodb://127.0.0.1:${port}/`, { serverSelectionTimeoutMS: timeoutMs, directConnection: true });
       try {
         await client.db('admin').command({ ping: 1 });
       } finally {
@@ -69,20 +69,20 @@ async function answers(kind: 'nats' | 'mongo', port: number): Promise<boolean> {
  * otherwise starts the pinned local servers under dataDir.
  */
 export async function resolveServices(config: Readonly<TallyConfig>, log: Logger): Promise<{ natsUrl: string; mongoUrl: string; services: ManagedService[] }> {
-  if (config.natsUrl === undefined && (await answers('nats', config.services.natsPort))) {
+  if (config.natsUrl === undefined && (await answers('nats', config.services.natsPort, config.services.detectTimeoutMs))) {
     log.info({ port: config.services.natsPort }, 'using the nats-server already running on the local port');
     return resolveServices(loadConfig({ ...config, natsUrl: `nats://127.0.0.1:${config.services.natsPort}` }), log);
   }
-  if (config.mongodbUrl === undefined && (await answers('mongo', config.services.mongoPort))) {
+  if (config.mongodbUrl === undefined && (await answers('mongo', config.services.mongoPort, config.services.detectTimeoutMs))) {
     log.info({ port: config.services.mongoPort }, 'using the MongoDB-protocol server already running on the local port');
     return resolveServices(loadConfig({ ...config, mongodbUrl: `mongodb://127.0.0.1:${config.services.mongoPort}/` }), log);
   }
   const services: ManagedService[] = [];
   if (config.natsUrl === undefined || config.mongodbUrl === undefined) ensureServiceBinaries(log);
   try {
-    const nats = config.natsUrl === undefined ? await startNats(config.dataDir, config.services.natsPort, 30_000) : undefined;
+    const nats = config.natsUrl === undefined ? await startNats(config.dataDir, config.services.natsPort, config.services) : undefined;
     if (nats !== undefined) services.push(nats);
-    const mongo = config.mongodbUrl === undefined ? await startFerret(config.dataDir, config.services.mongoPort, 30_000) : undefined;
+    const mongo = config.mongodbUrl === undefined ? await startFerret(config.dataDir, config.services.mongoPort, config.services) : undefined;
     if (mongo !== undefined) services.push(mongo);
     for (const s of services) log.info({ service: s.name, url: s.url, logFile: s.logFile }, 'managed service ready');
     return { natsUrl: config.natsUrl ?? nats?.url ?? '', mongoUrl: config.mongodbUrl ?? mongo?.url ?? '', services };
@@ -96,8 +96,8 @@ export async function connectAll(natsUrl: string, mongoUrl: string, config: Read
   // Reconnect forever: an outage answers 503 at the edge and the process recovers when NATS returns.
   // noAsyncTraces: nats.js otherwise builds two error objects per request for stack traces
   // (13% of /i CPU in the bench profile; BENCHMARKS.md).
-  const nc = await connect({ servers: natsUrl, name: `tally-${process.pid}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true });
-  const mongo = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5_000, appName: 'tally' });
+  const nc = await connect({ servers: natsUrl, name: `tally-${process.pid}`, maxReconnectAttempts: -1, reconnectTimeWait: config.connections.natsReconnectWaitMs, noAsyncTraces: true });
+  const mongo = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: config.connections.mongoServerSelectionTimeoutMs, appName: 'tally' });
   try {
     await mongo.connect();
   } catch (err) {
@@ -136,7 +136,7 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
     registerHealth(http, {
       nc: conn.nc,
       db: conn.db,
-      timeoutMs: 2_000,
+      timeoutMs: config.healthCheckTimeoutMs,
       roles: () => ({ ...(roles.has('ingest') ? { ingest: true } : {}), ...(roles.has('api') ? { api: true } : {}), ...(processors ? { processor: processors.running() } : {}) }),
     });
     if (roles.has('ingest')) registerIngest(http, deps);

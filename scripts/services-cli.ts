@@ -49,8 +49,8 @@ export async function servicesUp(config: Readonly<TallyConfig>, log: Logger): Pr
     return;
   }
   ensureServiceBinaries(log);
-  const nats = await startNats(config.dataDir, config.services.natsPort, 30_000, true);
-  const mongo = await startFerret(config.dataDir, config.services.mongoPort, 30_000, true);
+  const nats = await startNats(config.dataDir, config.services.natsPort, config.services, true);
+  const mongo = await startFerret(config.dataDir, config.services.mongoPort, config.services, true);
   const next: ServicesState = { nats: { pid: nats.pid ?? 0, url: nats.url }, mongo: { pid: mongo.pid ?? 0, url: mongo.url } };
   writeFileSync(stateFile(config), JSON.stringify(next, null, 2));
   process.stdout.write(`nats-server ${nats.url} (pid ${next.nats.pid}, log ${nats.logFile})\nferretdb ${mongo.url} (pid ${next.mongo.pid}, log ${mongo.logFile})\n`);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { MongoClient } from 'mongodb';
+import { servicesSchema, type ServicesConfig } from '../streams.config.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const servicesBinDir = join(root, '.services', 'bin');
@@ -33,9 +34,14 @@ export interface StartServicesOptions {
   /** 0 picks a free port. */
   readonly natsPort: number;
   readonly mongoPort: number;
-  /** Longest wait for a service to answer, ms. Default 30 s. */
-  readonly readyTimeoutMs?: number;
+  /** How long to wait for each service to answer. Default: the config defaults. */
+  readonly timing?: ReadyTiming;
 }
+
+/** How a starting service is waited for (the `services` config section has them). */
+export type ReadyTiming = Pick<ServicesConfig, 'readyTimeoutMs' | 'readyPollMs' | 'readyProbeTimeoutMs'>;
+/** The config defaults, for callers without a config (tests, bench). */
+export const DEFAULT_READY_TIMING: ReadyTiming = servicesSchema.parse({});
 
 /** A free TCP port on the loopback interface. */
 export async function freePort(): Promise<number> {
@@ -74,8 +80,8 @@ function launch(name: ManagedService['name'] | 'ferretdb-idindex', args: string[
   return child;
 }
 
-async function waitFor(what: string, timeoutMs: number, child: ChildProcess, probe: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function waitFor(what: string, timing: ReadyTiming, child: ChildProcess, probe: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + timing.readyTimeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new ServiceStartError(`${what} exited with code ${child.exitCode} during start`);
@@ -84,10 +90,10 @@ async function waitFor(what: string, timeoutMs: number, child: ChildProcess, pro
       return;
     } catch (err) {
       last = err;
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, timing.readyPollMs));
     }
   }
-  throw new ServiceStartError(`${what} did not answer within ${timeoutMs} ms`, { cause: last });
+  throw new ServiceStartError(`${what} did not answer within ${timing.readyTimeoutMs} ms`, { cause: last });
 }
 
 function stopper(child: ChildProcess): () => Promise<void> {
@@ -100,7 +106,7 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-export async function startNats(dataDir: string, port: number, timeoutMs: number, detached = false): Promise<ManagedService> {
+export async function startNats(dataDir: string, port: number, timing: ReadyTiming = DEFAULT_READY_TIMING, detached = false): Promise<ManagedService> {
   const storeDir = join(dataDir, 'nats');
   const logFile = join(dataDir, 'logs', 'nats-server.log');
   mkdirSync(storeDir, { recursive: true });
@@ -108,8 +114,8 @@ export async function startNats(dataDir: string, port: number, timeoutMs: number
   const p = port === 0 ? await freePort() : port;
   const child = launch('nats-server', ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(p), '--server_name', 'tally-local'], logFile, detached);
   const url = `nats://127.0.0.1:${p}`;
-  await waitFor('nats-server', timeoutMs, child, async () => {
-    const nc = await connect({ servers: url, reconnect: false, timeout: 1_000 });
+  await waitFor('nats-server', timing, child, async () => {
+    const nc = await connect({ servers: url, reconnect: false, timeout: timing.readyProbeTimeoutMs });
     try {
       await (await jetstreamManager(nc)).getAccountInfo();
     } finally {
@@ -119,7 +125,7 @@ export async function startNats(dataDir: string, port: number, timeoutMs: number
   return { name: 'nats-server', url, logFile, pid: child.pid, stop: stopper(child) };
 }
 
-export async function startFerret(dataDir: string, port: number, timeoutMs: number, detached = false): Promise<ManagedService> {
+export async function startFerret(dataDir: string, port: number, timing: ReadyTiming = DEFAULT_READY_TIMING, detached = false): Promise<ManagedService> {
   const dbDir = join(dataDir, 'ferretdb');
   const logFile = join(dataDir, 'logs', 'ferretdb.log');
   mkdirSync(dbDir, { recursive: true });
@@ -136,8 +142,8 @@ export async function startFerret(dataDir: string, port: number, timeoutMs: numb
   ];
   const child = launch('ferretdb', args, logFile, detached);
   const url = `mongodb://127.0.0.1:${p}/`;
-  await waitFor('ferretdb', timeoutMs, child, async () => {
-    const client = new MongoClient(url, { serverSelectionTimeoutMS: 1_000, directConnection: true });
+  await waitFor('ferretdb', timing, child, async () => {
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: timing.readyProbeTimeoutMs, directConnection: true });
     try {
       await client.db('admin').command({ ping: 1 });
     } finally {
@@ -162,9 +168,9 @@ export async function startFerret(dataDir: string, port: number, timeoutMs: numb
 
 /** Starts both services (in parallel) and waits until each really answers. */
 export async function startServices(opts: StartServicesOptions): Promise<{ nats: ManagedService; mongo: ManagedService; stop(): Promise<void> }> {
-  const timeoutMs = opts.readyTimeoutMs ?? 30_000;
+  const timing = opts.timing ?? DEFAULT_READY_TIMING;
   const dataDir = resolve(opts.dataDir);
-  const [nats, mongo] = await Promise.allSettled([startNats(dataDir, opts.natsPort, timeoutMs), startFerret(dataDir, opts.mongoPort, timeoutMs)]);
+  const [nats, mongo] = await Promise.allSettled([startNats(dataDir, opts.natsPort, timing), startFerret(dataDir, opts.mongoPort, timing)]);
   if (nats.status === 'rejected' || mongo.status === 'rejected') {
     if (nats.status === 'fulfilled') await nats.value.stop();
     if (mongo.status === 'fulfilled') await mongo.value.stop();

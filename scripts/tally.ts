@@ -70,7 +70,7 @@ async function cmdStart(config: Readonly<TallyConfig>, log: Logger, args: string
     const parent = process.ppid;
     setInterval(() => {
       if (process.ppid !== parent) shutdown('parent exited');
-    }, 500).unref();
+    }, config.parentCheckEveryMs).unref();
   }
 }
 

@@ -19,7 +19,7 @@ let app: TestApp;
 
 beforeAll(async () => {
   natsPort = await freePort();
-  nats = await startNats(natsDir, natsPort, 30_000);
+  nats = await startNats(natsDir, natsPort);
   tally = await startTestTally({ config: testConfig({ natsUrl: nats.url, ingest: { publishTimeoutMs: 1_000, retryAfterS: 1 } }), roles: INGEST_ROLE });
   app = await newApp(tally);
 });
@@ -64,7 +64,7 @@ describe('NATS outage', () => {
     // 2. Stop nats-server mid-traffic, keep sending for a while, then restart it on the same store.
     await nats.stop();
     await sleep(1_500);
-    nats = await startNats(natsDir, natsPort, 30_000);
+    nats = await startNats(natsDir, natsPort);
     await untilAccepted({ app_key: app.key, device_id: 'probe', timestamp: '1' }, 30_000);
     await sleep(300);
     stop = true;

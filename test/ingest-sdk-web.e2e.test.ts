@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM } from './support/chromium.ts';
 import { startTestTally, type TestTally } from './support/harness.ts';
 import { startLossyProxy, type LossyProxy } from './support/lossy-proxy.ts';
 import { INGEST_ROLE, newApp, type TestApp } from './support/ingest-client.ts';
 import { waitForRequests, type StoredRequest } from './support/stream.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

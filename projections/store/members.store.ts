@@ -1,4 +1,4 @@
-import { ObjectId, type Db, type Document } from 'mongodb';
+import { MongoServerError, ObjectId, type Db, type Document } from 'mongodb';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.ts';
 import { MEMBERS } from './collections.ts';
@@ -79,8 +79,20 @@ export async function countMembers(db: Db): Promise<number> {
   return guarded('member count', () => db.collection(MEMBERS).countDocuments({}));
 }
 
-export async function insertMember(db: Db, member: MemberRecord): Promise<void> {
-  await guarded('member insert', () => db.collection(MEMBERS).insertOne(member));
+/**
+ * Inserts a member; false when the username, email or api_key is already taken. The unique
+ * indexes of ensureMemberIndexes decide, so two processes racing to insert the same member
+ * (the bootstrap admin on simultaneous starts) get one insert and one `false`, not an error.
+ */
+export async function insertMember(db: Db, member: MemberRecord): Promise<boolean> {
+  try {
+    await db.collection(MEMBERS).insertOne(member);
+    return true;
+  } catch (err) {
+    // Decision: a duplicate key is an answer (the member exists), not a store fault.
+    if (err instanceof MongoServerError && err.code === 11000) return false;
+    throw new StoreUnavailableError('member insert failed', { cause: err });
+  }
 }
 
 export async function listMembers(db: Db): Promise<MemberRecord[]> {

@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { startServices } from '../../scripts/services.ts';
 import { ensureServiceBinaries } from '../../scripts/install.ts';
 import { createLogger } from '../../scripts/logger.ts';
+import { assertChromiumInstalled } from './chromium.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +19,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Checked before anything starts, so a fresh machine learns what is missing in one line
+  // instead of after minutes of other tests (the page tests need it; nothing is skipped).
+  assertChromiumInstalled();
   ensureServiceBinaries(createLogger({ logLevel: 'warn' }));
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-test-'));
   const services = await startServices({ dataDir, natsPort: 0, mongoPort: 0 });

@@ -90,7 +90,7 @@ export async function startTestTally(opts: { config?: Readonly<TallyConfig>; rol
 }
 
 /** Removes the streams, KV bucket and database of one test instance, on fresh connections. */
-async function dropAll(config: Readonly<TallyConfig>): Promise<void> {
+export async function dropAll(config: Readonly<TallyConfig>): Promise<void> {
   const nc = await connect({ servers: config.natsUrl });
   const mongo = new MongoClient(config.mongodbUrl ?? '');
   try {
