@@ -1,5 +1,5 @@
 // `/o/analytics/sessions`, `/metric`, `/loyalty`, `/frequency`, `/durations` and `/events` (§4.8).
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError } from '../http/index.ts';
 import { eventHash, type AppRecord } from '../projections/index.ts';
 import { metaValues } from './analytics-dashboard.ts';
 import type { ApiContext } from './context.ts';

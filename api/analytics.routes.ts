@@ -1,13 +1,13 @@
 // `/o/analytics/*` (§4.8): `app_id` first, then the read validator, then the sub-path.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError, sendOutput } from '../http/index.ts';
 import { countries, dashboard, tops } from './analytics-dashboard.ts';
 import { eventsAnalytics, metricRows, rangeRows, sessionRows } from './analytics-lists.ts';
 import { requireAppRight } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { eventKeys } from './events-read.ts';
-import { actionOf, apiFamily, parseParams, sendOutput, type Params } from './http.ts';
+import { actionOf, apiFamily, parseParams, type Params } from './http.ts';
 import { oParams } from './o.routes.ts';
 import { CORE_FEATURE } from './rights.ts';
 

@@ -2,7 +2,7 @@
 // events on the stream (AppDataReset), published before the app document changes, so a request
 // answered `Success` is never lost and a rebuild replays it.
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError } from '../http/index.ts';
 import { deleteApp, findAppById, findAppByKey, removeAppFromMembers, updateApp, type AppRecord, type MemberRecord } from '../projections/index.ts';
 import { appArgs, APP_TYPES, CATEGORIES } from './app-create.ts';
 import { publishAppReset, type ResetPeriod } from './app-reset.ts';

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError } from '../http/index.ts';
 import { appUsersCollection, ensureAppUserIndexes, findAppByKey, insertApp, type AppRecord, type MemberRecord } from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
 import { COUNTRY_CODES, TIMEZONES } from './countries.ts';

@@ -4,11 +4,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Document } from 'mongodb';
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError, sendOutput } from '../http/index.ts';
 import { appUsersCollection, countAppUsers, findAppUsers } from '../projections/index.ts';
 import { requireAppRight } from './auth.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, parseParams, sendOutput, type Params } from './http.ts';
+import { actionOf, apiFamily, parseParams, type Params } from './http.ts';
 import { guardFilter, guardProjection, guardSort } from './query-guard.ts';
 import { CORE_FEATURE } from './rights.ts';
 

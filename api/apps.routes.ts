@@ -1,12 +1,12 @@
 // App management (spec §5.2): /i/apps/* and /o/apps/*.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
+import { CountlyReplyError, sendMessage, sendOutput } from '../http/index.ts';
 import { appUsersCollection, findAppUsers, findMemberById, listApps, listMembers, type AppRecord, type MemberRecord } from '../projections/index.ts';
 import { deleteAppFromArgs, resetAppFromArgs, updateAppFromArgs } from './app-admin.ts';
 import { createApp } from './app-create.ts';
 import { requireAppAdmin, requireGlobalAdmin, requireMember } from './auth.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, sendOutput, type Params } from './http.ts';
+import { actionOf, apiFamily, type Params } from './http.ts';
 import { adminAppIds, isAppAdmin, readableAppIds } from './rights.ts';
 
 /**

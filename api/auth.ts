@@ -4,7 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppRecord, AuthToken, MemberRecord } from '../projections/index.ts';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError } from '../http/index.ts';
 import type { ApiContext } from './context.ts';
 import { routedPath } from './http.ts';
 import { hasRight, isAppAdmin, narrowToApps, type Right } from './rights.ts';

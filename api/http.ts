@@ -1,9 +1,8 @@
 // The API's side of the Countly HTTP edge: routes answer GET and POST alike, run the global
-// parameter checks of spec §1.4 first, and write output with the output writer's escaping.
+// parameter checks of spec §1.4 first (the writers themselves are in http/).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { CountlyReplyError, requestParams, sendJsonText } from '../ingest/index.ts';
-import { escapeOutputValue, isTruthyParam } from './read/index.ts';
+import { CountlyReplyError, requestParams } from '../http/index.ts';
 
 export type Params = Readonly<Record<string, unknown>>;
 export type ApiHandler = (request: FastifyRequest, reply: FastifyReply, params: Params) => Promise<FastifyReply> | FastifyReply;
@@ -44,12 +43,6 @@ export function apiRoute(app: FastifyInstance, url: string, handler: ApiHandler)
 export function apiFamily(app: FastifyInstance, base: string, handler: ApiHandler): void {
   apiRoute(app, base, handler);
   apiRoute(app, `${base}/:action`, handler);
-}
-
-/** Countly's output writer: the raw value, HTML-escaped unless `noescape`, always 200 (spec §1.3). */
-export function sendOutput(request: FastifyRequest, reply: FastifyReply, params: Params, value: unknown): FastifyReply {
-  const body = isTruthyParam(params.noescape) ? value : escapeOutputValue(value);
-  return sendJsonText(request, reply, 200, JSON.stringify(body) ?? 'null');
 }
 
 /** Parses route parameters with a zod schema; the first bad parameter answers 400 `Invalid parameter "<name>"`. */

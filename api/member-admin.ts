@@ -1,7 +1,7 @@
 // `/i/users/update` and `/i/users/delete` (spec §5.3). Member calls answer errors as a JSON
 // array in `result`. Every change drops the member caches of every process.
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError } from '../http/index.ts';
 import { deleteMembers, deleteTokensOfOwners, findMemberById, findMemberByUsername, listMembers, updateMember, type MemberRecord } from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
 import type { Params } from './http.ts';

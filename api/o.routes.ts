@@ -2,12 +2,12 @@
 // then the validator, then the method. Every answer uses the output writer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError, sendOutput } from '../http/index.ts';
 import { allApps } from './all-apps.ts';
 import { requireAppRight, requireGlobalAdmin, type AppAccess } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { getEvents, readEvents } from './events-read.ts';
-import { apiRoute, parseParams, sendOutput, type Params } from './http.ts';
+import { apiRoute, parseParams, type Params } from './http.ts';
 import { TIME_OBJECT_METHODS } from './metric-map.ts';
 import { parsePeriod, type PeriodObject } from './read/index.ts';
 import { CORE_FEATURE } from './rights.ts';

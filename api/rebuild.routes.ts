@@ -3,12 +3,12 @@
 // starts one in a processor process (over NATS: the API never runs processors) or cancels it.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
+import { CountlyReplyError, sendMessage, sendOutput } from '../http/index.ts';
 import { listRebuilds, readPointer, rebuildReply, requestRebuildCancel, StoreUnavailableError, type RebuildCommand } from '../projections/index.ts';
 import { rebuildCommandSubject } from '../streams.config.ts';
 import { requireGlobalAdmin } from './auth.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, parseParams, sendOutput } from './http.ts';
+import { actionOf, apiFamily, parseParams } from './http.ts';
 
 /** Projections a rebuild can name (the processors' live pipelines). */
 export const PROJECTIONS = ['core'] as const;

@@ -2,7 +2,7 @@
 // All answer with the message writer, as Countly does.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
+import { CountlyReplyError, sendMessage } from '../http/index.ts';
 import { deleteOwnToken, findToken, insertToken, listTokens, type MemberRecord } from '../projections/index.ts';
 import { requireCaller, requireMember, type Caller } from './auth.ts';
 import type { ApiContext } from './context.ts';

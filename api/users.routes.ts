@@ -1,12 +1,12 @@
 // Members (spec §5.3, §9.1): /i/users/* and /o/users/*.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
+import { CountlyReplyError, sendMessage, sendOutput } from '../http/index.ts';
 import { clearFailedLoginsOfUser, findMemberById, listMembers, readFailedLoginsOfUser, type MemberRecord } from '../projections/index.ts';
 import { requireCaller, requireGlobalAdmin } from './auth.ts';
 import { BRUTE_FORCE_PATHS, DEFAULT_BRUTE_FORCE, isBlocked } from './brute-force.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, parseParams, refuseHead, sendOutput, type Params } from './http.ts';
+import { actionOf, apiFamily, parseParams, refuseHead, type Params } from './http.ts';
 import { argErrors, deleteMembersFromArgs, memberArgs, updateMemberFromArgs } from './member-admin.ts';
 import { createMember, newMemberSchema, publicMember } from './members.ts';
 

@@ -2,12 +2,12 @@
 // steps every accepted request goes through (envelope, size check, publish, answer).
 import type { PubAck } from '@nats-io/jetstream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CountlyReplyError, escapeMessageValue, sendMessage } from '../http/index.ts';
 import { ENVELOPE_VERSION, partitionOf, type AppSummary, type SdkRequestReceived } from '../projections/index.ts';
 import { eventSubject } from '../streams.config.ts';
 import type { AppCache } from './app-cache.ts';
 import type { IngestDeps } from './deps.ts';
-import { CountlyReplyError, PublishUnavailableError } from './errors.ts';
-import { escapeMessageValue, sendMessage } from './http.ts';
+import { PublishUnavailableError } from './errors.ts';
 import type { IngestMetrics, IngestOutcome } from './metrics.ts';
 import type { NatsLink } from './nats-link.ts';
 import { encodeOutgoing, publishAllMessages, type OutgoingMessage } from './publisher.ts';

@@ -1,7 +1,6 @@
-// Public surface of ingest/: the Countly HTTP edge (shared with the API), the publisher, and the
-// `/i` + `/i/bulk` routes with their metrics.
-export * from './errors.ts';
-export { createHttpServer, requestParams, sendJsonText, sendMessage, escapeMessageValue, type HttpServerOptions, type BodyIssue } from './http.ts';
+// Public surface of ingest/: the publisher (the API may import only this part, see
+// eslint.config.js), and the `/i` + `/i/bulk` routes with their metrics. The HTTP edge is in http/.
+export { PublishUnavailableError, ingestErrors } from './errors.ts';
 export { publishAll, publishAllMessages, publishEnvelope, encodeOutgoing, type OutgoingMessage, type PublishOptions } from './publisher.ts';
 export { registerIngest, type IngestHandle } from './ingest.plugin.ts';
 export { IngestMetrics, type IngestOutcome } from './metrics.ts';

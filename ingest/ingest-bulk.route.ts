@@ -2,15 +2,13 @@
 // with its own deterministic id. Unlike Countly, which answers first and processes afterwards,
 // Tally answers only when every accepted item is durable; skipped items are named in `warnings`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseJsonText, requestParams, resolveClientIp } from '../http/index.ts';
 import type { AppSummary } from '../projections/index.ts';
 import { checksumInput, verifyChecksum, type ChecksumVerdict } from './checksum.ts';
 import { isPlainObject } from './clean-json.ts';
 import { cleanParams } from './clean-params.ts';
-import { resolveClientIp } from './client-ip.ts';
 import { addBodyIssue, outgoingEnvelope, publishDurably, recordWarnings, refuse, sendSuccess, takeRate, tooLargeToStore, type IngestContext } from './context.ts';
-import { requestParams } from './http.ts';
 import { appRefusal, invalidGlobalParam, parseIdentity, ZERO_IDFA } from './identity.ts';
-import { parseJsonText } from './json-text.ts';
 import { bulkItemEventId } from './msg-id.ts';
 import type { OutgoingMessage } from './publisher.ts';
 import { paramPath, WarningList, type WarningReason } from './warnings.ts';

@@ -1,10 +1,10 @@
 // `/i` (spec §2.1–2.3): validate, resolve the app from the cache, check the checksum, clean,
 // publish one envelope, and answer only after JetStream acknowledged it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestParams, resolveClientIp, sendMessage } from '../http/index.ts';
 import type { AppSummary } from '../projections/index.ts';
 import { CHECKSUM_MESSAGES, checksumInput, verifyChecksum } from './checksum.ts';
 import { cleanParams } from './clean-params.ts';
-import { resolveClientIp } from './client-ip.ts';
 import {
   addBodyIssue,
   MISSING_IDENTITY,
@@ -17,7 +17,6 @@ import {
   tooLargeToStore,
   type IngestContext,
 } from './context.ts';
-import { requestParams, sendMessage } from './http.ts';
 import { appRefusal, invalidGlobalParam, parseIdentity, ZERO_IDFA, type Identity } from './identity.ts';
 import { requestEventId } from './msg-id.ts';
 import type { OutgoingMessage } from './publisher.ts';
