@@ -160,6 +160,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The error classes of this file, for the registry test (outside TallyError: config imports no project folder). */
+export const configErrors = [ConfigError] as const;
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Environment variable → config path. Only these names are read. */

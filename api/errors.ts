@@ -17,5 +17,11 @@ export class PeriodTooLongError extends TallyError {
   }
 }
 
+/** The configured first admin cannot be created (start-up stops). */
+export class BootstrapError extends TallyError {
+  override readonly name = 'BootstrapError';
+  readonly code = 'TALLY_BOOTSTRAP';
+}
+
 /** Every error class of this folder, for the registry test. */
-export const apiErrors = [QueryRefusedError, PeriodTooLongError] as const;
+export const apiErrors = [QueryRefusedError, PeriodTooLongError, BootstrapError] as const;
