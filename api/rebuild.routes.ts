@@ -4,10 +4,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CountlyReplyError, sendMessage, sendOutput } from '../http/index.ts';
-import { listRebuilds, readPointer, rebuildReply, requestRebuildCancel, StoreUnavailableError, type RebuildCommand } from '../projections/index.ts';
+import { listRebuilds, readPointer, rebuildReply, requestRebuildCancel, type RebuildCommand } from '../projections/index.ts';
 import { rebuildCommandSubject } from '../streams.config.ts';
 import { requireGlobalAdmin } from './auth.ts';
 import type { ApiContext } from './context.ts';
+import { StreamUnavailableError } from './errors.ts';
 import { actionOf, apiFamily, parseParams } from './http.ts';
 
 /** Projections a rebuild can name (the processors' live pipelines). */
@@ -39,7 +40,7 @@ async function startRemote(ctx: ApiContext, cmd: RebuildCommand) {
   try {
     raw = (await ctx.deps.nc.request(rebuildCommandSubject(ctx.deps.config.streams), JSON.stringify(cmd), { timeout: REQUEST_TIMEOUT_MS })).data;
   } catch (err) {
-    throw new StoreUnavailableError('no processor answered the rebuild request; is a processor role running?', { cause: err });
+    throw new StreamUnavailableError('no processor answered the rebuild request; is a processor role running?', { cause: err });
   }
   return rebuildReply.parse(JSON.parse(new TextDecoder().decode(raw)));
 }
