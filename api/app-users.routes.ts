@@ -76,8 +76,8 @@ async function consents(ctx: ApiContext, appId: string, p: AppUsersParams): Prom
 
 async function handle(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params): Promise<FastifyReply> {
   const action = actionOf(request);
-  if (action !== 'loyalty' && action !== 'consents') throw new CountlyReplyError(400, 'Invalid path, must be one of /all or /me');
-  if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError(400, 'Missing parameter "app_id"');
+  if (action !== 'loyalty' && action !== 'consents') throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /all or /me');
+  if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "app_id"');
   const { app } = await requireAppRight(ctx, request, params, CORE_FEATURE);
   const p = parseParams(appUsersParams, params);
   const appId = app._id.toHexString();

@@ -44,7 +44,7 @@ async function appWrite(ctx: ApiContext, request: FastifyRequest, reply: Fastify
       await resetAppFromArgs(ctx, params);
       return sendMessage(request, reply, 200, 'Success');
     default:
-      throw new CountlyReplyError(400, 'Invalid path, must be one of /create, /update, /delete or /reset');
+      throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /create, /update, /delete or /reset');
   }
 }
 
@@ -58,7 +58,7 @@ async function latestSession(ctx: ApiContext, appId: string): Promise<number> {
 /** `/o/apps/details`: the app's ownership and dates, and who may see it. */
 async function appDetails(ctx: ApiContext, appId: string): Promise<Record<string, unknown>> {
   const app = await ctx.lookups.appById(appId);
-  if (app === undefined) throw new CountlyReplyError(401, 'App does not exist');
+  if (app === undefined) throw new CountlyReplyError('TALLY_HTTP_UNKNOWN_APP_ID');
   const [owner, members, lastData] = await Promise.all([findMemberById(ctx.deps.db, app.owner), listMembers(ctx.deps.db), latestSession(ctx, appId)]);
   const admins = members.filter((m) => !m.global_admin && adminAppIds(m).includes(appId));
   const users = members.filter((m) => !m.global_admin && !adminAppIds(m).includes(appId) && readableAppIds(m).includes(appId));
@@ -92,7 +92,7 @@ async function appRead(ctx: ApiContext, request: FastifyRequest, reply: FastifyR
       return sendOutput(request, reply, params, await appDetails(ctx, appId));
     }
     default:
-      throw new CountlyReplyError(400, 'Invalid path, must be one of /all, /mine, /details or /plugins');
+      throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /all, /mine, /details or /plugins');
   }
 }
 

@@ -12,7 +12,7 @@ export function globalChecks(params: Params): void {
   for (const name of ['app_id', 'user_id']) {
     const value = params[name];
     if (value === undefined || value === '') continue;
-    if (typeof value !== 'string' || value.length !== 24) throw new CountlyReplyError(400, `Invalid parameter "${name}"`);
+    if (typeof value !== 'string' || value.length !== 24) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Invalid parameter "${name}"`);
   }
 }
 
@@ -21,7 +21,7 @@ export function globalChecks(params: Params): void {
  * would rename an app or mint a token and show nothing. 405, before credentials or parameters.
  */
 export function refuseHead(request: FastifyRequest): void {
-  if (request.method === 'HEAD') throw new CountlyReplyError(405, 'Method not allowed', { headers: { Allow: 'GET, POST' } });
+  if (request.method === 'HEAD') throw new CountlyReplyError('TALLY_HTTP_METHOD_NOT_ALLOWED', 'Method not allowed', { headers: { Allow: 'GET, POST' } });
 }
 
 /** Registers `handler` for GET and POST on `url`, after the global checks; management (`/i...`) routes refuse HEAD. */
@@ -50,7 +50,7 @@ export function parseParams<S extends z.ZodType>(schema: S, params: Params): z.i
   const parsed = schema.safeParse(params);
   if (parsed.success) return parsed.data;
   const name = String(parsed.error.issues[0]?.path[0] ?? 'args');
-  throw new CountlyReplyError(400, `Invalid parameter "${name}"`);
+  throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Invalid parameter "${name}"`);
 }
 
 /**

@@ -38,7 +38,7 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
       await requireGlobalAdmin(ctx, request, params);
       return sendOutput(request, reply, params, await sendRebuilds(ctx));
     }
-    if (action !== 'version') throw new CountlyReplyError(400, 'Invalid path');
+    if (action !== 'version') throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path');
     await requireMember(ctx, request, params);
     return sendOutput(request, reply, params, { version });
   });
