@@ -45,12 +45,16 @@ export function apiFamily(app: FastifyInstance, base: string, handler: ApiHandle
   apiRoute(app, `${base}/:action`, handler);
 }
 
-/** Parses route parameters with a zod schema; the first bad parameter answers 400 `Invalid parameter "<name>"`. */
+/**
+ * Parses route parameters with a zod schema. The first bad parameter answers 400
+ * `Invalid parameter "<name>"` (Countly's text); every zod issue stays on the error as its
+ * `cause`, and the edge's error handler logs them.
+ */
 export function parseParams<S extends z.ZodType>(schema: S, params: Params): z.infer<S> {
   const parsed = schema.safeParse(params);
   if (parsed.success) return parsed.data;
   const name = String(parsed.error.issues[0]?.path[0] ?? 'args');
-  throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Invalid parameter "${name}"`);
+  throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Invalid parameter "${name}"`, { cause: parsed.error });
 }
 
 /**

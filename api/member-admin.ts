@@ -62,7 +62,7 @@ async function memberChanges(a: UpdateMemberArgs, target: MemberRecord, self: bo
 /** Applies `/i/users/update` for `caller`. */
 export async function updateMemberFromArgs(ctx: ApiContext, caller: MemberRecord, params: Params): Promise<void> {
   const parsed = updateMemberArgs.safeParse(memberArgs(params));
-  if (!parsed.success) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', argErrors(parsed.error.issues));
+  if (!parsed.success) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', argErrors(parsed.error.issues), { cause: parsed.error });
   const a = parsed.data;
   const policy = a.password === undefined ? [] : passwordPolicyErrors(a.password);
   if (policy.length > 0) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', policy);
@@ -80,7 +80,7 @@ export const deleteArgs = z.object({ user_ids: z.array(z.string().regex(OBJECT_I
 /** Applies `/i/users/delete`; the caller's own id is ignored. Their tokens go with them. */
 export async function deleteMembersFromArgs(ctx: ApiContext, caller: MemberRecord, params: Params): Promise<void> {
   const parsed = deleteArgs.safeParse(memberArgs(params));
-  if (!parsed.success) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', argErrors(parsed.error.issues));
+  if (!parsed.success) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', argErrors(parsed.error.issues), { cause: parsed.error });
   const ids = parsed.data.user_ids.filter((id) => id !== caller._id.toHexString());
   if (ids.length === 0) return;
   await deleteMembers(ctx.deps.db, ids);

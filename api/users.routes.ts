@@ -18,7 +18,7 @@ async function userWrite(ctx: ApiContext, request: FastifyRequest, reply: Fastif
     case 'create': {
       await requireGlobalAdmin(ctx, request, params);
       const parsed = newMemberSchema.safeParse(memberArgs(params));
-      if (!parsed.success) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', argErrors(parsed.error.issues));
+      if (!parsed.success) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', argErrors(parsed.error.issues), { cause: parsed.error });
       const result = await createMember(ctx.deps.db, parsed.data);
       if (!result.ok) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', result.errors);
       request.log.info({ memberId: result.member._id.toHexString() }, 'member created');

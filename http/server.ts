@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { TallyError } from '../projections/index.ts';
 import { registerBodyParsers } from './body.ts';
 import { CountlyReplyError } from './errors.ts';
@@ -37,6 +38,8 @@ function sendTooLarge(request: FastifyRequest, reply: FastifyReply, opts: HttpSe
 function installErrorHandler(app: FastifyInstance, opts: HttpServerOptions): void {
   app.setErrorHandler((err: unknown, request, reply) => {
     if (err instanceof CountlyReplyError) {
+      // Bad input that zod described: the answer keeps Countly's one-line text, the log keeps every issue.
+      if (err.cause instanceof z.ZodError) request.log.info({ code: err.code, issues: err.cause.issues }, 'request refused: invalid parameters');
       for (const [h, v] of Object.entries(err.headers)) void reply.header(h, v);
       return sendMessage(request, reply, err.statusCode, err.result);
     }
