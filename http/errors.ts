@@ -59,12 +59,18 @@ export const REFUSALS = {
 
 export type RefusalCode = keyof typeof REFUSALS;
 
+/** The codes whose text never varies: their refusals may leave `result` out. */
+export type FixedTextCode = { [K in RefusalCode]: (typeof REFUSALS)[K] extends { readonly message: string } ? K : never }[RefusalCode];
+
+/** What the message writer puts under `result`: Countly's text, or its list of problems. */
+export type ReplyResult = string | readonly string[];
+
 interface ReplyOptions {
   readonly cause?: unknown;
   readonly headers?: Record<string, string>;
 }
 
-const messageOf = (code: RefusalCode): unknown => {
+const messageOf = (code: RefusalCode): string | undefined => {
   const refusal: Refusal = REFUSALS[code];
   return refusal.message;
 };
@@ -78,13 +84,17 @@ export class CountlyReplyError extends TallyError {
   override readonly name: string = 'CountlyReplyError';
   readonly code: RefusalCode | 'TALLY_HTTP_RELAYED_REFUSAL';
   override readonly statusCode: number;
-  readonly result: unknown;
+  readonly result: ReplyResult;
   readonly headers: Record<string, string>;
-  constructor(code: RefusalCode, result: unknown = messageOf(code), options?: ReplyOptions) {
-    super(typeof result === 'string' ? result : JSON.stringify(result), options);
+  constructor(code: FixedTextCode, result?: ReplyResult, options?: ReplyOptions);
+  constructor(code: RefusalCode, result: ReplyResult, options?: ReplyOptions);
+  constructor(code: RefusalCode, result?: ReplyResult, options?: ReplyOptions) {
+    // The overloads make `result` present whenever the code has no registered text.
+    const text = result ?? messageOf(code) ?? '';
+    super(typeof text === 'string' ? text : JSON.stringify(text), options);
     this.code = code;
     this.statusCode = REFUSALS[code].statusCode;
-    this.result = result;
+    this.result = text;
     this.headers = options?.headers ?? {};
   }
 }
@@ -99,7 +109,8 @@ export class RelayedRefusalError extends CountlyReplyError {
   override readonly statusCode: number;
   /** The other process's own code (`TALLY_REBUILD_BUSY`, ...), for logs. */
   readonly remoteCode: string | undefined;
-  constructor(statusCode = 500, result: unknown = 'Refused', options?: ReplyOptions & { readonly remoteCode?: string }) {
+  constructor(statusCode = 500, result: ReplyResult = 'Refused', options?: ReplyOptions & { readonly remoteCode?: string }) {
+    // The base needs a registered code; both it and the status are replaced just below.
     super('TALLY_HTTP_INVALID_PARAMETER', result, options);
     this.statusCode = statusCode;
     this.remoteCode = options?.remoteCode;

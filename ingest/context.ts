@@ -2,7 +2,7 @@
 // steps every accepted request goes through (envelope, size check, publish, answer).
 import type { PubAck } from '@nats-io/jetstream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CountlyReplyError, escapeMessageValue, sendMessage, type RefusalCode } from '../http/index.ts';
+import { CountlyReplyError, escapeMessageValue, sendMessage } from '../http/index.ts';
 import { ENVELOPE_VERSION, partitionOf, type AppSummary, type SdkRequestReceived } from '../projections/index.ts';
 import { eventSubject } from '../streams.config.ts';
 import type { AppCache } from './app-cache.ts';
@@ -29,16 +29,16 @@ export interface IngestContext {
   readonly link: NatsLink;
 }
 
-/** Ends the request with a Countly refusal (its status fixed by its code), counted by outcome. */
-export function refuse(ctx: IngestContext, outcome: IngestOutcome, code: RefusalCode, result?: string, headers?: Record<string, string>): never {
+/** Ends the request with a Countly refusal, counted by outcome. */
+export function refuse(ctx: IngestContext, outcome: IngestOutcome, refusal: CountlyReplyError): never {
   ctx.metrics.count(outcome);
-  throw new CountlyReplyError(code, result, headers === undefined ? undefined : { headers });
+  throw refusal;
 }
 
 /** Takes `cost` rate-limit tokens for an app, or refuses with 429 and Retry-After. */
 export function takeRate(ctx: IngestContext, appId: string, cost: number): void {
   const decision = ctx.limiter?.take(appId, cost) ?? { ok: true };
-  if (!decision.ok) refuse(ctx, 'rejected_rate_limited', 'TALLY_HTTP_RATE_LIMITED', undefined, { 'Retry-After': String(decision.retryAfterS) });
+  if (!decision.ok) refuse(ctx, 'rejected_rate_limited', new CountlyReplyError('TALLY_HTTP_RATE_LIMITED', undefined, { headers: { 'Retry-After': String(decision.retryAfterS) } }));
 }
 
 export interface EnvelopeFacts {

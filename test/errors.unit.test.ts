@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apiErrors } from '../api/errors.ts';
 import { benchErrors } from '../bench/errors.ts';
-import { CountlyReplyError, REFUSALS, RelayedRefusalError, httpErrors, type RefusalCode } from '../http/errors.ts';
+import { CountlyReplyError, REFUSALS, RelayedRefusalError, httpErrors, type FixedTextCode, type RefusalCode } from '../http/errors.ts';
 import { ingestErrors } from '../ingest/errors.ts';
 import { processorErrors } from '../processors/errors.ts';
 import { projectionErrors } from '../projections/errors.ts';
@@ -63,11 +63,11 @@ describe('error registry', () => {
 
   it('a refusal answers the status and text its code registers', () => {
     for (const [code, refusal] of Object.entries(REFUSALS)) {
-      const e = new CountlyReplyError(code as RefusalCode);
-      expect(e.code).toBe(code);
-      expect(e.statusCode).toBe(refusal.statusCode);
-      expect(e.result).toBe('message' in refusal ? refusal.message : undefined);
+      const e = new CountlyReplyError(code as RefusalCode, 'given text');
+      expect([e.code, e.statusCode, e.result, e.message]).toEqual([code, refusal.statusCode, 'given text', 'given text']);
+      if ('message' in refusal) expect(new CountlyReplyError(code as FixedTextCode).result).toBe(refusal.message);
     }
+    expect(new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', ['a', 'b']).message).toBe('["a","b"]');
     const relayed = new RelayedRefusalError(409, 'busy', { remoteCode: 'TALLY_REBUILD_BUSY' });
     expect([relayed.code, relayed.statusCode, relayed.result, relayed.remoteCode]).toEqual(['TALLY_HTTP_RELAYED_REFUSAL', 409, 'busy', 'TALLY_REBUILD_BUSY']);
   });
