@@ -58,6 +58,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         ...ban('ingest', 'processors', 'api'),
+        { group: ['mongodb', '@nats-io/*'], message: 'the HTTP edge neither stores nor publishes (STYLE.md §1)' },
         { group: ['../projections/store/**', '../projections/store'], message: 'the HTTP edge never touches the store (STYLE.md §1)' },
         ...noDeepImports(['projections']),
       ] }],
