@@ -8,7 +8,7 @@ const noDeepImports = (folders) =>
 const ban = (...groups) => groups.map((g) => ({ group: [`../${g}/**`, `../../${g}/**`, `../${g}`, `../../${g}`], message: `this folder must not import ${g}/ (STYLE.md §1)` }));
 
 /** What api/ may take from ingest/index.ts: the publisher, to queue jobs. */
-const API_FROM_INGEST = ['publishAll', 'publishAllMessages', 'publishEnvelope', 'encodeOutgoing', 'OutgoingMessage', 'PublishOptions', 'PublishUnavailableError'];
+const API_FROM_INGEST = ['publishAll', 'publishEnvelope', 'PublishOptions', 'PublishUnavailableError'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', '.tmp/**', '.services/**', 'bench/results/**', 'coverage/**', 'test/fixtures/**'] },
