@@ -7,6 +7,9 @@ const noDeepImports = (folders) =>
 
 const ban = (...groups) => groups.map((g) => ({ group: [`../${g}/**`, `../../${g}/**`, `../${g}`, `../../${g}`], message: `this folder must not import ${g}/ (STYLE.md §1)` }));
 
+/** What api/ may take from ingest/index.ts: the publisher, to queue jobs. */
+const API_FROM_INGEST = ['publishAll', 'publishEnvelope', 'PublishOptions', 'PublishUnavailableError'];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', '.tmp/**', '.services/**', 'bench/results/**', 'coverage/**', 'test/fixtures/**'] },
   js.configs.recommended,
@@ -54,8 +57,19 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@nats-io/*', 'fastify'], message: 'the store talks to MongoDB only' }, ...ban('ingest', 'processors', 'api')] }] },
   },
   {
+    files: ['http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        ...ban('ingest', 'processors', 'api'),
+        { group: ['mongodb', '@nats-io/*'], message: 'the HTTP edge neither stores nor publishes (STYLE.md §1)' },
+        { group: ['../projections/store/**', '../projections/store'], message: 'the HTTP edge never touches the store (STYLE.md §1)' },
+        ...noDeepImports(['projections']),
+      ] }],
+    },
+  },
+  {
     files: ['ingest/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...ban('processors', 'api'), ...noDeepImports(['projections'])] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [...ban('processors', 'api'), ...noDeepImports(['projections', 'http'])] }] },
   },
   {
     files: ['processors/**/*.ts'],
@@ -63,7 +77,14 @@ export default tseslint.config(
   },
   {
     files: ['api/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...ban('processors'), ...noDeepImports(['projections', 'ingest'])] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        ...ban('processors'),
+        ...noDeepImports(['projections', 'ingest', 'http']),
+        // The API queues jobs through ingest's publisher; the rest of ingest/ is not its business.
+        { group: ['../ingest/index.ts', '../../ingest/index.ts'], allowImportNames: API_FROM_INGEST, message: `api/ imports only the publisher from ingest/ (${API_FROM_INGEST.join(', ')}; STYLE.md §1)` },
+      ] }],
+    },
   },
   {
     // Settings come from loadConfig (STYLE.md §3); only the config, the process mains and the bench read the environment.

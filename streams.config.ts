@@ -191,6 +191,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The error classes of this file, for the registry test (outside TallyError: config imports no project folder). */
+export const configErrors = [ConfigError] as const;
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Dotted paths of every leaf of the config ("streams.replicas"), for the environment table. */

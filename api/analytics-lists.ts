@@ -1,5 +1,5 @@
 // `/o/analytics/sessions`, `/metric`, `/loyalty`, `/frequency`, `/durations` and `/events` (§4.8).
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError } from '../http/index.ts';
 import { eventHash, type AppRecord } from '../projections/index.ts';
 import { metaValues } from './analytics-dashboard.ts';
 import type { ApiContext } from './context.ts';
@@ -21,7 +21,7 @@ export async function sessionRows(ctx: ApiContext, app: AppRecord, rawPeriod: un
 
 /** `/o/analytics/metric?metric=`: `[{_id: value, t, n, u}]`, most users first. */
 export async function metricRows(ctx: ApiContext, app: AppRecord, rawPeriod: unknown, metric: string | undefined): Promise<unknown[]> {
-  if (metric === undefined || metric === '') throw new CountlyReplyError(400, 'Must provide metric');
+  if (metric === undefined || metric === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Must provide metric');
   const source = metricSource(metric);
   if (source === undefined) return [];
   const period = parsePeriod(rawPeriod, ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
@@ -81,9 +81,9 @@ export interface EventsRequest {
 export async function eventsAnalytics(ctx: ApiContext, app: AppRecord, rawPeriod: unknown, q: EventsRequest): Promise<unknown> {
   const period = parsePeriod(rawPeriod, ctx.now(), app.timezone, { bucket: q.bucket, maxDays: ctx.deps.config.api.maxPeriodDays });
   if (q.event !== undefined && q.event !== '') return eventRows(ctx, app, q.event, period, q.segmentation, q.bucket);
-  if (q.events === undefined || q.events === '') throw new CountlyReplyError(400, 'Must provide event or events');
+  if (q.events === undefined || q.events === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Must provide event or events');
   const keys = eventKeys(q.events);
-  if (keys === undefined) throw new CountlyReplyError(400, 'Must provide valid array with event keys as events param.');
+  if (keys === undefined) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', 'Must provide valid array with event keys as events param.');
   const entries = await Promise.all(keys.map(async (key) => [key, await eventRows(ctx, app, key, period, q.segmentation, q.bucket)] as const));
   return Object.fromEntries(entries);
 }

@@ -1,13 +1,13 @@
 // `/o/analytics/*` (§4.8): `app_id` first, then the read validator, then the sub-path.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError, sendOutput } from '../http/index.ts';
 import { countries, dashboard, tops } from './analytics-dashboard.ts';
 import { eventsAnalytics, metricRows, rangeRows, sessionRows } from './analytics-lists.ts';
 import { requireAppRight } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { eventKeys } from './events-read.ts';
-import { actionOf, apiFamily, parseParams, sendOutput, type Params } from './http.ts';
+import { actionOf, apiFamily, parseParams, type Params } from './http.ts';
 import { oParams } from './o.routes.ts';
 import { CORE_FEATURE } from './rights.ts';
 
@@ -20,10 +20,10 @@ export const analyticsParams = oParams.omit({ method: true }).extend({
 });
 
 async function handle(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params): Promise<FastifyReply> {
-  if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError(400, 'Missing parameter "app_id"');
+  if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "app_id"');
   const action = actionOf(request);
   if (!ANALYTICS_PATHS.some((p) => p === action)) {
-    throw new CountlyReplyError(400, 'Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, /loyalty, /frequency, /durations, /events');
+    throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, /loyalty, /frequency, /durations, /events');
   }
   const { app } = await requireAppRight(ctx, request, params, CORE_FEATURE);
   const p = parseParams(analyticsParams, params);

@@ -2,7 +2,7 @@
 // events on the stream (AppDataReset), published before the app document changes, so a request
 // answered `Success` is never lost and a rebuild replays it.
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError } from '../http/index.ts';
 import { deleteApp, findAppById, findAppByKey, removeAppFromMembers, updateApp, type AppRecord, type MemberRecord } from '../projections/index.ts';
 import { appArgs, APP_TYPES, CATEGORIES } from './app-create.ts';
 import { publishAppReset, type ResetPeriod } from './app-reset.ts';
@@ -36,13 +36,13 @@ function argsOf<S extends z.ZodType>(schema: S, params: Params): z.infer<S> {
   const parsed = schema.safeParse(args);
   if (!parsed.success) {
     const messages = parsed.error.issues.map((i) => (args[String(i.path[0])] === undefined ? `Missing ${String(i.path[0])} argument` : `Invalid type for ${String(i.path[0])}`));
-    throw new CountlyReplyError(400, `Error: ${[...new Set(messages)].join(',')}`);
+    throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Error: ${[...new Set(messages)].join(',')}`, { cause: parsed.error });
   }
   return parsed.data;
 }
 
 function appIdArg(appId: string): string {
-  if (!APP_ID.test(appId)) throw new CountlyReplyError(400, 'Error: Invalid type for app_id');
+  if (!APP_ID.test(appId)) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', 'Error: Invalid type for app_id');
   return appId;
 }
 
@@ -67,15 +67,15 @@ function changesOf(a: UpdateArgs): Record<string, unknown> {
 export async function updateAppFromArgs(ctx: ApiContext, member: MemberRecord, params: Params): Promise<Record<string, unknown> | 'Nothing changed'> {
   const a = argsOf(updateArgs, params);
   const appId = appIdArg(a.app_id);
-  if (!member.global_admin && appId !== params.app_id) throw new CountlyReplyError(401, 'User does not have right');
+  if (!member.global_admin && appId !== params.app_id) throw new CountlyReplyError('TALLY_HTTP_NOT_AUTHORIZED', 'User does not have right');
   const changes = changesOf(a);
   if (Object.keys(changes).length === 0) return 'Nothing changed';
-  if (a.name !== undefined && a.name.trim() === '') throw new CountlyReplyError(400, 'Invalid app name');
+  if (a.name !== undefined && a.name.trim() === '') throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', 'Invalid app name');
   const bad = invalidProps(a);
-  if (bad.length > 0) throw new CountlyReplyError(400, `Invalid props: ${bad.join(',')}`);
-  if ((await findAppById(ctx.deps.db, appId)) === undefined) throw new CountlyReplyError(404, 'App not found');
+  if (bad.length > 0) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Invalid props: ${bad.join(',')}`);
+  if ((await findAppById(ctx.deps.db, appId)) === undefined) throw new CountlyReplyError('TALLY_HTTP_APP_NOT_FOUND');
   const sameKey = a.key === undefined ? undefined : await findAppByKey(ctx.deps.db, a.key);
-  if (sameKey !== undefined && sameKey._id.toHexString() !== appId) throw new CountlyReplyError(400, 'App key already in use');
+  if (sameKey !== undefined && sameKey._id.toHexString() !== appId) throw new CountlyReplyError('TALLY_HTTP_ALREADY_EXISTS', 'App key already in use');
   const applied = { ...changes, edited_at: Math.floor(ctx.now() / 1000) };
   await updateApp(ctx.deps.db, appId, applied);
   ctx.lookups.appChanged(appId);
@@ -85,14 +85,14 @@ export async function updateAppFromArgs(ctx: ApiContext, member: MemberRecord, p
 async function unlockedApp(ctx: ApiContext, appId: string, missing: CountlyReplyError): Promise<AppRecord> {
   const app = await findAppById(ctx.deps.db, appId);
   if (app === undefined) throw missing;
-  if (app.locked === true) throw new CountlyReplyError(403, 'Application is locked');
+  if (app.locked === true) throw new CountlyReplyError('TALLY_HTTP_APP_LOCKED', 'Application is locked');
   return app;
 }
 
 /** `/i/apps/delete`: the reset first (so nothing is left to fold), then the app and every right on it. */
 export async function deleteAppFromArgs(ctx: ApiContext, params: Params): Promise<void> {
   const appId = appIdArg(argsOf(resetArgs, params).app_id);
-  await unlockedApp(ctx, appId, new CountlyReplyError(500, 'Error deleting app'));
+  await unlockedApp(ctx, appId, new CountlyReplyError('TALLY_HTTP_APP_DELETE_NOT_FOUND'));
   await publishAppReset(ctx, appId, 'delete');
   await deleteApp(ctx.deps.db, appId);
   await removeAppFromMembers(ctx.deps.db, appId);
@@ -105,7 +105,7 @@ export async function deleteAppFromArgs(ctx: ApiContext, params: Params): Promis
 export async function resetAppFromArgs(ctx: ApiContext, params: Params): Promise<void> {
   const a = argsOf(resetArgs, params);
   const appId = appIdArg(a.app_id);
-  await unlockedApp(ctx, appId, new CountlyReplyError(404, 'App not found'));
+  await unlockedApp(ctx, appId, new CountlyReplyError('TALLY_HTTP_APP_NOT_FOUND'));
   const period: ResetPeriod = a.period ?? 'reset';
   await publishAppReset(ctx, appId, period);
   if (period === 'reset') await updateApp(ctx.deps.db, appId, { seq: 0, edited_at: Math.floor(ctx.now() / 1000) });

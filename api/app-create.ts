@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError } from '../http/index.ts';
 import { appUsersCollection, ensureAppUserIndexes, findAppByKey, insertApp, type AppRecord, type MemberRecord } from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
 import { COUNTRY_CODES, TIMEZONES } from './countries.ts';
@@ -26,13 +26,13 @@ export const createArgs = z.looseObject({
 
 /** Parses `args` for app calls: Countly prefixes app errors with `Error: ` (spec §1.4). */
 export function appArgs(params: Params): Record<string, unknown> {
-  if (params.args === undefined || params.args === '') throw new CountlyReplyError(400, "Error: Missing 'args' parameter");
+  if (params.args === undefined || params.args === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', "Error: Missing 'args' parameter");
   const parsed = jsonParam(params.args);
   if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
-    throw new CountlyReplyError(400, "Error: Missing 'args' parameter");
+    throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', "Error: Missing 'args' parameter");
   }
   const bad = findUnsafeKey(parsed.value);
-  if (bad !== undefined) throw new CountlyReplyError(400, `Error: Invalid key in args: ${bad}`);
+  if (bad !== undefined) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Error: Invalid key in args: ${bad}`);
   return { ...parsed.value };
 }
 
@@ -43,12 +43,13 @@ export async function createApp(ctx: ApiContext, member: MemberRecord, params: P
   const args = appArgs(params);
   const parsed = createArgs.safeParse(args);
   if (!parsed.success) {
-    const missingName = parsed.error.issues.some((i) => i.path[0] === 'name');
-    throw new CountlyReplyError(400, missingName ? 'Error: Missing name argument' : `Error: ${parsed.error.issues.map((i) => `Invalid type for ${String(i.path[0])}`).join(',')}`);
+    const cause = parsed.error;
+    if (parsed.error.issues.some((i) => i.path[0] === 'name')) throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Error: Missing name argument', { cause });
+    throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Error: ${parsed.error.issues.map((i) => `Invalid type for ${String(i.path[0])}`).join(',')}`, { cause });
   }
   const a = parsed.data;
   const key = a.key ?? randomBytes(20).toString('hex');
-  if ((await findAppByKey(ctx.deps.db, key)) !== undefined) throw new CountlyReplyError(400, 'App key already in use');
+  if ((await findAppByKey(ctx.deps.db, key)) !== undefined) throw new CountlyReplyError('TALLY_HTTP_ALREADY_EXISTS', 'App key already in use');
   const nowS = Math.floor(ctx.now() / 1000);
   const app: AppRecord = {
     ...args,

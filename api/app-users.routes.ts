@@ -4,11 +4,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Document } from 'mongodb';
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError, sendOutput } from '../http/index.ts';
 import { appUsersCollection, countAppUsers, findAppUsers } from '../projections/index.ts';
 import { requireAppRight } from './auth.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, parseParams, sendOutput, type Params } from './http.ts';
+import { actionOf, apiFamily, parseParams, type Params } from './http.ts';
 import { guardFilter, guardProjection, guardSort } from './query-guard.ts';
 import { CORE_FEATURE } from './rights.ts';
 
@@ -76,8 +76,8 @@ async function consents(ctx: ApiContext, appId: string, p: AppUsersParams): Prom
 
 async function handle(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params): Promise<FastifyReply> {
   const action = actionOf(request);
-  if (action !== 'loyalty' && action !== 'consents') throw new CountlyReplyError(400, 'Invalid path, must be one of /all or /me');
-  if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError(400, 'Missing parameter "app_id"');
+  if (action !== 'loyalty' && action !== 'consents') throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /all or /me');
+  if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "app_id"');
   const { app } = await requireAppRight(ctx, request, params, CORE_FEATURE);
   const p = parseParams(appUsersParams, params);
   const appId = app._id.toHexString();

@@ -1,12 +1,12 @@
 // App management (spec §5.2): /i/apps/* and /o/apps/*.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
+import { CountlyReplyError, sendMessage, sendOutput } from '../http/index.ts';
 import { appUsersCollection, findAppUsers, findMemberById, listApps, listMembers, type AppRecord, type MemberRecord } from '../projections/index.ts';
 import { deleteAppFromArgs, resetAppFromArgs, updateAppFromArgs } from './app-admin.ts';
 import { createApp } from './app-create.ts';
 import { requireAppAdmin, requireGlobalAdmin, requireMember } from './auth.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, sendOutput, type Params } from './http.ts';
+import { actionOf, apiFamily, type Params } from './http.ts';
 import { adminAppIds, isAppAdmin, readableAppIds } from './rights.ts';
 
 /**
@@ -44,7 +44,7 @@ async function appWrite(ctx: ApiContext, request: FastifyRequest, reply: Fastify
       await resetAppFromArgs(ctx, params);
       return sendMessage(request, reply, 200, 'Success');
     default:
-      throw new CountlyReplyError(400, 'Invalid path, must be one of /create, /update, /delete or /reset');
+      throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /create, /update, /delete or /reset');
   }
 }
 
@@ -58,7 +58,7 @@ async function latestSession(ctx: ApiContext, appId: string): Promise<number> {
 /** `/o/apps/details`: the app's ownership and dates, and who may see it. */
 async function appDetails(ctx: ApiContext, appId: string): Promise<Record<string, unknown>> {
   const app = await ctx.lookups.appById(appId);
-  if (app === undefined) throw new CountlyReplyError(401, 'App does not exist');
+  if (app === undefined) throw new CountlyReplyError('TALLY_HTTP_UNKNOWN_APP_ID');
   const [owner, members, lastData] = await Promise.all([findMemberById(ctx.deps.db, app.owner), listMembers(ctx.deps.db), latestSession(ctx, appId)]);
   const admins = members.filter((m) => !m.global_admin && adminAppIds(m).includes(appId));
   const users = members.filter((m) => !m.global_admin && !adminAppIds(m).includes(appId) && readableAppIds(m).includes(appId));
@@ -92,7 +92,7 @@ async function appRead(ctx: ApiContext, request: FastifyRequest, reply: FastifyR
       return sendOutput(request, reply, params, await appDetails(ctx, appId));
     }
     default:
-      throw new CountlyReplyError(400, 'Invalid path, must be one of /all, /mine, /details or /plugins');
+      throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /all, /mine, /details or /plugins');
   }
 }
 

@@ -4,7 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppRecord, AuthToken, MemberRecord } from '../projections/index.ts';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError } from '../http/index.ts';
 import type { ApiContext } from './context.ts';
 import { routedPath } from './http.ts';
 import { hasRight, isAppAdmin, narrowToApps, type Right } from './rights.ts';
@@ -46,19 +46,19 @@ export async function authenticate(ctx: ApiContext, request: FastifyRequest, par
     return { member: token.app === '' || token.app.length === 0 ? owner : narrowToApps(owner, token.app), token };
   }
   const apiKey = apiKeyOf(params);
-  if (apiKey === undefined) throw new CountlyReplyError(400, tokenId === undefined ? 'Missing parameter "api_key" or "auth_token"' : 'Token not valid');
+  if (apiKey === undefined) throw new CountlyReplyError(tokenId === undefined ? 'TALLY_HTTP_MISSING_CREDENTIALS' : 'TALLY_HTTP_INVALID_TOKEN');
   return { member: existing(await ctx.lookups.memberByApiKey(apiKey)), token: undefined };
 }
 
 const callerOf = async (ctx: ApiContext, request: FastifyRequest, params: Params): Promise<MemberRecord> => (await authenticate(ctx, request, params)).member;
 
 function existing(member: MemberRecord | undefined): MemberRecord {
-  if (member === undefined) throw new CountlyReplyError(401, 'User does not exist');
+  if (member === undefined) throw new CountlyReplyError('TALLY_HTTP_UNKNOWN_USER');
   return member;
 }
 
 function notLocked(member: MemberRecord): MemberRecord {
-  if (member.locked) throw new CountlyReplyError(401, 'User is locked');
+  if (member.locked) throw new CountlyReplyError('TALLY_HTTP_USER_LOCKED');
   return member;
 }
 
@@ -79,7 +79,7 @@ export async function requireCaller(ctx: ApiContext, request: FastifyRequest, pa
 /** Global admins only; the right is checked before the lock. */
 export async function requireGlobalAdmin(ctx: ApiContext, request: FastifyRequest, params: Params): Promise<MemberRecord> {
   const member = await callerOf(ctx, request, params);
-  if (!member.global_admin) throw new CountlyReplyError(401, 'User does not have right');
+  if (!member.global_admin) throw new CountlyReplyError('TALLY_HTTP_NOT_AUTHORIZED', 'User does not have right');
   return notLocked(member);
 }
 
@@ -88,8 +88,8 @@ export async function requireAppAdmin(ctx: ApiContext, request: FastifyRequest, 
   const member = await callerOf(ctx, request, params);
   if (!member.global_admin) {
     const appId = appIdOf(params);
-    if (appId === undefined) throw new CountlyReplyError(400, 'No app id provided');
-    if (!isAppAdmin(member, appId)) throw new CountlyReplyError(401, 'User does not have right');
+    if (appId === undefined) throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'No app id provided');
+    if (!isAppAdmin(member, appId)) throw new CountlyReplyError('TALLY_HTTP_NOT_AUTHORIZED', 'User does not have right');
   }
   return notLocked(member);
 }
@@ -103,10 +103,10 @@ export interface AppAccess {
 export async function requireAppRight(ctx: ApiContext, request: FastifyRequest, params: Params, feature: string, right: Right = 'r'): Promise<AppAccess> {
   const member = await callerOf(ctx, request, params);
   const appId = appIdOf(params);
-  if (appId === undefined) throw new CountlyReplyError(401, 'No app_id provided');
-  if (!hasRight(member, right, appId, feature)) throw new CountlyReplyError(401, 'User does not have right');
+  if (appId === undefined) throw new CountlyReplyError('TALLY_HTTP_NOT_AUTHORIZED', 'No app_id provided');
+  if (!hasRight(member, right, appId, feature)) throw new CountlyReplyError('TALLY_HTTP_NOT_AUTHORIZED', 'User does not have right');
   notLocked(member);
   const app = await ctx.lookups.appById(appId);
-  if (app === undefined) throw new CountlyReplyError(401, 'App does not exist');
+  if (app === undefined) throw new CountlyReplyError('TALLY_HTTP_UNKNOWN_APP_ID');
   return { member, app };
 }

@@ -3,12 +3,8 @@ import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { ensureAppIndexes, ensureMemberIndexes, ensureReadIndexes, findMemberByUsername, type MemberRecord } from '../projections/index.ts';
 import type { TallyConfig } from '../streams.config.ts';
+import { BootstrapError } from './errors.ts';
 import { createMember } from './members.ts';
-
-export class BootstrapError extends Error {
-  override readonly name = 'BootstrapError';
-  readonly code = 'TALLY_BOOTSTRAP';
-}
 
 /** Creates the management indexes, and the read indexes of the active projection version. */
 export async function ensureManagementIndexes(db: Db): Promise<void> {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createHttpServer, sendMessage } from '../ingest/index.ts';
+import { createHttpServer, sendMessage } from '../http/index.ts';
 import { registerAnalyticsRoutes } from './analytics.routes.ts';
 import { registerApiKeyRoute } from './api-key.route.ts';
 import { registerAppUserRoutes } from './app-users.routes.ts';

@@ -17,5 +17,21 @@ export class PeriodTooLongError extends TallyError {
   }
 }
 
+/**
+ * NATS could not carry a request the API makes (no responder, timeout, disconnected): 503. Not a
+ * store fault: MongoDB may be fine while no processor listens.
+ */
+export class StreamUnavailableError extends TallyError {
+  override readonly name = 'StreamUnavailableError';
+  readonly code = 'TALLY_STREAM_UNAVAILABLE';
+  override readonly statusCode = 503;
+}
+
+/** The configured first admin cannot be created (start-up stops). */
+export class BootstrapError extends TallyError {
+  override readonly name = 'BootstrapError';
+  readonly code = 'TALLY_BOOTSTRAP';
+}
+
 /** Every error class of this folder, for the registry test. */
-export const apiErrors = [QueryRefusedError, PeriodTooLongError] as const;
+export const apiErrors = [QueryRefusedError, PeriodTooLongError, StreamUnavailableError, BootstrapError] as const;

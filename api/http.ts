@@ -1,9 +1,8 @@
 // The API's side of the Countly HTTP edge: routes answer GET and POST alike, run the global
-// parameter checks of spec §1.4 first, and write output with the output writer's escaping.
+// parameter checks of spec §1.4 first (the writers themselves are in http/).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { CountlyReplyError, requestParams, sendJsonText } from '../ingest/index.ts';
-import { escapeOutputValue, isTruthyParam } from './read/index.ts';
+import { CountlyReplyError, requestParams } from '../http/index.ts';
 
 export type Params = Readonly<Record<string, unknown>>;
 export type ApiHandler = (request: FastifyRequest, reply: FastifyReply, params: Params) => Promise<FastifyReply> | FastifyReply;
@@ -13,7 +12,7 @@ export function globalChecks(params: Params): void {
   for (const name of ['app_id', 'user_id']) {
     const value = params[name];
     if (value === undefined || value === '') continue;
-    if (typeof value !== 'string' || value.length !== 24) throw new CountlyReplyError(400, `Invalid parameter "${name}"`);
+    if (typeof value !== 'string' || value.length !== 24) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Invalid parameter "${name}"`);
   }
 }
 
@@ -22,7 +21,7 @@ export function globalChecks(params: Params): void {
  * would rename an app or mint a token and show nothing. 405, before credentials or parameters.
  */
 export function refuseHead(request: FastifyRequest): void {
-  if (request.method === 'HEAD') throw new CountlyReplyError(405, 'Method not allowed', { headers: { Allow: 'GET, POST' } });
+  if (request.method === 'HEAD') throw new CountlyReplyError('TALLY_HTTP_METHOD_NOT_ALLOWED', 'Method not allowed', { headers: { Allow: 'GET, POST' } });
 }
 
 /** Registers `handler` for GET and POST on `url`, after the global checks; management (`/i...`) routes refuse HEAD. */
@@ -46,18 +45,16 @@ export function apiFamily(app: FastifyInstance, base: string, handler: ApiHandle
   apiRoute(app, `${base}/:action`, handler);
 }
 
-/** Countly's output writer: the raw value, HTML-escaped unless `noescape`, always 200 (spec §1.3). */
-export function sendOutput(request: FastifyRequest, reply: FastifyReply, params: Params, value: unknown): FastifyReply {
-  const body = isTruthyParam(params.noescape) ? value : escapeOutputValue(value);
-  return sendJsonText(request, reply, 200, JSON.stringify(body) ?? 'null');
-}
-
-/** Parses route parameters with a zod schema; the first bad parameter answers 400 `Invalid parameter "<name>"`. */
+/**
+ * Parses route parameters with a zod schema. The first bad parameter answers 400
+ * `Invalid parameter "<name>"` (Countly's text); every zod issue stays on the error as its
+ * `cause`, and the edge's error handler logs them.
+ */
 export function parseParams<S extends z.ZodType>(schema: S, params: Params): z.infer<S> {
   const parsed = schema.safeParse(params);
   if (parsed.success) return parsed.data;
   const name = String(parsed.error.issues[0]?.path[0] ?? 'args');
-  throw new CountlyReplyError(400, `Invalid parameter "${name}"`);
+  throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Invalid parameter "${name}"`, { cause: parsed.error });
 }
 
 /**

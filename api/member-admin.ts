@@ -1,7 +1,7 @@
 // `/i/users/update` and `/i/users/delete` (spec §5.3). Member calls answer errors as a JSON
 // array in `result`. Every change drops the member caches of every process.
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError } from '../http/index.ts';
 import { deleteMembers, deleteTokensOfOwners, findMemberById, findMemberByUsername, listMembers, updateMember, type MemberRecord } from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
 import type { Params } from './http.ts';
@@ -15,10 +15,10 @@ const OBJECT_ID = /^[0-9a-f]{24}$/;
 export function memberArgs(params: Params): Record<string, unknown> {
   const parsed = jsonParam(params.args);
   if (params.args === undefined || !parsed.ok || typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
-    throw new CountlyReplyError(400, ["Missing 'args' parameter"]);
+    throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', ["Missing 'args' parameter"]);
   }
   const bad = findUnsafeKey(parsed.value);
-  if (bad !== undefined) throw new CountlyReplyError(400, [`Invalid key in args: ${bad}`]);
+  if (bad !== undefined) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', [`Invalid key in args: ${bad}`]);
   return { ...parsed.value };
 }
 
@@ -43,7 +43,7 @@ async function uniqueNameAndEmail(ctx: ApiContext, a: UpdateMemberArgs): Promise
   const members = a.email === undefined ? [] : await listMembers(ctx.deps.db);
   const byName = a.username === undefined ? undefined : await findMemberByUsername(ctx.deps.db, a.username);
   const clash = (byName !== undefined && byName._id.toHexString() !== a.user_id) || members.some((m) => m.email === a.email && m._id.toHexString() !== a.user_id);
-  if (clash) throw new CountlyReplyError(400, ['Email or username already exists']);
+  if (clash) throw new CountlyReplyError('TALLY_HTTP_ALREADY_EXISTS', ['Email or username already exists']);
 }
 
 async function memberChanges(a: UpdateMemberArgs, target: MemberRecord, self: boolean): Promise<Record<string, unknown>> {
@@ -62,12 +62,12 @@ async function memberChanges(a: UpdateMemberArgs, target: MemberRecord, self: bo
 /** Applies `/i/users/update` for `caller`. */
 export async function updateMemberFromArgs(ctx: ApiContext, caller: MemberRecord, params: Params): Promise<void> {
   const parsed = updateMemberArgs.safeParse(memberArgs(params));
-  if (!parsed.success) throw new CountlyReplyError(400, argErrors(parsed.error.issues));
+  if (!parsed.success) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', argErrors(parsed.error.issues), { cause: parsed.error });
   const a = parsed.data;
   const policy = a.password === undefined ? [] : passwordPolicyErrors(a.password);
-  if (policy.length > 0) throw new CountlyReplyError(400, policy);
+  if (policy.length > 0) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', policy);
   const target = await findMemberById(ctx.deps.db, a.user_id);
-  if (target === undefined) throw new CountlyReplyError(404, ['User not found']);
+  if (target === undefined) throw new CountlyReplyError('TALLY_HTTP_NOT_FOUND', ['User not found']);
   await uniqueNameAndEmail(ctx, a);
   const set = await memberChanges(a, target, caller._id.equals(target._id));
   if (Object.keys(set).length > 0) await updateMember(ctx.deps.db, a.user_id, set);
@@ -80,7 +80,7 @@ export const deleteArgs = z.object({ user_ids: z.array(z.string().regex(OBJECT_I
 /** Applies `/i/users/delete`; the caller's own id is ignored. Their tokens go with them. */
 export async function deleteMembersFromArgs(ctx: ApiContext, caller: MemberRecord, params: Params): Promise<void> {
   const parsed = deleteArgs.safeParse(memberArgs(params));
-  if (!parsed.success) throw new CountlyReplyError(400, argErrors(parsed.error.issues));
+  if (!parsed.success) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', argErrors(parsed.error.issues), { cause: parsed.error });
   const ids = parsed.data.user_ids.filter((id) => id !== caller._id.toHexString());
   if (ids.length === 0) return;
   await deleteMembers(ctx.deps.db, ids);

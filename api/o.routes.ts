@@ -2,12 +2,12 @@
 // then the validator, then the method. Every answer uses the output writer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CountlyReplyError } from '../ingest/index.ts';
+import { CountlyReplyError, sendOutput } from '../http/index.ts';
 import { allApps } from './all-apps.ts';
 import { requireAppRight, requireGlobalAdmin, type AppAccess } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { getEvents, readEvents } from './events-read.ts';
-import { apiRoute, parseParams, sendOutput, type Params } from './http.ts';
+import { apiRoute, parseParams, type Params } from './http.ts';
 import { TIME_OBJECT_METHODS } from './metric-map.ts';
 import { parsePeriod, type PeriodObject } from './read/index.ts';
 import { CORE_FEATURE } from './rights.ts';
@@ -92,9 +92,9 @@ const METHODS: Readonly<Record<string, Method>> = {
 export const O_METHODS: readonly string[] = Object.keys(METHODS);
 
 async function handleO(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params): Promise<FastifyReply> {
-  if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError(400, 'Missing parameter "app_id"');
+  if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "app_id"');
   const method = typeof params.method === 'string' ? METHODS[params.method] : undefined;
-  if (method === undefined || !Object.hasOwn(METHODS, String(params.method))) throw new CountlyReplyError(400, 'Invalid method');
+  if (method === undefined || !Object.hasOwn(METHODS, String(params.method))) throw new CountlyReplyError('TALLY_HTTP_UNKNOWN_METHOD');
   return sendOutput(request, reply, params, await method(ctx, request, params));
 }
 

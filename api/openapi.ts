@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { rebuildParams } from './rebuild.routes.ts';
-import { sendJsonText } from '../ingest/index.ts';
+import { sendJsonText } from '../http/index.ts';
 import { updateArgs, resetArgs } from './app-admin.ts';
 import { createArgs } from './app-create.ts';
 import { analyticsParams, ANALYTICS_PATHS } from './analytics.routes.ts';

@@ -3,12 +3,13 @@
 // starts one in a processor process (over NATS: the API never runs processors) or cancels it.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
-import { listRebuilds, readPointer, rebuildReply, requestRebuildCancel, StoreUnavailableError, type RebuildCommand } from '../projections/index.ts';
+import { CountlyReplyError, RelayedRefusalError, sendMessage, sendOutput } from '../http/index.ts';
+import { listRebuilds, readPointer, rebuildReply, requestRebuildCancel, type RebuildCommand } from '../projections/index.ts';
 import { rebuildCommandSubject } from '../streams.config.ts';
 import { requireGlobalAdmin } from './auth.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, parseParams, sendOutput } from './http.ts';
+import { StreamUnavailableError } from './errors.ts';
+import { actionOf, apiFamily, parseParams } from './http.ts';
 
 /** Projections a rebuild can name (the processors' live pipelines). */
 export const PROJECTIONS = ['core'] as const;
@@ -38,24 +39,24 @@ async function startRemote(ctx: ApiContext, cmd: RebuildCommand) {
   try {
     raw = (await ctx.deps.nc.request(rebuildCommandSubject(ctx.deps.config.streams), JSON.stringify(cmd), { timeout: ctx.deps.config.api.rebuildCommandTimeoutMs })).data;
   } catch (err) {
-    throw new StoreUnavailableError('no processor answered the rebuild request; is a processor role running?', { cause: err });
+    throw new StreamUnavailableError('no processor answered the rebuild request; is a processor role running?', { cause: err });
   }
   return rebuildReply.parse(JSON.parse(new TextDecoder().decode(raw)));
 }
 
 export function registerRebuildRoutes(app: FastifyInstance, ctx: ApiContext): void {
   apiFamily(app, '/i/system', async (request, reply, params) => {
-    if (actionOf(request) !== 'rebuild') throw new CountlyReplyError(400, 'Invalid path');
+    if (actionOf(request) !== 'rebuild') throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path');
     await requireGlobalAdmin(ctx, request, params);
     const p = parseParams(rebuildParams, params);
     if (p.action === 'cancel') {
-      if (!(await requestRebuildCancel(ctx.deps.db, p.projection, ctx.now()))) throw new CountlyReplyError(404, `No rebuild of ${p.projection} is running`);
+      if (!(await requestRebuildCancel(ctx.deps.db, p.projection, ctx.now()))) throw new CountlyReplyError('TALLY_HTTP_NOT_FOUND', `No rebuild of ${p.projection} is running`);
       return sendMessage(request, reply, 200, 'Cancel requested');
     }
-    if (p.from_seq !== undefined && p.from_time !== undefined) throw new CountlyReplyError(400, 'Give from_seq or from_time, not both');
+    if (p.from_seq !== undefined && p.from_time !== undefined) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', 'Give from_seq or from_time, not both');
     const from = p.from_seq !== undefined ? { seq: p.from_seq } : p.from_time !== undefined ? { timeMs: p.from_time } : undefined;
     const res = await startRemote(ctx, { projection: p.projection, ...(p.base === undefined ? {} : { base: p.base }), ...(from === undefined ? {} : { from }) });
-    if (!res.ok) throw new CountlyReplyError(res.statusCode >= 400 && res.statusCode < 600 ? res.statusCode : 500, res.message);
+    if (!res.ok) throw new RelayedRefusalError(res.statusCode >= 400 && res.statusCode < 600 ? res.statusCode : 500, res.message, { remoteCode: res.code });
     ctx.log.info({ projection: res.projection, version: res.version, resumed: res.resumed }, 'rebuild started over HTTP');
     return sendOutput(request, reply, params, { result: res.resumed ? 'Rebuild resumed' : 'Rebuild started', projection: res.projection, version: res.version });
   });

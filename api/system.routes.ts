@@ -3,13 +3,13 @@
 // `/o/system/rebuilds` (global admin): projection pointers and rebuild progress.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
+import { CountlyReplyError, sendMessage, sendOutput } from '../http/index.ts';
 import { StoreUnavailableError } from '../projections/index.ts';
 import { requireGlobalAdmin, requireMember } from './auth.ts';
 import { pipelineStatus } from './pipeline-status.ts';
 import { sendRebuilds } from './rebuild.routes.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, apiRoute, sendOutput } from './http.ts';
+import { actionOf, apiFamily, apiRoute } from './http.ts';
 
 /** Tally's package version, read once at registration. */
 export function packageVersion(): string {
@@ -38,7 +38,7 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
       await requireGlobalAdmin(ctx, request, params);
       return sendOutput(request, reply, params, await sendRebuilds(ctx));
     }
-    if (action !== 'version') throw new CountlyReplyError(400, 'Invalid path');
+    if (action !== 'version') throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path');
     await requireMember(ctx, request, params);
     return sendOutput(request, reply, params, { version });
   });

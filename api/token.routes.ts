@@ -2,7 +2,7 @@
 // All answer with the message writer, as Countly does.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
+import { CountlyReplyError, sendMessage } from '../http/index.ts';
 import { deleteOwnToken, findToken, insertToken, listTokens, type MemberRecord } from '../projections/index.ts';
 import { requireCaller, requireMember, type Caller } from './auth.ts';
 import type { ApiContext } from './context.ts';
@@ -14,7 +14,7 @@ export const tokenIdParams = z.object({ tokenid: z.string().max(100).optional(),
 
 /** The member, when its credentials may manage tokens: an api_key or an unlimited token. */
 function tokenManager(caller: Caller): MemberRecord {
-  if (caller.token !== undefined && tokenIsLimited(caller.token)) throw new CountlyReplyError(401, 'A limited token cannot manage tokens');
+  if (caller.token !== undefined && tokenIsLimited(caller.token)) throw new CountlyReplyError('TALLY_HTTP_NOT_AUTHORIZED', 'A limited token cannot manage tokens');
   return caller.member;
 }
 
@@ -30,11 +30,11 @@ async function tokenWrite(ctx: ApiContext, request: FastifyRequest, reply: Fasti
     case 'delete': {
       const member = tokenManager(await requireCaller(ctx, request, params));
       const { tokenid } = parseParams(tokenIdParams, params);
-      if (tokenid === undefined || tokenid === '') throw new CountlyReplyError(404, 'Token id not provided');
+      if (tokenid === undefined || tokenid === '') throw new CountlyReplyError('TALLY_HTTP_TOKEN_ID_MISSING');
       return sendMessage(request, reply, 200, await deleteOwnToken(ctx.deps.db, tokenid, member._id.toHexString()));
     }
     default:
-      throw new CountlyReplyError(400, 'Invalid path, must be one of /delete or /create');
+      throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /delete or /create');
   }
 }
 
@@ -46,7 +46,7 @@ async function tokenRead(ctx: ApiContext, request: FastifyRequest, reply: Fastif
     }
     case 'check': {
       const { token: tokenId } = parseParams(tokenIdParams, params);
-      if (tokenId === undefined || tokenId === '') throw new CountlyReplyError(400, 'Missing parameter "token"');
+      if (tokenId === undefined || tokenId === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "token"');
       const member = await requireMember(ctx, request, params);
       const token = await findToken(ctx.deps.db, tokenId);
       // Only the owner learns about a token; anyone else gets the answer for a missing one.
@@ -56,7 +56,7 @@ async function tokenRead(ctx: ApiContext, request: FastifyRequest, reply: Fastif
       return sendMessage(request, reply, 200, { valid, time: mine === undefined ? 0 : tokenTimeLeftS(mine, nowS) });
     }
     default:
-      throw new CountlyReplyError(400, 'Invalid path, must be one of /list');
+      throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /list');
   }
 }
 

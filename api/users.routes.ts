@@ -1,12 +1,12 @@
 // Members (spec §5.3, §9.1): /i/users/* and /o/users/*.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
+import { CountlyReplyError, sendMessage, sendOutput } from '../http/index.ts';
 import { clearFailedLoginsOfUser, findMemberById, listMembers, readFailedLoginsOfUser, type MemberRecord } from '../projections/index.ts';
 import { requireCaller, requireGlobalAdmin } from './auth.ts';
 import { BRUTE_FORCE_PATHS, isBlocked } from './brute-force.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, parseParams, refuseHead, sendOutput, type Params } from './http.ts';
+import { actionOf, apiFamily, parseParams, refuseHead, type Params } from './http.ts';
 import { argErrors, deleteMembersFromArgs, memberArgs, updateMemberFromArgs } from './member-admin.ts';
 import { createMember, newMemberSchema, publicMember } from './members.ts';
 
@@ -18,9 +18,9 @@ async function userWrite(ctx: ApiContext, request: FastifyRequest, reply: Fastif
     case 'create': {
       await requireGlobalAdmin(ctx, request, params);
       const parsed = newMemberSchema.safeParse(memberArgs(params));
-      if (!parsed.success) throw new CountlyReplyError(400, argErrors(parsed.error.issues));
+      if (!parsed.success) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', argErrors(parsed.error.issues), { cause: parsed.error });
       const result = await createMember(ctx.deps.db, parsed.data);
-      if (!result.ok) throw new CountlyReplyError(400, result.errors);
+      if (!result.ok) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', result.errors);
       request.log.info({ memberId: result.member._id.toHexString() }, 'member created');
       return sendOutput(request, reply, params, publicMember(result.member));
     }
@@ -31,7 +31,7 @@ async function userWrite(ctx: ApiContext, request: FastifyRequest, reply: Fastif
       await deleteMembersFromArgs(ctx, await requireGlobalAdmin(ctx, request, params), params);
       return sendMessage(request, reply, 200, 'Success');
     default:
-      throw new CountlyReplyError(400, 'Invalid path, must be one of /create, /update, /deleteOwnAccount or /delete');
+      throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /create, /update, /deleteOwnAccount or /delete');
   }
 }
 
@@ -69,13 +69,13 @@ async function userRead(ctx: ApiContext, request: FastifyRequest, reply: Fastify
       refuseHead(request);
       await requireGlobalAdmin(ctx, request, params);
       const { username } = parseParams(userReadParams, params);
-      if (username === undefined || username === '') throw new CountlyReplyError(400, 'Missing parameter "username"');
+      if (username === undefined || username === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "username"');
       await clearFailedLoginsOfUser(ctx.deps.db, BRUTE_FORCE_PATHS, username);
       request.log.info({ username }, 'brute-force block cleared');
       return sendOutput(request, reply, params, true);
     }
     default:
-      throw new CountlyReplyError(400, 'Invalid path, must be one of /all or /me');
+      throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /all or /me');
   }
 }
 

@@ -2,11 +2,11 @@
 // are cleaned, and the per-request limits that Countly would apply anyway are applied here, with
 // a warning for each drop. Aggregation rules that depend on stored state stay in the processors.
 import { z } from 'zod';
+import { parseJsonText } from '../http/index.ts';
 import { EVENT_KEY_MAX_LENGTH, stripEventKey } from '../projections/index.ts';
 import { cleanObjectKey, isPrototypeKey } from './clean-keys.ts';
 import { MAX_EVENT_AMOUNT, MAX_EVENT_COUNT, withinBounds } from './clean-numbers.ts';
 import { cleanJson, cleanKeyOf, isPlainObject, putEntry, type CleanScope } from './clean-json.ts';
-import { parseJsonText } from './json-text.ts';
 import { paramPath, type WarningList } from './warnings.ts';
 
 /** Most segment keys one event can carry (`event_segmentation_limit`, §2.16). */

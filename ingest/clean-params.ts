@@ -3,11 +3,11 @@
 // every key made safe. Whatever is dropped is named in the warnings; nothing is dropped silently.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseJsonText } from '../http/index.ts';
 import { cleanEvents, numberLike } from './clean-events.ts';
 import { cleanObjectKey, isUnsafeParamName } from './clean-keys.ts';
 import { cleanJson, isPlainObject, type CleanScope } from './clean-json.ts';
 import { cleanUserDetails } from './clean-user-details.ts';
-import { parseJsonText } from './json-text.ts';
 import { paramPath, type WarningList } from './warnings.ts';
 
 /** Parameters whose value is a JSON object (text or object). `events` is the one JSON array. */

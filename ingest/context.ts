@@ -2,12 +2,12 @@
 // steps every accepted request goes through (envelope, size check, publish, answer).
 import type { PubAck } from '@nats-io/jetstream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CountlyReplyError, escapeMessageValue, sendMessage } from '../http/index.ts';
 import { ENVELOPE_VERSION, partitionOf, type AppSummary, type SdkRequestReceived } from '../projections/index.ts';
 import { eventSubject } from '../streams.config.ts';
 import type { AppCache } from './app-cache.ts';
 import type { IngestDeps } from './deps.ts';
-import { CountlyReplyError, PublishUnavailableError } from './errors.ts';
-import { escapeMessageValue, sendMessage } from './http.ts';
+import { PublishUnavailableError } from './errors.ts';
 import type { IngestMetrics, IngestOutcome } from './metrics.ts';
 import type { NatsLink } from './nats-link.ts';
 import { encodeOutgoing, publishAllMessages, type OutgoingMessage } from './publisher.ts';
@@ -30,15 +30,15 @@ export interface IngestContext {
 }
 
 /** Ends the request with a Countly refusal, counted by outcome. */
-export function refuse(ctx: IngestContext, outcome: IngestOutcome, status: number, result: string, headers?: Record<string, string>): never {
+export function refuse(ctx: IngestContext, outcome: IngestOutcome, refusal: CountlyReplyError): never {
   ctx.metrics.count(outcome);
-  throw new CountlyReplyError(status, result, headers === undefined ? undefined : { headers });
+  throw refusal;
 }
 
 /** Takes `cost` rate-limit tokens for an app, or refuses with 429 and Retry-After. */
 export function takeRate(ctx: IngestContext, appId: string, cost: number): void {
   const decision = ctx.limiter?.take(appId, cost) ?? { ok: true };
-  if (!decision.ok) refuse(ctx, 'rejected_rate_limited', 429, 'Too many requests', { 'Retry-After': String(decision.retryAfterS) });
+  if (!decision.ok) refuse(ctx, 'rejected_rate_limited', new CountlyReplyError('TALLY_HTTP_RATE_LIMITED', undefined, { headers: { 'Retry-After': String(decision.retryAfterS) } }));
 }
 
 export interface EnvelopeFacts {

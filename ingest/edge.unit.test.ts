@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyChecksum, type ChecksumInput } from './checksum.ts';
-import { resolveClientIp } from './client-ip.ts';
 import { bulkItemEventId, requestEventId, stableJson, stripVolatilePairs } from './msg-id.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { WarningList, MAX_WARNINGS_IN_ANSWER } from './warnings.ts';
@@ -66,15 +65,6 @@ describe('checksums (spec §2.13)', () => {
     expect(verifyChecksum(input(`checksum=${ofSaltAlone}`, q))).toBe('mismatch');
     // The checksum itself may sit outside the payload it signs (a JSON body signed from the query).
     expect(verifyChecksum({ ...input('', q), queryParams: { checksum: sha1 }, params: { ...form(q), checksum: sha1 } })).toBe('ok');
-  });
-});
-
-describe('client IP (spec §2.2)', () => {
-  it('prefers ip_address, then X-Forwarded-For, then X-Real-IP, then the socket', () => {
-    expect(resolveClientIp('203.0.113.1', { 'x-forwarded-for': '198.51.100.1' }, '127.0.0.1')).toBe('203.0.113.1');
-    expect(resolveClientIp(undefined, { 'x-forwarded-for': ' 198.51.100.1 , 10.0.0.1', 'x-real-ip': '192.0.2.1' }, '127.0.0.1')).toBe('198.51.100.1');
-    expect(resolveClientIp(undefined, { 'x-forwarded-for': 'garbage', 'x-real-ip': '2001:db8::1' }, '127.0.0.1')).toBe('2001:db8::1');
-    expect(resolveClientIp('nope', {}, undefined)).toBeNull();
   });
 });
 

@@ -2,15 +2,13 @@
 // with its own deterministic id. Unlike Countly, which answers first and processes afterwards,
 // Tally answers only when every accepted item is durable; skipped items are named in `warnings`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CountlyReplyError, parseJsonText, requestParams, resolveClientIp } from '../http/index.ts';
 import type { AppSummary } from '../projections/index.ts';
 import { checksumInput, verifyChecksum, type ChecksumVerdict } from './checksum.ts';
 import { isPlainObject } from './clean-json.ts';
 import { cleanParams } from './clean-params.ts';
-import { resolveClientIp } from './client-ip.ts';
 import { addBodyIssue, outgoingEnvelope, publishDurably, recordWarnings, refuse, sendSuccess, takeRate, tooLargeToStore, type IngestContext } from './context.ts';
-import { requestParams } from './http.ts';
 import { appRefusal, invalidGlobalParam, parseIdentity, ZERO_IDFA } from './identity.ts';
-import { parseJsonText } from './json-text.ts';
 import { bulkItemEventId } from './msg-id.ts';
 import type { OutgoingMessage } from './publisher.ts';
 import { paramPath, WarningList, type WarningReason } from './warnings.ts';
@@ -35,15 +33,15 @@ interface AcceptedItem {
 /** The `requests` parameter as an array, or a Countly refusal (§2.15). */
 function requestsOf(ctx: IngestContext, value: unknown): readonly unknown[] {
   let parsed = value;
-  if (value === undefined || value === null || value === '') refuse(ctx, 'rejected_bad_requests_param', 400, 'Missing parameter "requests"');
+  if (value === undefined || value === null || value === '') refuse(ctx, 'rejected_bad_requests_param', new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "requests"'));
   if (typeof value === 'string') {
     const text = parseJsonText(value);
-    if (!text.ok) refuse(ctx, 'rejected_bad_requests_param', 400, 'Missing parameter "requests"');
+    if (!text.ok) refuse(ctx, 'rejected_bad_requests_param', new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "requests"'));
     parsed = text.value;
   }
-  if (!Array.isArray(parsed)) refuse(ctx, 'rejected_bad_requests_param', 400, 'Invalid parameter "requests"');
+  if (!Array.isArray(parsed)) refuse(ctx, 'rejected_bad_requests_param', new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', 'Invalid parameter "requests"'));
   const max = ctx.deps.config.ingest.maxBulkRequests;
-  if (parsed.length > max) refuse(ctx, 'rejected_too_large', 413, `Too many requests in one bulk: ${parsed.length}, the limit is ${max}`);
+  if (parsed.length > max) refuse(ctx, 'rejected_too_large', new CountlyReplyError('TALLY_HTTP_TOO_LARGE', `Too many requests in one bulk: ${parsed.length}, the limit is ${max}`));
   return parsed;
 }
 
@@ -132,7 +130,7 @@ async function handleBulk(ctx: IngestContext, request: FastifyRequest, reply: Fa
   const receivedAtMs = Date.now();
   const raw = requestParams(request);
   const badParam = invalidGlobalParam(raw);
-  if (badParam !== undefined) refuse(ctx, 'rejected_invalid_param', 400, `Invalid parameter "${badParam}"`);
+  if (badParam !== undefined) refuse(ctx, 'rejected_invalid_param', new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Invalid parameter "${badParam}"`));
   const items = requestsOf(ctx, raw.requests);
   const warnings = new WarningList();
   addBodyIssue(request, warnings);

@@ -1,10 +1,10 @@
 // `/i` (spec §2.1–2.3): validate, resolve the app from the cache, check the checksum, clean,
 // publish one envelope, and answer only after JetStream acknowledged it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CountlyReplyError, requestParams, resolveClientIp, sendMessage } from '../http/index.ts';
 import type { AppSummary } from '../projections/index.ts';
 import { CHECKSUM_MESSAGES, checksumInput, verifyChecksum } from './checksum.ts';
 import { cleanParams } from './clean-params.ts';
-import { resolveClientIp } from './client-ip.ts';
 import {
   addBodyIssue,
   MISSING_IDENTITY,
@@ -17,7 +17,6 @@ import {
   tooLargeToStore,
   type IngestContext,
 } from './context.ts';
-import { requestParams, sendMessage } from './http.ts';
 import { appRefusal, invalidGlobalParam, parseIdentity, ZERO_IDFA, type Identity } from './identity.ts';
 import { requestEventId } from './msg-id.ts';
 import type { OutgoingMessage } from './publisher.ts';
@@ -29,15 +28,15 @@ const bodyIsPairs = (request: FastifyRequest): boolean => /^(multipart\/form-dat
 /** §1.4 and §2.2 steps 4–7: the checks that end a request before anything is published. */
 async function admitSingle(ctx: IngestContext, raw: Readonly<Record<string, unknown>>): Promise<{ identity: Identity; app: AppSummary } | 'zero_idfa'> {
   const badParam = invalidGlobalParam(raw);
-  if (badParam !== undefined) refuse(ctx, 'rejected_invalid_param', 400, `Invalid parameter "${badParam}"`);
+  if (badParam !== undefined) refuse(ctx, 'rejected_invalid_param', new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Invalid parameter "${badParam}"`));
   const identity = parseIdentity(raw);
-  if (identity === undefined) refuse(ctx, 'rejected_missing_identity', 400, MISSING_IDENTITY);
+  if (identity === undefined) refuse(ctx, 'rejected_missing_identity', new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', MISSING_IDENTITY));
   if (identity.deviceId === ZERO_IDFA) return 'zero_idfa';
   const app = await ctx.apps.resolve(identity.appKey);
-  if (app === undefined) refuse(ctx, 'rejected_unknown_app', 400, 'App does not exist');
+  if (app === undefined) refuse(ctx, 'rejected_unknown_app', new CountlyReplyError('TALLY_HTTP_INVALID_APP_KEY'));
   const refusal = appRefusal(app, raw);
-  if (refusal === 'paused') refuse(ctx, 'rejected_app_paused', 400, 'App is currently not accepting data');
-  if (refusal === 'locked') refuse(ctx, 'rejected_app_locked', 403, 'App is locked');
+  if (refusal === 'paused') refuse(ctx, 'rejected_app_paused', new CountlyReplyError('TALLY_HTTP_APP_PAUSED'));
+  if (refusal === 'locked') refuse(ctx, 'rejected_app_locked', new CountlyReplyError('TALLY_HTTP_APP_LOCKED', 'App is locked'));
   return { identity, app };
 }
 
@@ -91,10 +90,10 @@ async function handleSingle(ctx: IngestContext, request: FastifyRequest, reply: 
   const maxEvents = ctx.deps.config.ingest.maxEventsPerRequest;
   const cleaned = cleanParams(raw, '', warnings, { maxEvents });
   if (cleaned.kind === 'too_many_events') {
-    refuse(ctx, 'rejected_too_many_events', 413, `Too many events: ${cleaned.count} in one request, the limit is ${maxEvents}`);
+    refuse(ctx, 'rejected_too_many_events', new CountlyReplyError('TALLY_HTTP_TOO_LARGE', `Too many events: ${cleaned.count} in one request, the limit is ${maxEvents}`));
   }
   const msg = singleMessage(ctx, request, { raw, params: cleaned.params, identity, app, receivedAtMs });
-  if (tooLargeToStore(ctx, msg)) refuse(ctx, 'rejected_too_large', 413, 'Request is too large to store');
+  if (tooLargeToStore(ctx, msg)) refuse(ctx, 'rejected_too_large', new CountlyReplyError('TALLY_HTTP_TOO_LARGE', 'Request is too large to store'));
   const [ack] = await publishDurably(ctx, [msg]);
   const duplicate = ack?.duplicate === true;
   ctx.metrics.count(duplicate ? 'duplicate' : 'accepted');

@@ -2,11 +2,11 @@
 // the app cache and its invalidation subscription, the rate limiter, the NATS link and metrics.
 import type { Subscription } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
+import { sendMessage } from '../http/index.ts';
 import { appChangedSubject } from '../streams.config.ts';
 import { AppCache } from './app-cache.ts';
 import type { IngestContext } from './context.ts';
 import type { IngestDeps } from './deps.ts';
-import { sendMessage } from './http.ts';
 import { registerBulkRoute } from './ingest-bulk.route.ts';
 import { registerSingleRoute } from './ingest-single.route.ts';
 import { IngestMetrics } from './metrics.ts';

@@ -27,4 +27,18 @@ export class UnknownProjectionError extends TallyError {
   override readonly statusCode = 400;
 }
 
-export const processorErrors = [OwnershipLostError, RebuildBusyError, RebuildRefusedError, UnknownProjectionError] as const;
+/** A rebuild command that is not JSON or does not match its schema. */
+export class RebuildCommandInvalidError extends TallyError {
+  override readonly name = 'RebuildCommandInvalidError';
+  readonly code = 'TALLY_REBUILD_BAD_COMMAND';
+  override readonly statusCode = 400;
+}
+
+/** A rebuild command failed for a reason that is not a TallyError (a bug, logged where it happens). */
+export class RebuildFailedError extends TallyError {
+  override readonly name = 'RebuildFailedError';
+  readonly code = 'TALLY_REBUILD_FAILED';
+}
+
+/** Every error class of this folder, for the registry test. */
+export const processorErrors = [OwnershipLostError, RebuildBusyError, RebuildRefusedError, UnknownProjectionError, RebuildCommandInvalidError, RebuildFailedError] as const;

@@ -18,6 +18,7 @@ import {
   journalParts,
   readCheckpoint,
   readJournal,
+  StoreReadFailedError,
   writeJournal,
   type Checkpoint,
   type FirstWrites,
@@ -252,7 +253,7 @@ export function startGroupRunner<P>(o: GroupRunnerOptions<P>): GroupRunner {
         state.lastError = undefined;
         return next;
       } catch (err) {
-        if (!(err instanceof FlushFailedError)) throw err;
+        if (!(err instanceof FlushFailedError || err instanceof StoreReadFailedError)) throw err;
         state.healthy = false;
         state.lastError = err.message;
         log.error({ err, seq: chunk[0]?.msg.seq, attempt }, 'flush failed; retrying the same batch');

@@ -2,7 +2,7 @@
 // error that is not an infrastructure TallyError), or that folds into a write the store cannot
 // take, is bisected: the shortest failing prefix ends with the poison event, which is set aside
 // with its reason, and the rest is tried again. A poison event costs log2(batch) extra folds; an
-// infrastructure failure (FlushFailedError, StoreUnavailableError, ...) passes through to the
+// infrastructure failure (FlushFailedError, StoreReadFailedError, StoreUnavailableError, ...) passes through to the
 // runner, which retries the same batch.
 import { firstUnwritable, TallyError, UnwritableFoldError } from '../projections/index.ts';
 import type { FoldResult, Poisoned } from './pipeline.ts';

@@ -4,13 +4,16 @@
 import { z } from 'zod';
 import { rebuildCommand, TallyError, type RebuildReply } from '../projections/index.ts';
 import { REBUILD_QUEUE, rebuildCommandSubject } from '../streams.config.ts';
-import { UnknownProjectionError } from './errors.ts';
+import { RebuildCommandInvalidError, RebuildFailedError, UnknownProjectionError } from './errors.ts';
 import type { LivePipeline, ProcessorsDeps } from './main.ts';
 import { startRebuild, type RebuildHandle } from './rebuild.ts';
 
 export interface RebuildService {
   stop(): Promise<void>;
 }
+
+/** The reply that carries a refusal back to the API (which answers with its status and message). */
+const refusalOf = (err: TallyError): RebuildReply => ({ ok: false, code: err.code, statusCode: err.statusCode ?? 500, message: err.message });
 
 export function serveRebuildCommands(deps: ProcessorsDeps, pipelines: readonly LivePipeline[]): RebuildService {
   const running = new Set<RebuildHandle>();
@@ -30,10 +33,10 @@ export function serveRebuildCommands(deps: ProcessorsDeps, pipelines: readonly L
       return { ok: true, projection: cmd.projection, version: h.version, resumed: h.resumed };
     } catch (err) {
       // Decision: every refusal goes back to the caller as a typed reply; unexpected ones are logged too.
-      if (err instanceof TallyError) return { ok: false, code: err.code, statusCode: err.statusCode ?? 500, message: err.message };
-      if (err instanceof z.ZodError || err instanceof SyntaxError) return { ok: false, code: 'TALLY_REBUILD_BAD_COMMAND', statusCode: 400, message: err.message };
+      if (err instanceof TallyError) return refusalOf(err);
+      if (err instanceof z.ZodError || err instanceof SyntaxError) return refusalOf(new RebuildCommandInvalidError(err.message, { cause: err }));
       log.error({ err }, 'rebuild command failed');
-      return { ok: false, code: 'TALLY_REBUILD_FAILED', statusCode: 500, message: err instanceof Error ? err.message : String(err) };
+      return refusalOf(new RebuildFailedError(err instanceof Error ? err.message : String(err), { cause: err }));
     }
   }
 

@@ -25,6 +25,18 @@ export class FlushFailedError extends TallyError {
   }
 }
 
+/**
+ * A read a batch needs before it can fold (the app users, uid counters, registries it touches)
+ * failed: an infrastructure fault, retried like a failed flush, but not a write.
+ */
+export class StoreReadFailedError extends TallyError {
+  override readonly name = 'StoreReadFailedError';
+  readonly code = 'TALLY_STORE_READ_FAILED';
+  constructor(readonly what: string, options?: { cause?: unknown }) {
+    super(`read of ${what} failed`, options);
+  }
+}
+
 /** A MongoDB read or write outside a flush failed. */
 export class StoreUnavailableError extends TallyError {
   override readonly name = 'StoreUnavailableError';
@@ -43,4 +55,4 @@ export class UnwritableFoldError extends TallyError {
 }
 
 /** Every error class of this folder, for the registry test. */
-export const projectionErrors = [EventDecodeError, FlushFailedError, StoreUnavailableError, UnwritableFoldError] as const;
+export const projectionErrors = [EventDecodeError, FlushFailedError, StoreReadFailedError, StoreUnavailableError, UnwritableFoldError] as const;

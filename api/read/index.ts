@@ -1,20 +1,9 @@
-// Public surface of the pure read-API helpers: period parsing, time objects, escaping, analytics.
+// Public surface of the pure read-API helpers: period parsing, time objects, analytics.
 export { parsePeriod } from './period.ts';
 export type { PeriodObject, PeriodOptions, UniqueMap } from './period.ts';
 export { buildTimeObject, sumTimeObjects, isValueList } from './time-object.ts';
 export type { Family, TimeDoc, TimeNode, TimeObject, TimeObjectOptions, TimeTree } from './time-object.ts';
 export { readCounter } from './time-tree.ts';
-export {
-  escapeMessageString,
-  escapeMessageValue,
-  escapeOutputString,
-  escapeOutputValue,
-  isTruthyParam,
-  serializeMessage,
-  serializeOutput,
-  wrapJsonp,
-} from './escape.ts';
-export type { OutputOptions } from './escape.ts';
 export {
   buildEventTicks,
   buildSessionTicks,

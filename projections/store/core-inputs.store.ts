@@ -6,7 +6,7 @@ import { groupIdSuffix, uidCounterId } from '../core.ts';
 import { OWNER } from './apply.store.ts';
 import { findByIds } from './by-ids.ts';
 import { groupBy } from '../group-by.ts';
-import { FlushFailedError } from '../errors.ts';
+import { StoreReadFailedError } from '../errors.ts';
 import { appUserFromStored, eventRegistryFromStored, knownMetricMetaFromStored, knownSegmentMetaFromStored, visibilityFromStored, type BatchInputs } from '../batch-inputs.ts';
 import { eventDocId, type EventRegistry } from '../events.fold.ts';
 import type { JsonObject } from '../json.ts';
@@ -151,7 +151,7 @@ export async function loadCoreInputs(db: Db, inputs: BatchInputs, collectionName
     // Only the database's failures are infrastructure; an error of the pure code that reads the
     // documents is the batch's content, and the runner isolates it (processors/isolate.ts).
     if (!(err instanceof MongoError)) throw err;
-    throw new FlushFailedError('core inputs', { cause: err });
+    throw new StoreReadFailedError('core inputs', { cause: err });
   }
 }
 
@@ -175,6 +175,6 @@ export async function readUidCounters(db: Db, collection: string, appIds: readon
     }
     return out;
   } catch (err) {
-    throw new FlushFailedError('uid counters', { cause: err });
+    throw new StoreReadFailedError('uid counters', { cause: err });
   }
 }

@@ -1,11 +1,12 @@
-// The HTML escaping of Countly's two response writers and JSONP wrapping (§1.3).
+// The HTML escaping of Countly's two response writers, and JSONP wrapping (spec §1.3).
 //
-// Choices: only plain objects and arrays are walked; other objects (Date, ObjectId) are left
-// to their toJSON, as Countly's replacer does. A top-level string is not escaped (Countly's
-// replacer only rewrites object members). `noescape` and `callback` follow JavaScript
-// truthiness like Countly (`noescape=0` is a non-empty string, so it disables escaping).
+// Choices: the output writer walks only plain objects and arrays; other objects (Date,
+// ObjectId) are left to their toJSON, as Countly's replacer does, and a top-level string is not
+// escaped (Countly's replacer only rewrites object members). `noescape` follows JavaScript
+// truthiness like Countly (`noescape=0` is a non-empty string, so it disables escaping). A JSONP
+// callback must look like a JavaScript name path: anything else answers plain JSON, so a
+// request cannot make the API serve script of its choosing.
 
-const MESSAGE_CHARS: Readonly<Record<string, string>> = { '<': '&lt;', '>': '&gt;' };
 const OUTPUT_CHARS: Readonly<Record<string, string>> = {
   '"': '&quot;',
   "'": '&#39;',
@@ -15,9 +16,6 @@ const OUTPUT_CHARS: Readonly<Record<string, string>> = {
 };
 // `&` is left alone when it already starts one of these entities.
 const OUTPUT_PATTERN = /["'<>]|&(?!amp;|quot;|#39;|lt;|gt;|#46;|#36;)/g;
-
-/** `<` and `>` as entities: the message writer's escaping of one string. */
-export const escapeMessageString = (text: string): string => text.replace(/[<>]/g, (c) => MESSAGE_CHARS[c] ?? c);
 
 /** The output writer's escaping of one string (key or value). */
 export const escapeOutputString = (text: string): string => text.replace(OUTPUT_PATTERN, (c) => OUTPUT_CHARS[c] ?? c);
@@ -53,12 +51,6 @@ function mapMembers(value: unknown, key: (k: string) => string, member: (v: unkn
   return out;
 }
 
-/** The message writer's escaping: `<`/`>` in string values of objects and arrays, keys untouched. */
-export function escapeMessageValue(value: unknown): unknown {
-  const member = (v: unknown): unknown => (typeof v === 'string' ? escapeMessageString(v) : escapeMessageValue(v));
-  return mapMembers(value, (k) => k, member);
-}
-
 function escapeOutputMember(value: unknown): unknown {
   if (typeof value !== 'string') return escapeOutputValue(value);
   const nested = parseJsonContainer(value);
@@ -71,32 +63,25 @@ export function escapeOutputValue(value: unknown): unknown {
   return mapMembers(value, escapeOutputString, escapeOutputMember);
 }
 
-/** JavaScript truthiness of a request parameter (`noescape`, `callback`). */
+/** JavaScript truthiness of a request parameter (`noescape`). */
 export const isTruthyParam = (value: unknown): boolean => Boolean(value);
 
-function toJson(value: unknown): string {
-  return JSON.stringify(value) ?? 'null';
+/**
+ * The message writer's escaping: `<` and `>` in every string, the top-level one included, at any
+ * depth; keys untouched.
+ */
+export function escapeMessageValue(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  if (Array.isArray(value)) return value.map(escapeMessageValue);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeMessageValue(v)]));
+  }
+  return value;
 }
 
-/** `<callback>(<json>)` when `callback` is truthy, else `json` unchanged. */
+const JSONP_CALLBACK = /^[A-Za-z_$][\w$.]{0,127}$/;
+
+/** `<callback>(<json>)` when `callback` is a JavaScript name path, else `json` unchanged. */
 export function wrapJsonp(callback: unknown, json: string): string {
-  return isTruthyParam(callback) ? `${String(callback)}(${json})` : json;
-}
-
-/** Body of the message writer: `{"result": <message>}` escaped, JSONP-wrapped when asked. */
-export function serializeMessage(message: unknown, callback?: unknown): string {
-  return wrapJsonp(callback, toJson(escapeMessageValue({ result: message })));
-}
-
-export interface OutputOptions {
-  /** The request's `noescape` parameter; truthy disables escaping. */
-  noescape?: unknown;
-  /** The request's `callback` parameter; truthy wraps the body as JSONP. */
-  callback?: unknown;
-}
-
-/** Body of the output writer: the raw value escaped (unless `noescape`), JSONP-wrapped when asked. */
-export function serializeOutput(value: unknown, opts: OutputOptions = {}): string {
-  const escaped = isTruthyParam(opts.noescape) ? value : escapeOutputValue(value);
-  return wrapJsonp(opts.callback, toJson(escaped));
+  return typeof callback === 'string' && JSONP_CALLBACK.test(callback) ? `${callback}(${json})` : json;
 }

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  escapeMessageValue,
-  escapeOutputString,
-  escapeOutputValue,
-  serializeMessage,
-  serializeOutput,
-  wrapJsonp,
-} from './escape.ts';
+import { escapeMessageValue, escapeOutputString, escapeOutputValue, isTruthyParam, wrapJsonp } from './escape.ts';
 
 describe('output writer escaping', () => {
   it('escapes quotes, angle brackets and bare ampersands', () => {
@@ -43,32 +36,33 @@ describe('output writer escaping', () => {
     expect(escapeOutputValue({ at: date })).toStrictEqual({ at: date });
   });
 
-  it('serializeOutput honours noescape and callback', () => {
-    const value = { name: 'ç&#9647gA' };
-    expect(serializeOutput(value)).toBe('{"name":"ç&amp;#9647gA"}');
-    expect(serializeOutput(value, { noescape: 'true' })).toBe('{"name":"ç&#9647gA"}');
-    expect(serializeOutput(value, { noescape: '' })).toBe('{"name":"ç&amp;#9647gA"}');
-    expect(serializeOutput(false, { callback: 'cb' })).toBe('cb(false)');
-    expect(serializeOutput([])).toBe('[]');
+  it('noescape follows JavaScript truthiness', () => {
+    expect(isTruthyParam('true')).toBe(true);
+    expect(isTruthyParam('0')).toBe(true);
+    expect(isTruthyParam('')).toBe(false);
+    expect(isTruthyParam(undefined)).toBe(false);
   });
 });
 
 describe('message writer escaping', () => {
-  it('escapes only < and > in string values', () => {
+  it('escapes only < and > in string values, keys untouched', () => {
     expect(escapeMessageValue({ '<k>': `<b>"&'`, list: ['<i>', 3] })).toStrictEqual({ '<k>': `&lt;b&gt;"&'`, list: ['&lt;i&gt;', 3] });
   });
 
-  it('wraps the message in {"result": ...} and JSONP when asked', () => {
-    expect(serializeMessage('Invalid parameter "app_id"')).toBe('{"result":"Invalid parameter \\"app_id\\""}');
-    expect(serializeMessage('<Success>', 'jQuery1_2')).toBe('jQuery1_2({"result":"&lt;Success&gt;"})');
-    expect(serializeMessage(['a', 'b'])).toBe('{"result":["a","b"]}');
+  it('escapes a top-level string too (the message itself)', () => {
+    expect(escapeMessageValue('<Success>')).toBe('&lt;Success&gt;');
   });
 });
 
 describe('wrapJsonp', () => {
-  it('wraps only for a truthy callback', () => {
+  it('wraps only for a callback that is a JavaScript name path', () => {
     expect(wrapJsonp('cb', '{}')).toBe('cb({})');
+    expect(wrapJsonp('jQuery1_2.cb$', '{}')).toBe('jQuery1_2.cb$({})');
     expect(wrapJsonp('', '{}')).toBe('{}');
     expect(wrapJsonp(undefined, '{}')).toBe('{}');
+    expect(wrapJsonp(['cb'], '{}')).toBe('{}');
+    expect(wrapJsonp('alert(1);cb', '{}')).toBe('{}');
+    expect(wrapJsonp('1cb', '{}')).toBe('{}');
+    expect(wrapJsonp('a'.repeat(129), '{}')).toBe('{}');
   });
 });
