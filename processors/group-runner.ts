@@ -28,7 +28,7 @@ import { cutChunks, freshInOrder, lastBySeq } from './batch-cut.ts';
 import { batcher, type Batcher } from './batcher.ts';
 import { OwnershipLostError } from './errors.ts';
 import { crossGroupReads, waitForForeignRead, type CrossGroupRead } from './foreign-reads.ts';
-import type { Semaphore } from './mutex.ts';
+import type { Semaphore } from './semaphore.ts';
 import { acquireLease, type Lease } from './lease.ts';
 import { assertWritable, foldIsolatingPoison, isContentFailure } from './isolate.ts';
 import { checkpointId, type FoldResult, type ForeignRead, type Pipeline, type Poisoned, type Target } from './pipeline.ts';

@@ -1,4 +1,4 @@
-import type { LivePipeline } from './main.ts';
+import type { LivePipeline } from './start-processors.ts';
 import { corePipeline } from './core.pipeline.ts';
 
 /** Pipelines the processor role runs; each follows its projection pointer across rebuilds. */

@@ -1,4 +1,5 @@
-// The processors role: one runner per (pipeline, partition group). Every process runs a runner
+// The processors role as a library: `startProcessors` runs one runner per (pipeline, partition
+// group); scripts/runtime.ts is the process main that calls it. Every process runs a runner
 // for every group; a KV lease lets exactly one of them own a group at a time, and another takes
 // over within about one lease TTL when the owner dies.
 import { randomUUID } from 'node:crypto';
@@ -11,7 +12,7 @@ import { consumerName, projectionSwitchedSubject, type TallyConfig } from '../st
 import { ensureGroupConsumer } from './consumers.ts';
 import { startGroupRunner, type GroupRunner, type GroupStatus } from './group-runner.ts';
 import { openLeaseBucket } from './lease.ts';
-import { Semaphore } from './mutex.ts';
+import { Semaphore } from './semaphore.ts';
 import { targetFor, type Pipeline } from './pipeline.ts';
 
 export interface ProcessorsDeps {
