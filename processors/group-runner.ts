@@ -89,9 +89,6 @@ export interface GroupRunner {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-// Re-exported: group-runner.unit.test.ts tests them through this module.
-export { freshInOrder, lastBySeq } from './batch-cut.ts';
-
 /** A delivered message, decoded once: its event, or why it is not one. */
 type Delivered = { readonly msg: JsMsg; readonly event: TallyEvent } | { readonly msg: JsMsg; readonly undecodable: string };
 

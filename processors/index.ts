@@ -1,7 +1,7 @@
 // Public surface of processors/.
 export { ensureStreams } from './streams.ts';
 export { startProcessors, leaseBucketName, type ProcessorsHandle, type ProcessorsDeps, type LivePipeline } from './start-processors.ts';
-export { checkpointId, checkpointPrefix, foldIsolated, targetFor, type ForeignRead, type Pipeline, type Target, type FoldResult, type Poisoned } from './pipeline.ts';
+export { checkpointId, checkpointPrefix, targetFor, type ForeignRead, type Pipeline, type Target, type FoldResult, type Poisoned } from './pipeline.ts';
 export type { GroupStatus } from './group-runner.ts';
 export { corePipeline, UID_SEQUENCES } from './core.pipeline.ts';
 export { LIVE_PIPELINES, livePipeline } from './live.ts';

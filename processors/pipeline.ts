@@ -78,21 +78,3 @@ export interface Pipeline<Prepared> {
    */
   foreignReads?(events: readonly TallyEvent[]): ForeignRead[];
 }
-
-/**
- * Folds events one by one with a pure evolve, isolating failures: an event whose evolve throws
- * is reported as poisoned and the state from before it is kept (evolve never mutates).
- */
-export function foldIsolated<S>(initial: S, events: readonly TallyEvent[], evolve: (s: S, e: TallyEvent) => S): { state: S; poisoned: Poisoned[] } {
-  let state = initial;
-  const poisoned: Poisoned[] = [];
-  for (const e of events) {
-    try {
-      state = evolve(state, e);
-    } catch (err) {
-      // Decision: a fold failure is a poison event, dead-lettered with its reason; the batch goes on.
-      poisoned.push({ seq: e.seq, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
-    }
-  }
-  return { state, poisoned };
-}
