@@ -2,7 +2,7 @@
 export { ensureStreams } from './streams.ts';
 export { startProcessors, leaseBucketName, type ProcessorsHandle, type ProcessorsDeps, type LivePipeline } from './start-processors.ts';
 export { checkpointId, checkpointPrefix, targetFor, type ForeignRead, type Pipeline, type Target, type FoldResult, type Poisoned } from './pipeline.ts';
-export type { GroupStatus } from './group-runner.ts';
+export type { GroupStatus } from './runner-context.ts';
 export { corePipeline, UID_SEQUENCES } from './core.pipeline.ts';
 export { LIVE_PIPELINES, livePipeline } from './live.ts';
 export { startRebuild, rebuildLeaseKey, type RebuildHandle, type RebuildOptions } from './rebuild.ts';

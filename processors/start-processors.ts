@@ -10,8 +10,9 @@ import type { Logger } from 'pino';
 import { readPointer, type ProjectionPointer } from '../projections/index.ts';
 import { consumerName, projectionSwitchedSubject, type TallyConfig } from '../streams.config.ts';
 import { ensureGroupConsumer } from './consumers.ts';
-import { startGroupRunner, type GroupRunner, type GroupStatus } from './group-runner.ts';
+import { startGroupRunner, type GroupRunner } from './group-runner.ts';
 import { openLeaseBucket } from './lease.ts';
+import type { GroupStatus } from './runner-context.ts';
 import { Semaphore } from './semaphore.ts';
 import { targetFor, type Pipeline } from './pipeline.ts';
 
