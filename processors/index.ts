@@ -5,7 +5,8 @@ export { checkpointId, checkpointPrefix, targetFor, type ForeignRead, type Pipel
 export type { GroupStatus } from './runner-context.ts';
 export { corePipeline, UID_SEQUENCES } from './core.pipeline.ts';
 export { LIVE_PIPELINES, livePipeline } from './live.ts';
-export { startRebuild, rebuildLeaseKey, type RebuildHandle, type RebuildOptions } from './rebuild.ts';
+export { startRebuild, type RebuildHandle, type RebuildOptions } from './rebuild.ts';
+export { rebuildLeaseKey } from './rebuild-lease.ts';
 export { knownVersions, type RebuildStart } from './rebuild-plan.ts';
 export { serveRebuildCommands, type RebuildService } from './rebuild-service.ts';
 export { RebuildBusyError, RebuildRefusedError, UnknownProjectionError } from './errors.ts';

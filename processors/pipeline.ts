@@ -37,6 +37,12 @@ export function versionOfCheckpointId(id: string): number | undefined {
   return Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
+/** The partition group a checkpoint id names; undefined for an id of another shape. */
+export function groupOfCheckpointId(id: string): number | undefined {
+  const g = Number(/^[^:]+:v\d+:g(\d+)$/.exec(id)?.[1]);
+  return Number.isInteger(g) && g >= 0 ? g : undefined;
+}
+
 export interface Poisoned {
   readonly seq: number;
   readonly reason: string;
