@@ -4,14 +4,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CountlyReplyError, sendMessage } from '../ingest/index.ts';
-import { listRebuilds, readPointer, rebuildReply, requestRebuildCancel, StoreUnavailableError, type RebuildCommand } from '../projections/index.ts';
+import { listRebuilds, PROJECTIONS, readPointer, rebuildReply, requestRebuildCancel, StoreUnavailableError, type RebuildCommand } from '../projections/index.ts';
 import { rebuildCommandSubject } from '../streams.config.ts';
 import { requireGlobalAdmin } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { actionOf, apiFamily, parseParams, sendOutput } from './http.ts';
 
-/** Projections a rebuild can name (the processors' live pipelines). */
-export const PROJECTIONS = ['core'] as const;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 export const rebuildParams = z.object({
