@@ -54,7 +54,8 @@ export {
   initialEvents,
   segmentMetaKey,
 } from './events.fold.ts';
-export type { EventRegistry, EventsInputs, EventsState, RegistryEntry } from './events.fold.ts';
+export type { EventsInputs, EventsState, RegistryEntry } from './events.fold.ts';
+export type { EventRegistry } from './registry-draft.ts';
 export {
   APP_USER_MERGES,
   appUsersCollection,
