@@ -4,6 +4,7 @@
 // over within about one lease TTL when the owner dies.
 import { randomUUID } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
@@ -57,60 +58,72 @@ interface Live {
   runners: GroupRunner[];
 }
 
+/** What the live runners of a process share. */
+interface LiveRunnersContext {
+  readonly deps: ProcessorsDeps;
+  readonly kv: KV;
+  /** Unique id of this process (lease owner). */
+  readonly owner: string;
+  readonly flushes: Semaphore;
+}
+
+async function runnersFor(ctx: LiveRunnersContext, pipeline: LivePipeline['pipeline'], version: number): Promise<GroupRunner[]> {
+  const { deps, kv, owner, flushes } = ctx;
+  const { config } = deps;
+  const groups = config.streams.partitionGroups;
+  const runners: GroupRunner[] = [];
+  for (let group = 0; group < groups; group++) {
+    const durable = consumerName(config.streams, `${pipeline.name}_v${version}`, group);
+    await ensureGroupConsumer(deps.jsm, config, durable, group, config.consumers.batchSize);
+    runners.push(
+      startGroupRunner({
+        ...deps, kv, pipeline, group, durable, owner, flushes,
+        target: targetFor(version, group, groups),
+        batchSize: config.consumers.batchSize,
+        batchWaitMs: config.consumers.batchWaitMs,
+      }),
+    );
+  }
+  return runners;
+}
+
+/**
+ * Following the pointer: after a switch, stop the old version's runners (the batch in hand is
+ * finished and acked) and run the new version's, which continue from its checkpoints.
+ */
+async function follow(ctx: LiveRunnersContext, lives: readonly Live[]): Promise<void> {
+  for (const live of lives) {
+    if (live.entry.version !== undefined) continue;
+    // A frozen active version is paused for a switch: run nothing until the pointer moves.
+    const active = runnableVersion(await readPointer(ctx.deps.db, live.entry.pipeline.name));
+    if (active === live.version) continue;
+    ctx.deps.log.info({ pipeline: live.entry.pipeline.name, from: live.version, to: active }, 'following the projection pointer');
+    await Promise.all(live.runners.map((r) => r.stop()));
+    live.runners = active === PAUSED ? [] : await runnersFor(ctx, live.entry.pipeline, active);
+    live.version = active;
+  }
+}
+
 export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly LivePipeline[]): Promise<ProcessorsHandle> {
   const { config } = deps;
   const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
-  const owner = `${process.pid}-${randomUUID()}`;
-  const flushes = new Semaphore(config.consumers.maxConcurrentFlushes);
-  const groups = config.streams.partitionGroups;
-
-  async function runnersFor(pipeline: LivePipeline['pipeline'], version: number): Promise<GroupRunner[]> {
-    const runners: GroupRunner[] = [];
-    for (let group = 0; group < groups; group++) {
-      const durable = consumerName(config.streams, `${pipeline.name}_v${version}`, group);
-      await ensureGroupConsumer(deps.jsm, config, durable, group, config.consumers.batchSize);
-      runners.push(
-        startGroupRunner({
-          ...deps, kv, pipeline, group, durable, owner, flushes,
-          target: targetFor(version, group, groups),
-          batchSize: config.consumers.batchSize,
-          batchWaitMs: config.consumers.batchWaitMs,
-        }),
-      );
-    }
-    return runners;
-  }
+  const ctx: LiveRunnersContext = { deps, kv, owner: `${process.pid}-${randomUUID()}`, flushes: new Semaphore(config.consumers.maxConcurrentFlushes) };
 
   const lives: Live[] = [];
   for (const entry of pipelines) {
     const version = entry.version ?? runnableVersion(await readPointer(deps.db, entry.pipeline.name));
-    lives.push({ entry, version, runners: version === PAUSED ? [] : await runnersFor(entry.pipeline, version) });
+    lives.push({ entry, version, runners: version === PAUSED ? [] : await runnersFor(ctx, entry.pipeline, version) });
   }
 
-  // Following the pointer: after a switch, stop the old version's runners (the batch in hand is
-  // finished and acked) and run the new version's, which continue from its checkpoints.
   const switching = new Semaphore(1);
-  const follow = () =>
-    switching.run(async () => {
-      for (const live of lives) {
-        if (live.entry.version !== undefined) continue;
-        // A frozen active version is paused for a switch: run nothing until the pointer moves.
-        const active = runnableVersion(await readPointer(deps.db, live.entry.pipeline.name));
-        if (active === live.version) continue;
-        deps.log.info({ pipeline: live.entry.pipeline.name, from: live.version, to: active }, 'following the projection pointer');
-        await Promise.all(live.runners.map((r) => r.stop()));
-        live.runners = active === PAUSED ? [] : await runnersFor(live.entry.pipeline, active);
-        live.version = active;
-      }
-    });
   const followSafely = () => {
-    follow().catch((err: unknown) => deps.log.error({ err }, 'pointer check failed; retrying at the next poll'));
+    switching.run(() => follow(ctx, lives)).catch((err: unknown) => deps.log.error({ err }, 'pointer check failed; retrying at the next poll'));
   };
   const sub = deps.nc.subscribe(projectionSwitchedSubject(config.streams), { callback: followSafely });
   const poll = setInterval(followSafely, POINTER_POLL_MS);
   poll.unref();
 
-  deps.log.info({ pipelines: lives.map((l) => `${l.entry.pipeline.name}_v${l.version}`), groups }, 'processors started');
+  deps.log.info({ pipelines: lives.map((l) => `${l.entry.pipeline.name}_v${l.version}`), groups: config.streams.partitionGroups }, 'processors started');
   const all = () => lives.flatMap((l) => l.runners);
   return {
     running: () => all().every((r) => r.status().healthy),
