@@ -355,6 +355,3 @@ export const groupFilterSubjects = (s: StreamsConfig, group: number): string[] =
 /** Durable consumer name of a projection's partition group. */
 export const consumerName = (s: StreamsConfig, projection: string, group: number): string =>
   `${s.prefix}_${projection}_g${group}`;
-
-/** Priority group used for pinned-client failover between processor processes. */
-export const PRIORITY_GROUP = 'processors';

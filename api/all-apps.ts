@@ -2,14 +2,19 @@
 // apps matching a client `filter` (checked by the query guard before it reaches MongoDB).
 import { findAppsMatching, type AppRecord } from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
-import type { OParams } from './o.routes.ts';
 import { guardFilter } from './query-guard.ts';
 import { parsePeriod } from './read/index.ts';
 import { appCharts, dashboardItems, sessionTotals } from './session-data.ts';
 import { familyTimeObject } from './time-docs.ts';
 import { exactUserCount } from './total-users.ts';
 
-async function appSummary(ctx: ApiContext, app: AppRecord, p: OParams): Promise<Record<string, unknown>> {
+/** What `all_apps` reads of the `/o` parameters (o.routes.ts parses them). */
+export interface AllAppsParams {
+  readonly period?: unknown;
+  readonly filter?: unknown;
+}
+
+async function appSummary(ctx: ApiContext, app: AppRecord, p: AllAppsParams): Promise<Record<string, unknown>> {
   const appId = app._id.toHexString();
   const period = parsePeriod(p.period, ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
   const tree = await familyTimeObject(ctx, 'users', 'users', appId, period, app.timezone);
@@ -29,7 +34,7 @@ async function appSummary(ctx: ApiContext, app: AppRecord, p: OParams): Promise<
 }
 
 /** Summaries of every app (or of those matching `filter`). */
-export async function allApps(ctx: ApiContext, p: OParams): Promise<Record<string, unknown>[]> {
+export async function allApps(ctx: ApiContext, p: AllAppsParams): Promise<Record<string, unknown>[]> {
   const filter = p.filter === undefined || p.filter === '' ? {} : guardFilter(p.filter, 'filter');
   const apps = await findAppsMatching(ctx.deps.db, filter);
   return Promise.all(apps.map((app) => appSummary(ctx, app, p)));

@@ -4,15 +4,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CountlyReplyError, RelayedRefusalError, sendMessage, sendOutput } from '../http/index.ts';
-import { listRebuilds, readPointer, rebuildReply, requestRebuildCancel, type RebuildCommand } from '../projections/index.ts';
+import { listRebuilds, PROJECTIONS, readPointer, rebuildReply, requestRebuildCancel, type RebuildCommand } from '../projections/index.ts';
 import { rebuildCommandSubject } from '../streams.config.ts';
 import { requireGlobalAdmin } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { StreamUnavailableError } from './errors.ts';
 import { actionOf, apiFamily, parseParams } from './http.ts';
 
-/** Projections a rebuild can name (the processors' live pipelines). */
-export const PROJECTIONS = ['core'] as const;
 
 export const rebuildParams = z.object({
   action: z.enum(['start', 'cancel']),

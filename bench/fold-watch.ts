@@ -11,7 +11,7 @@ import { BenchSetupError, BenchTimeoutError } from './errors.ts';
 import { publishBatched, type CountedMessage } from './publish.ts';
 import type { BenchTally } from './tally.ts';
 
-/** Checkpoint ids of the live core pipeline (processors/main.ts: `core:v1:g<n>`). */
+/** Checkpoint ids of the live core pipeline (processors/start-processors.ts: `core:v1:g<n>`). */
 export const CORE_CHECKPOINTS = 'core:v1:';
 
 const POLL_MS = 5;

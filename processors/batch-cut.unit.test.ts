@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../projections/index.ts';
 import { eventSubject, loadConfig } from '../streams.config.ts';
-import { cutChunks } from './batch-cut.ts';
+import { cutChunks, freshInOrder, lastBySeq } from './batch-cut.ts';
 import { crossGroupReads } from './foreign-reads.ts';
 
 type Item = { readonly seq: number; readonly kind: 'plain' | 'reset' | 'merge' };
@@ -50,5 +50,22 @@ describe('crossGroupReads', () => {
   it('drops reads of devices in the reader\'s own group (stream order already holds there)', () => {
     expect(crossGroupReads([{ seq: 7, appId: 'app1', deviceId: deviceIn(0) }], streams, 0)).toEqual([]);
     expect(crossGroupReads([{ seq: 9, appId: 'app1', deviceId: deviceIn(1) }], streams, 1)).toEqual([]);
+  });
+});
+
+const m = (...seqs: number[]) => seqs.map((seq) => ({ seq }));
+
+describe('batch hygiene', () => {
+  it('given a redelivered copy in the same batch, when filtered, then each sequence is folded once', () => {
+    expect(freshInOrder(m(11, 12, 13, 12, 14, 11), 10)).toEqual(m(11, 12, 13, 14));
+  });
+
+  it('given redeliveries of applied messages out of order, when filtered, then only later ones remain, in stream order', () => {
+    expect(freshInOrder(m(9, 15, 3, 12, 10), 10)).toEqual(m(12, 15));
+  });
+
+  it('acks the highest sequence of a chunk, wherever it sits', () => {
+    expect(lastBySeq(m(21, 25, 22))).toEqual({ seq: 25 });
+    expect(lastBySeq([])).toBeUndefined();
   });
 });

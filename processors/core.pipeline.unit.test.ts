@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { TallyEvent } from '../projections/index.ts';
+import { PROJECTIONS, type TallyEvent } from '../projections/index.ts';
 import { foreignReads } from './core.pipeline.ts';
+import { LIVE_PIPELINES } from './live.ts';
 
 const APP = '0123456789abcdef01234567';
 
@@ -25,5 +26,11 @@ describe('core pipeline: foreign reads', () => {
   it('given an app reset, then nothing is read', () => {
     const reset: TallyEvent = { v: 1, type: 'AppDataReset', id: 'x', appId: APP, period: 'all', atMs: 1_700_000_000_000, partition: 0, seq: 4 };
     expect(foreignReads([reset])).toEqual([]);
+  });
+});
+
+describe('live pipelines', () => {
+  it('runs one pipeline per projection, named for it', () => {
+    expect(LIVE_PIPELINES.map((p) => p.pipeline.name)).toEqual([...PROJECTIONS]);
   });
 });

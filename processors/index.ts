@@ -1,11 +1,12 @@
 // Public surface of processors/.
 export { ensureStreams } from './streams.ts';
-export { startProcessors, leaseBucketName, type ProcessorsHandle, type ProcessorsDeps, type LivePipeline } from './main.ts';
-export { checkpointId, checkpointPrefix, foldIsolated, targetFor, type ForeignRead, type Pipeline, type Target, type FoldResult, type Poisoned } from './pipeline.ts';
-export type { GroupStatus } from './group-runner.ts';
+export { startProcessors, leaseBucketName, type ProcessorsHandle, type ProcessorsDeps, type LivePipeline } from './start-processors.ts';
+export { checkpointId, checkpointPrefix, targetFor, type ForeignRead, type Pipeline, type Target, type FoldResult, type Poisoned } from './pipeline.ts';
+export type { GroupStatus } from './runner-context.ts';
 export { corePipeline, UID_SEQUENCES } from './core.pipeline.ts';
 export { LIVE_PIPELINES, livePipeline } from './live.ts';
-export { startRebuild, rebuildLeaseKey, type RebuildHandle, type RebuildOptions } from './rebuild.ts';
+export { startRebuild, type RebuildHandle, type RebuildOptions } from './rebuild.ts';
+export { rebuildLeaseKey } from './rebuild-lease.ts';
 export { knownVersions, type RebuildStart } from './rebuild-plan.ts';
 export { serveRebuildCommands, type RebuildService } from './rebuild-service.ts';
 export { RebuildBusyError, RebuildRefusedError, UnknownProjectionError } from './errors.ts';

@@ -37,6 +37,12 @@ export function versionOfCheckpointId(id: string): number | undefined {
   return Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
+/** The partition group a checkpoint id names; undefined for an id of another shape. */
+export function groupOfCheckpointId(id: string): number | undefined {
+  const g = Number(/^[^:]+:v\d+:g(\d+)$/.exec(id)?.[1]);
+  return Number.isInteger(g) && g >= 0 ? g : undefined;
+}
+
 export interface Poisoned {
   readonly seq: number;
   readonly reason: string;
@@ -77,22 +83,4 @@ export interface Pipeline<Prepared> {
    * partition groups"). Absent: the pipeline reads only the state of each event's own device.
    */
   foreignReads?(events: readonly TallyEvent[]): ForeignRead[];
-}
-
-/**
- * Folds events one by one with a pure evolve, isolating failures: an event whose evolve throws
- * is reported as poisoned and the state from before it is kept (evolve never mutates).
- */
-export function foldIsolated<S>(initial: S, events: readonly TallyEvent[], evolve: (s: S, e: TallyEvent) => S): { state: S; poisoned: Poisoned[] } {
-  let state = initial;
-  const poisoned: Poisoned[] = [];
-  for (const e of events) {
-    try {
-      state = evolve(state, e);
-    } catch (err) {
-      // Decision: a fold failure is a poison event, dead-lettered with its reason; the batch goes on.
-      poisoned.push({ seq: e.seq, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
-    }
-  }
-  return { state, poisoned };
 }

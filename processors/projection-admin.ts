@@ -17,7 +17,7 @@ import { isConsumerNotFound } from './consumers.ts';
 import { RebuildRefusedError } from './errors.ts';
 import { checkpointPrefix } from './pipeline.ts';
 import { versionsIn } from './rebuild-plan.ts';
-import type { LivePipeline, ProcessorsDeps } from './main.ts';
+import type { LivePipeline, ProcessorsDeps } from './start-processors.ts';
 
 type PipelineRef = LivePipeline['pipeline'];
 type AdminDeps = Pick<ProcessorsDeps, 'config' | 'db' | 'nc' | 'jsm' | 'log'>;

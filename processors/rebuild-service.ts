@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { rebuildCommand, TallyError, type RebuildReply } from '../projections/index.ts';
 import { REBUILD_QUEUE, rebuildCommandSubject } from '../streams.config.ts';
 import { RebuildCommandInvalidError, RebuildFailedError, UnknownProjectionError } from './errors.ts';
-import type { LivePipeline, ProcessorsDeps } from './main.ts';
+import type { LivePipeline, ProcessorsDeps } from './start-processors.ts';
 import { startRebuild, type RebuildHandle } from './rebuild.ts';
 
 export interface RebuildService {

@@ -1,39 +1,35 @@
 // A rebuild folds the event stream into a new projection version with the live engine
 // (startGroupRunner: same folds, same journal/claim/apply path, larger batches), while live
 // processors keep writing the active version. When every group is within `switchLagEvents` of
-// the head, the pointer moves to the new version in one compare-and-set; the rebuild then
-// releases its groups and the live processors, following the pointer, continue the new version
-// from the rebuild's checkpoints. One rebuild per projection runs at a time (a KV lease); a
-// crashed one resumes from its checkpoints when started again.
+// the head, the pointer moves to the new version in one compare-and-set (rebuild-switch.ts); the
+// rebuild then releases its groups and the live processors, following the pointer, continue the
+// new version from the rebuild's checkpoints. One rebuild per projection runs at a time (a KV
+// lease, rebuild-lease.ts); a crashed one resumes from its checkpoints when started again.
 import { randomUUID } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
+import type { Logger } from 'pino';
 import {
-  ensureReadIndexes,
-  listCheckpoints,
   listVersionCollections,
-  readPointer,
   readRebuild,
-  setFreeze,
   saveRebuild,
-  switchPointer,
   updateRebuild,
   dropCollections,
   deleteCheckpoints,
   FirstWrites,
-  type ProjectionSwitched,
-  type RebuildProgress,
   type RebuildRecord,
 } from '../projections/index.ts';
-import { consumerName, eventsStreamName, projectionSwitchedSubject } from '../streams.config.ts';
-import { consumerInfoIfAny, ensureGroupConsumer } from './consumers.ts';
+import { ensureGroupConsumer } from './consumers.ts';
 import { RebuildBusyError } from './errors.ts';
 import { startGroupRunner, type GroupRunner } from './group-runner.ts';
-import { openLeaseBucket, tryAcquireLease, leaseHolder, type Lease } from './lease.ts';
-import { leaseBucketName, type LivePipeline, type ProcessorsDeps } from './main.ts';
-import { Semaphore } from './mutex.ts';
+import { openLeaseBucket, leaseHolder, type Lease } from './lease.ts';
 import { checkpointPrefix, targetFor, type Target } from './pipeline.ts';
+import { acquireRebuildLease, holdRebuildLease, rebuildLeaseKey, type HeldRebuildLease } from './rebuild-lease.ts';
 import { nextVersion, planStart, seedVersion, type RebuildStart } from './rebuild-plan.ts';
+import { liveHasWork, livePacing, measureProgress, versionDurables, type LivePacing } from './rebuild-progress.ts';
+import { switchOver } from './rebuild-switch.ts';
+import { Semaphore } from './semaphore.ts';
 import { sleep } from './sleep.ts';
+import { leaseBucketName, type LivePipeline, type ProcessorsDeps } from './start-processors.ts';
 
 export interface RebuildOptions {
   readonly deps: ProcessorsDeps;
@@ -52,19 +48,30 @@ export interface RebuildHandle {
   cancel(): void;
 }
 
-export const rebuildLeaseKey = (pipeline: string): string => `rebuild_${pipeline}`;
+/** A new rebuild's record: the next version, from where the start options say. */
+async function newRecord(o: RebuildOptions, owner: string, prior: RebuildRecord | null): Promise<RebuildRecord> {
+  const { deps, pipeline } = o;
+  const versions = { db: deps.db, pipeline: pipeline.name, owns: (l: string) => pipeline.owns(l) };
+  const { fromSeq } = await planStart({ ...versions, config: deps.config, jsm: deps.jsm, start: o.start ?? {} });
+  const version = await nextVersion(versions, prior);
+  const nowMs = Date.now();
+  return {
+    _id: pipeline.name, projection: pipeline.name, version, base: o.start?.base ?? null, state: 'running', seeded: false, fromSeq, owner,
+    startedAtMs: nowMs, updatedAtMs: nowMs, finishedAtMs: null, done: 0, total: 0, ratePerS: 0, etaS: null, cancelRequested: false, error: null, switchedFrom: null,
+  };
+}
 
-/**
- * The rebuild lease, waiting up to two TTLs: a rebuild killed a moment ago still holds it until
- * its key expires, and starting again right away must resume it rather than fail.
- */
-async function acquireRebuildLease(kv: KV, key: string, owner: string, ttlMs: number, log: ProcessorsDeps['log']): Promise<Lease | undefined> {
-  const deadline = Date.now() + 2 * ttlMs;
-  for (;;) {
-    const lease = await tryAcquireLease(kv, key, owner, ttlMs, log);
-    if (lease !== undefined || Date.now() > deadline) return lease;
-    await sleep(Math.max(100, Math.floor(ttlMs / 5)));
-  }
+/** Seeds the record's version (a copy of its base, and its checkpoints); a partial seed left by a crash is started over. */
+async function seed(o: RebuildOptions, record: RebuildRecord): Promise<RebuildRecord> {
+  const { deps, pipeline } = o;
+  const { config, db } = deps;
+  const versions = { db, pipeline: pipeline.name, owns: (l: string) => pipeline.owns(l) };
+  const base = record.base === null ? {} : { base: record.base };
+  await dropCollections(db, (await listVersionCollections(db, versions.owns)).get(record.version) ?? []);
+  await deleteCheckpoints(db, checkpointPrefix(pipeline.name, record.version));
+  const plan = await planStart({ ...versions, config, jsm: deps.jsm, start: { ...base, from: { seq: record.fromSeq } } });
+  await seedVersion({ ...versions, config, version: record.version, ...base, fromSeq: plan.fromSeq, baseCheckpoints: plan.baseCheckpoints });
+  return (await updateRebuild(db, pipeline.name, record.version, { seeded: true })) ?? record;
 }
 
 /** Takes the rebuild lease, plans and seeds the version, and starts folding. Throws RebuildBusyError / RebuildRefusedError. */
@@ -80,28 +87,12 @@ export async function startRebuild(o: RebuildOptions): Promise<RebuildHandle> {
   try {
     const prior = await readRebuild(db, pipeline.name);
     const resumed = prior?.state === 'running' || prior?.state === 'failed';
-    const versions = { db, pipeline: pipeline.name, owns: (l: string) => pipeline.owns(l) };
-    let record: RebuildRecord;
-    if (resumed) {
-      record = { ...prior, state: 'running', error: null, finishedAtMs: null, owner, cancelRequested: false, updatedAtMs: Date.now() };
-    } else {
-      const { fromSeq } = await planStart({ ...versions, config, jsm: deps.jsm, start: o.start ?? {} });
-      const version = await nextVersion(versions, prior);
-      const nowMs = Date.now();
-      record = {
-        _id: pipeline.name, projection: pipeline.name, version, base: o.start?.base ?? null, state: 'running', seeded: false, fromSeq, owner,
-        startedAtMs: nowMs, updatedAtMs: nowMs, finishedAtMs: null, done: 0, total: 0, ratePerS: 0, etaS: null, cancelRequested: false, error: null, switchedFrom: null,
-      };
-    }
+    let record: RebuildRecord = resumed
+      ? { ...prior, state: 'running', error: null, finishedAtMs: null, owner, cancelRequested: false, updatedAtMs: Date.now() }
+      : await newRecord(o, owner, prior);
     await saveRebuild(db, record);
-    if (!record.seeded) {
-      // A crash while seeding leaves a partial copy: start the version over.
-      await dropCollections(db, (await listVersionCollections(db, versions.owns)).get(record.version) ?? []);
-      await deleteCheckpoints(db, checkpointPrefix(pipeline.name, record.version));
-      const plan = await planStart({ ...versions, config, jsm: deps.jsm, start: { ...(record.base === null ? {} : { base: record.base }), from: { seq: record.fromSeq } } });
-      await seedVersion({ ...versions, config, version: record.version, ...(record.base === null ? {} : { base: record.base }), fromSeq: plan.fromSeq, baseCheckpoints: plan.baseCheckpoints });
-      record = (await updateRebuild(db, pipeline.name, record.version, { seeded: true })) ?? record;
-    }
+    // A crash while seeding leaves a partial copy: start the version over.
+    if (!record.seeded) record = await seed(o, record);
     const log = parentLog.child({ rebuild: pipeline.name, version: record.version });
     log.info({ resumed, base: record.base, fromSeq: record.fromSeq }, resumed ? 'rebuild resumed' : 'rebuild started');
     return run(o, record, { kv, lease }, resumed, log);
@@ -117,180 +108,96 @@ function withFirstWrites(target: Target, firstWrites: FirstWrites | undefined): 
   return { ...target, absent: (collection, id) => firstWrites.isNew(collection, id) };
 }
 
-/** The lease bucket (also holding the groups' leases) and the rebuild lease taken from it. */
-interface Held {
+/** What the parts of a running rebuild share. */
+interface RebuildRun {
+  readonly o: RebuildOptions;
+  readonly initial: RebuildRecord;
+  readonly version: number;
+  readonly log: Logger;
+  /** The lease bucket (also holding the groups' leases). */
   readonly kv: KV;
-  readonly lease: Lease;
+  readonly lease: HeldRebuildLease;
+  readonly pacing: LivePacing;
+  readonly signal: AbortSignal;
+  /** The rebuild's group runners, as they are started. */
+  readonly runners: GroupRunner[];
 }
 
-function run(o: RebuildOptions, initial: RebuildRecord, held: Held, resumed: boolean, log: ProcessorsDeps['log']): RebuildHandle {
-  const { deps, pipeline } = o;
-  const { config, db } = deps;
-  const stream = eventsStreamName(config.streams);
-  const version = initial.version;
+async function startRunners(r: RebuildRun, resumed: boolean): Promise<void> {
+  const { deps, pipeline } = r.o;
+  const { config } = deps;
   const groups = config.streams.partitionGroups;
-  const durables = Array.from({ length: groups }, (_, g) => consumerName(config.streams, `${pipeline.name}_v${version}`, g));
-  const abort = new AbortController();
-  let runners: GroupRunner[] = [];
-  const { kv } = held;
-  let lease = held.lease;
-
-  /**
-   * The rebuild lease after a refresh was missed (a long stall of this process or of the
-   * server): taken again when its key expired and nobody took it meanwhile, else the rebuild
-   * stops. Another rebuild process could only have taken it through the key, so holding it
-   * again means none did.
-   */
-  async function keepLease(): Promise<void> {
-    if (lease.held()) return;
-    await lease.release();
-    const again = await tryAcquireLease(kv, rebuildLeaseKey(pipeline.name), initial.owner, config.consumers.pinnedTtlMs, log);
-    if (again === undefined) throw new RebuildBusyError(`lost the rebuild lease of ${pipeline.name}`);
-    log.warn('rebuild lease refreshed late; taken again');
-    lease = again;
-  }
-
   // A version started here with no base begins empty, so each group knows which documents it
   // has written (each document has one owning group); a resumed or based one may hold anything.
-  const firstWrites = !resumed && initial.base === null ? Array.from({ length: groups }, () => new FirstWrites()) : [];
+  const firstWrites = !resumed && r.initial.base === null ? Array.from({ length: groups }, () => new FirstWrites()) : [];
+  const flushes = new Semaphore(config.rebuild.maxConcurrentFlushes);
+  const durables = versionDurables(config.streams, pipeline.name, r.version);
+  for (let g = 0; g < groups; g++) {
+    const durable = durables[g] ?? '';
+    await ensureGroupConsumer(deps.jsm, config, durable, g, config.rebuild.batchSize);
+    r.runners.push(
+      startGroupRunner({
+        ...deps, kv: r.kv, pipeline, group: g, durable, flushes, owner: r.initial.owner, log: r.log,
+        target: withFirstWrites(targetFor(r.version, g, groups), firstWrites[g]),
+        batchSize: config.rebuild.batchSize,
+        batchWaitMs: config.rebuild.batchWaitMs,
+        firstWrites: firstWrites[g],
+        cutWhenCaughtUp: true,
+        // Paced only while live processing has work: alone, a rebuild runs flat out.
+        pauseAfterMs: r.pacing.pauseAfterMs,
+      }),
+    );
+  }
+}
 
-  async function startRunners(): Promise<void> {
-    const flushes = new Semaphore(config.rebuild.maxConcurrentFlushes);
-    const share = config.rebuild.flushShare;
-    for (let g = 0; g < groups; g++) {
-      const durable = durables[g] ?? '';
-      await ensureGroupConsumer(deps.jsm, config, durable, g, config.rebuild.batchSize);
-      runners.push(
-        startGroupRunner({
-          ...deps, kv, pipeline, group: g, durable, flushes, owner: initial.owner, log,
-          target: withFirstWrites(targetFor(version, g, groups), firstWrites[g]),
-          batchSize: config.rebuild.batchSize,
-          batchWaitMs: config.rebuild.batchWaitMs,
-          firstWrites: firstWrites[g],
-          cutWhenCaughtUp: true,
-          // Paced only while live processing has work: alone, a rebuild runs flat out.
-          pauseAfterMs: (busyMs) => (share >= 1 || !liveBusy ? 0 : (busyMs * (1 - share)) / share),
-        }),
-      );
+/** Starts the runners, then measures progress until the rebuild is cancelled or switched. */
+async function loop(r: RebuildRun, resumed: boolean): Promise<RebuildRecord> {
+  const { deps, pipeline, onProgress } = r.o;
+  const { config, db } = deps;
+  const { version } = r;
+  const source = { db, jsm: deps.jsm, streams: config.streams, pipeline: pipeline.name, version };
+  await startRunners(r, resumed);
+  let prev = { done: r.initial.done, atMs: Date.now(), ratePerS: 0 };
+  for (;;) {
+    await sleep(config.rebuild.progressEveryMs);
+    r.pacing.setLiveBusy(await liveHasWork(source));
+    const p = await measureProgress(source, prev);
+    prev = p;
+    const record = await updateRebuild(db, pipeline.name, version, { done: p.done, total: p.total, ratePerS: p.ratePerS, etaS: p.etaS, updatedAtMs: p.atMs });
+    if (record === null) throw new RebuildBusyError(`the rebuild record of ${pipeline.name} now names another version`);
+    onProgress?.(record);
+    if (r.signal.aborted || record.cancelRequested) {
+      return (await updateRebuild(db, pipeline.name, version, { state: 'cancelled', finishedAtMs: Date.now(), updatedAtMs: Date.now() })) ?? record;
+    }
+    await r.lease.keep();
+    const ready = r.runners.map((runner) => runner.status()).every((s) => s.owned && s.healthy) && p.lag <= config.rebuild.switchLagEvents;
+    if (!ready) continue;
+    // Live processing pauses once frozen: catch up flat out.
+    const switched = await switchOver({ ...deps, kv: r.kv, log: r.log, pipeline: pipeline.name, version, signal: r.signal, onFrozen: () => r.pacing.setLiveBusy(false) });
+    if (switched !== null) {
+      onProgress?.(switched);
+      return switched;
     }
   }
+}
 
-  async function remaining(): Promise<number> {
-    let sum = 0;
-    for (const d of durables) {
-      const info = await deps.jsm.consumers.info(stream, d);
-      sum += info.num_pending + info.num_ack_pending;
-    }
-    return sum;
-  }
-
-  /** True while the live version's consumers have events to apply (refreshed with progress). */
-  let liveBusy = false;
-  async function refreshLiveBusy(): Promise<void> {
-    const pointer = await readPointer(db, pipeline.name);
-    const active = pointer.active;
-    if (pointer.freeze === active) {
-      liveBusy = false; // paused for our switch: catch up flat out
-      return;
-    }
-    let pending = 0;
-    for (let g = 0; g < groups; g++) {
-      // A live consumer that does not exist yet has nothing pending.
-      const info = await consumerInfoIfAny(deps.jsm, stream, consumerName(config.streams, `${pipeline.name}_v${active}`, g));
-      pending += info === undefined ? 0 : info.num_pending + info.num_ack_pending;
-    }
-    liveBusy = pending > 0;
-  }
-
-  async function measure(prev: { done: number; atMs: number; ratePerS: number }): Promise<RebuildProgress & { atMs: number; lag: number }> {
-    const cps = await listCheckpoints(db, checkpointPrefix(pipeline.name, version));
-    const done = cps.reduce((s, cp) => s + cp.appliedEvents + cp.deadLetters, 0);
-    const lag = await remaining();
-    const atMs = Date.now();
-    const instant = atMs > prev.atMs ? ((done - prev.done) * 1_000) / (atMs - prev.atMs) : 0;
-    const ratePerS = prev.ratePerS === 0 ? instant : 0.7 * prev.ratePerS + 0.3 * instant;
-    return { done, total: done + lag, ratePerS, etaS: ratePerS > 0 ? lag / ratePerS : null, atMs, lag };
-  }
-
-  async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!abort.signal.aborted && Date.now() < deadline) {
-      if (await check()) return true;
-      await sleep(100);
-    }
-    return false;
-  }
-
-  /**
-   * Freeze → catch up → switch. The active version is frozen (live processors stop applying
-   * it), the rebuild's groups catch up with its final checkpoints, then the pointer moves. Reads
-   * see the frozen version until the switch and a version at least as far along after it, so
-   * they never go backwards. If the live processors do not let go in time, the freeze is lifted
-   * and the switch is tried again later.
-   */
-  async function switchOver(): Promise<RebuildRecord | null> {
-    await ensureReadIndexes(db, version);
-    const old = (await readPointer(db, pipeline.name)).active;
-    if (!(await setFreeze(db, pipeline.name, old, true))) return null;
-    liveBusy = false; // live processing pauses now: catch up flat out
-    const announce = (v: number) => deps.nc.publish(projectionSwitchedSubject(config.streams), JSON.stringify({ projection: pipeline.name, version: v } satisfies ProjectionSwitched));
-    announce(old);
-    const oldDurables = Array.from({ length: groups }, (_, g) => consumerName(config.streams, `${pipeline.name}_v${old}`, g));
-    const released = await waitUntil(async () => (await Promise.all(oldDurables.map((d) => leaseHolder(kv, d)))).every((h) => h === undefined), 4 * config.consumers.pinnedTtlMs + 10_000);
-    const caughtUp = released && (await waitUntil(async () => {
-      const frozen = await listCheckpoints(db, checkpointPrefix(pipeline.name, old));
-      const mine = await listCheckpoints(db, checkpointPrefix(pipeline.name, version));
-      return frozen.every((f) => f.pending === null && mine.some((m) => m._id.endsWith(f._id.slice(f._id.lastIndexOf(':'))) && m.seq >= f.seq && m.pending === null));
-    }, 60_000));
-    if (!caughtUp || !(await switchPointer(db, pipeline.name, old, version, Date.now()))) {
-      log.warn({ old, released }, 'switch postponed: the live version did not pause or could not be caught up in time');
-      await setFreeze(db, pipeline.name, old, false);
-      announce(old);
-      return null;
-    }
-    announce(version);
-    log.info({ from: old }, 'pointer switched to the rebuilt version');
-    return updateRebuild(db, pipeline.name, version, { state: 'switched', switchedFrom: old, finishedAtMs: Date.now(), updatedAtMs: Date.now(), etaS: 0 });
-  }
-
-  async function loop(): Promise<RebuildRecord> {
-    await startRunners();
-    let prev = { done: initial.done, atMs: Date.now(), ratePerS: 0 };
-    for (;;) {
-      await sleep(config.rebuild.progressEveryMs);
-      await refreshLiveBusy();
-      const p = await measure(prev);
-      prev = p;
-      const record = await updateRebuild(db, pipeline.name, version, { done: p.done, total: p.total, ratePerS: p.ratePerS, etaS: p.etaS, updatedAtMs: p.atMs });
-      if (record === null) throw new RebuildBusyError(`the rebuild record of ${pipeline.name} now names another version`);
-      o.onProgress?.(record);
-      if (abort.signal.aborted || record.cancelRequested) {
-        return (await updateRebuild(db, pipeline.name, version, { state: 'cancelled', finishedAtMs: Date.now(), updatedAtMs: Date.now() })) ?? record;
-      }
-      await keepLease();
-      const statuses = runners.map((r) => r.status());
-      const ready = statuses.every((s) => s.owned && s.healthy) && p.lag <= config.rebuild.switchLagEvents;
-      if (ready) {
-        const switched = await switchOver();
-        if (switched !== null) {
-          o.onProgress?.(switched);
-          return switched;
-        }
-      }
-    }
-  }
-
+function run(o: RebuildOptions, initial: RebuildRecord, held: { kv: KV; lease: Lease }, resumed: boolean, log: Logger): RebuildHandle {
+  const { db, config } = o.deps;
+  const abort = new AbortController();
+  const version = initial.version;
+  const lease = holdRebuildLease({ kv: held.kv, pipeline: o.pipeline.name, owner: initial.owner, ttlMs: config.consumers.pinnedTtlMs, log }, held.lease);
+  const r: RebuildRun = { o, initial, version, log, kv: held.kv, lease, pacing: livePacing(config.rebuild.flushShare), signal: abort.signal, runners: [] };
   const done = (async () => {
     try {
-      return await loop();
+      return await loop(r, resumed);
     } catch (err) {
       log.error({ err }, 'rebuild failed');
-      const failed = await updateRebuild(db, pipeline.name, version, { state: 'failed', error: err instanceof Error ? err.message : String(err), finishedAtMs: Date.now(), updatedAtMs: Date.now() });
+      const failed = await updateRebuild(db, o.pipeline.name, version, { state: 'failed', error: err instanceof Error ? err.message : String(err), finishedAtMs: Date.now(), updatedAtMs: Date.now() });
       if (failed === null) throw err;
       return failed;
     } finally {
-      await Promise.all(runners.map((r) => r.stop()));
-      runners = [];
+      await Promise.all(r.runners.map((runner) => runner.stop()));
+      r.runners.length = 0;
       await lease.release();
     }
   })();

@@ -1,7 +1,7 @@
 // What a processor must read before folding a batch, and the builders that turn stored
 // documents into fold inputs. Pure: the processor does the queries (one per kind).
 import { dict, own } from './dict.ts';
-import type { EventRegistry } from './events.fold.ts';
+import type { EventRegistry } from './registry-draft.ts';
 import { segmentMetaKey } from './events.fold.ts';
 import type { FoldEvent } from './fold.ts';
 import { appUserId, eventHash } from './hash.ts';

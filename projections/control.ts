@@ -2,6 +2,10 @@
 // The API asks a processor process to start a rebuild; the processor replies.
 import { z } from 'zod';
 
+/** Projections a rebuild can name; the processors run a live pipeline for each (processors/live.ts). */
+export const PROJECTIONS = ['core'] as const;
+export type ProjectionName = (typeof PROJECTIONS)[number];
+
 export const rebuildCommand = z.object({
   projection: z.string().min(1).max(100),
   /** Inactive version to copy documents and checkpoints from. */

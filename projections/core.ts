@@ -4,7 +4,7 @@
 import { APP_USER_MERGES, appUsersCollection, foldAppUsers, initialAppUsers, metricChangesCollection, type UidRange } from './app-users.fold.ts';
 import { appUsersWriteOps } from './app-user-writes.ts';
 import { devicesFromAppUsers } from './batch-inputs.ts';
-import type { EventRegistry } from './events.fold.ts';
+import type { EventRegistry } from './registry-draft.ts';
 import { foldEvents, initialEvents } from './events.fold.ts';
 import type { AppDataReset } from './events.ts';
 import type { FoldEvent } from './fold.ts';

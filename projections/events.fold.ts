@@ -21,7 +21,7 @@ import type { AppDataReset } from './events.ts';
 import { handles, maxSeq, PROJECTION_EVENT_TYPES, type FoldEvent } from './fold.ts';
 import { eventHash, valueShard } from './hash.ts';
 import { admitValue, EMPTY_META, segmentValueCostBytes, type KnownMeta } from './known-meta.ts';
-import { RegistriesDraft } from './registry-draft.ts';
+import { RegistriesDraft, type EventRegistry } from './registry-draft.ts';
 import { normalizedRequestOf, type NormalizedRequest } from './request.ts';
 import { periodBefore, resetCutoff } from './reset.ts';
 import { timeObject, type TimeObject } from './time.ts';
@@ -32,12 +32,6 @@ export const EVENT_LIMIT = 500;
 export const EVENT_SEGMENTATION_LIMIT = 100;
 /** `event_segmentation_value_limit`: values per segment per year. */
 export const EVENT_SEGMENTATION_VALUE_LIMIT = 1000;
-
-/** An app's registered event keys and their segment keys, in first-seen order. */
-export interface EventRegistry {
-  readonly list: readonly string[];
-  readonly segments: Readonly<Record<string, readonly string[]>>;
-}
 
 export const EMPTY_REGISTRY: EventRegistry = { list: [], segments: {} };
 

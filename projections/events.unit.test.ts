@@ -32,11 +32,20 @@ describe('event envelope', () => {
     expect(() => decodeEvent(v9, 1)).toThrow(EventDecodeError);
   });
 
-  it('maps a device to a stable partition within range', () => {
-    expect(partitionOf('device-42', 16)).toBe(partitionOf('device-42', 16));
+  it('maps a device to its FNV-1a 32-bit hash modulo the partitions', () => {
+    // Published FNV-1a 32 test vectors (the hash itself, with 2^32 partitions).
+    expect(partitionOf('', 2 ** 32)).toBe(0x811c9dc5);
+    expect(partitionOf('a', 2 ** 32)).toBe(0xe40c292c);
+    expect(partitionOf('foobar', 2 ** 32)).toBe(0xbf9cf968);
+    // 'device-42' hashes to 0xe9174b68 (computed independently, in Python, over its bytes).
+    expect(partitionOf('device-42', 2 ** 32)).toBe(0xe9174b68);
+    expect(partitionOf('device-42', 16)).toBe(0xe9174b68 % 16);
+    expect(partitionOf('device-42', 7)).toBe(0xe9174b68 % 7);
+  });
+
+  it('spreads devices over every partition, each within range', () => {
     const seen = new Set(Array.from({ length: 500 }, (_, i) => partitionOf(`d${i}`, 16)));
-    expect(seen.size).toBe(16);
-    for (const p of seen) expect(p).toBeGreaterThanOrEqual(0);
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, p) => p));
   });
 });
 

@@ -54,7 +54,8 @@ export {
   initialEvents,
   segmentMetaKey,
 } from './events.fold.ts';
-export type { EventRegistry, EventsInputs, EventsState, RegistryEntry } from './events.fold.ts';
+export type { EventsInputs, EventsState, RegistryEntry } from './events.fold.ts';
+export type { EventRegistry } from './registry-draft.ts';
 export {
   APP_USER_MERGES,
   appUsersCollection,
@@ -80,4 +81,4 @@ export {
 } from './batch-inputs.ts';
 export type { AppUserToLoad, BatchInputs } from './batch-inputs.ts';
 export { AGGREGATE_COLLECTIONS, foldCore, isCoreCollection, resetOps, uidCounterId, UID_SEQUENCES, type CoreBatchInputs } from './core.ts';
-export { rebuildCommand, rebuildReply, projectionSwitched, type RebuildCommand, type RebuildReply, type ProjectionSwitched } from './control.ts';
+export { PROJECTIONS, rebuildCommand, rebuildReply, projectionSwitched, type ProjectionName, type RebuildCommand, type RebuildReply, type ProjectionSwitched } from './control.ts';

@@ -3,7 +3,12 @@
 // segments costs O(n), where copying the registry per registration cost O(n²) (a rebuild
 // registers every key and segment of an app again).
 import { dictFrom, own } from './dict.ts';
-import type { EventRegistry } from './events.fold.ts';
+
+/** An app's registered event keys and their segment keys, in first-seen order. */
+export interface EventRegistry {
+  readonly list: readonly string[];
+  readonly segments: Readonly<Record<string, readonly string[]>>;
+}
 
 interface OwnedRegistry {
   readonly list: string[];

@@ -1,12 +1,29 @@
 // A deliberately simple pipeline for engine tests: counts requests per app (group-owned
 // documents) and per device (device-owned documents), and honours app resets.
-import type { Pipeline } from '../../processors/index.ts';
-import { foldIsolated } from '../../processors/index.ts';
+import type { Pipeline, Poisoned } from '../../processors/index.ts';
 import type { TallyEvent, WriteOp } from '../../projections/index.ts';
 
 interface CountState {
   readonly perDoc: Readonly<Record<string, { collection: string; appId: string; n: number; lastSeq: number }>>;
   readonly resets: readonly string[];
+}
+
+/**
+ * Folds events one by one with a pure evolve, isolating failures: an event whose evolve throws
+ * is reported as poisoned and the state from before it is kept (evolve never mutates).
+ */
+function foldIsolated<S>(initial: S, events: readonly TallyEvent[], evolve: (s: S, e: TallyEvent) => S): { state: S; poisoned: Poisoned[] } {
+  let state = initial;
+  const poisoned: Poisoned[] = [];
+  for (const e of events) {
+    try {
+      state = evolve(state, e);
+    } catch (err) {
+      // Decision: a fold failure is a poison event, dead-lettered with its reason; the batch goes on.
+      poisoned.push({ seq: e.seq, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    }
+  }
+  return { state, poisoned };
 }
 
 function evolve(group: number) {
