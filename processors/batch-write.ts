@@ -16,6 +16,7 @@ import {
   readJournal,
   writeJournal,
   type Checkpoint,
+  type RefusedWrite,
 } from '../projections/index.ts';
 import { deadLetterSubject } from '../streams.config.ts';
 import { foldChunk, type Delivered, type FoldedChunk } from './batch-fold.ts';
@@ -41,6 +42,26 @@ async function deadLetter<P>(ctx: RunnerContext<P>, msgs: readonly JsMsg[], item
 }
 
 /**
+ * Reports the writes the database refused for their content: each goes to the dead-letter
+ * stream as a record of the document, the batch and the reason (the batch's events were
+ * applied to every other document), and the group moves on instead of retrying a batch that
+ * would be refused again.
+ */
+async function setAsideRefused<P>(ctx: RunnerContext<P>, refused: readonly RefusedWrite[], range: { fromSeq: number; toSeq: number }): Promise<void> {
+  for (const r of refused) {
+    const h = headers();
+    h.set('Tally-Reason', `write refused by the database: ${r.collection}/${r.id}: ${r.reason}`.slice(0, 1000));
+    h.set('Tally-Seq', `${range.fromSeq}-${range.toSeq}`);
+    h.set('Tally-Consumer', ctx.durable);
+    h.set('Tally-Kind', 'refused-write');
+    const record = new TextEncoder().encode(JSON.stringify({ ...r, ...range }));
+    await ctx.js.publish(deadLetterSubject(ctx.config.streams, ctx.durable), record, { msgID: `${ctx.durable}:refused:${range.toSeq}:${r.collection}/${r.id}`, headers: h });
+    ctx.log.error({ collection: r.collection, id: r.id, reason: r.reason, ...range }, 'write refused by the database; set aside');
+  }
+  ctx.status.refusedWrites += refused.length;
+}
+
+/**
  * Completes a sealed batch from its journal. `graceMs`: when taking over a batch another
  * owner sealed, that owner may still be applying it (its lease ran out while its event loop
  * was starved); it stops before its next write once it sees the lease gone, so the new owner
@@ -53,7 +74,8 @@ export async function recover<P>(ctx: RunnerContext<P>, cp: Checkpoint, lease: L
   if (graceMs > 0) await sleep(graceMs);
   ctx.log.warn({ batch: cp.pending }, 'recovering a sealed batch left by a crash');
   const ops = await readJournal(ctx.db, cp.pending);
-  await applyOps(ctx.db, ops, { toSeq: cp.pending.toSeq, group: ctx.group, collectionName: (c) => ctx.target.collectionName(c), assertOwner: ownerCheck(ctx, lease) });
+  const applied = await applyOps(ctx.db, ops, { toSeq: cp.pending.toSeq, group: ctx.group, collectionName: (c) => ctx.target.collectionName(c), assertOwner: ownerCheck(ctx, lease) });
+  await setAsideRefused(ctx, applied.refused, { fromSeq: cp.pending.fromSeq, toSeq: cp.pending.toSeq });
   await completeBatch(ctx.db, ctx.cpId, cp.pending);
   return readOwnCheckpoint(ctx);
 }
@@ -77,6 +99,7 @@ async function writeSealed<P>(ctx: RunnerContext<P>, cp: Checkpoint, f: FoldedCh
   if (!(await claimBatch(ctx.db, cpId, cp.seq, pending))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
   const journaledMs = Date.now() - startedMs;
   const applied = await applyOps(ctx.db, f.ops, { toSeq, group: ctx.group, collectionName: (c) => ctx.target.collectionName(c), assertOwner, afterWrite: pacer(ctx), freshlyClaimed: true, firstWrites: ctx.firstWrites });
+  await setAsideRefused(ctx, applied.refused, range);
   await completeBatch(ctx.db, cpId, pending);
   return { writeOps: applied.writeOps, inserted: applied.inserted, journaledMs };
 }

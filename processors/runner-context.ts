@@ -59,6 +59,8 @@ export interface GroupStatus {
   readonly lastBatchEvents: number;
   readonly lastFlushMs: number;
   readonly deadLetters: number;
+  /** Document updates the database refused for their content, set aside since this process started (projections/store/refusals.ts). */
+  readonly refusedWrites: number;
   readonly lastError: string | undefined;
 }
 
@@ -87,7 +89,7 @@ export function runnerContext<P>(o: GroupRunnerOptions<P>, signal: AbortSignal):
     stream: eventsStreamName(o.config.streams),
     cpId: checkpointOf(o.group),
     checkpointOf,
-    status: { durable: o.durable, group: o.group, owned: false, healthy: true, appliedSeq: 0, lastFlushAtMs: 0, lastBatchEvents: 0, lastFlushMs: 0, deadLetters: 0, lastError: undefined },
+    status: { durable: o.durable, group: o.group, owned: false, healthy: true, appliedSeq: 0, lastFlushAtMs: 0, lastBatchEvents: 0, lastFlushMs: 0, deadLetters: 0, refusedWrites: 0, lastError: undefined },
     signal,
   };
 }

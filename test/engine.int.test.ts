@@ -132,4 +132,31 @@ describe('processing engine', () => {
     const cps = await Promise.all([0, 1].map((g) => readCheckpoint(tally.db, checkpointId('count', 1, g), 2)));
     expect(cps.reduce((s, c) => s + c.deadLetters, 0)).toBe(2);
   });
+
+  it('5. is set aside with its reason as a dead-letter record; the rest of the batch is applied and the group moves on', async () => {
+    // 1. A device document whose counter is text: `$inc` on it is refused (TypeMismatch), a kind
+    // the folds' own check (writable.ts) cannot see, since it depends on the stored document.
+    await tally.db.collection<{ _id: string; a: string; n: string }>('count_devices_v1').insertOne({ _id: `${APP}:dev-refused`, a: APP, n: 'text' });
+    const dlqBefore = (await tally.jsm.streams.info(deadLetterStreamName(config.streams))).state.messages;
+    const refusedBefore = tally.processors!.status().reduce((s, g) => s + g.refusedWrites, 0);
+    const items = [envelope(50_000, 'dev-refused'), envelope(50_001, 'dev-refused')];
+    await publishAll(tally.js, items, { timeoutMs: 5_000 });
+    const sent = await publishEvents(50_010, 60, 40);
+    for (const [d, n] of sent) expected.set(d, (expected.get(d) ?? 0) + n);
+    total += 62;
+    // 2. Every event is accounted for: none was dead-lettered as an event, all were applied.
+    await appliedThrough(total + 2);
+    const t = await totals();
+    expect(t.apps).toBe(total);
+    expect(new Map([...t.devices].filter(([d]) => d !== 'dev-refused'))).toEqual(expected);
+    expect(t.devices.get('dev-refused')).toBe('text');
+    // 3. The refusal is on the dead-letter stream with the database's reason, and counted.
+    const info = await tally.jsm.streams.info(deadLetterStreamName(config.streams));
+    expect(info.state.messages).toBeGreaterThan(dlqBefore);
+    const last = await tally.jsm.streams.getMessage(deadLetterStreamName(config.streams), { seq: info.state.last_seq });
+    expect(last?.header.get('Tally-Kind')).toBe('refused-write');
+    expect(last?.header.get('Tally-Reason')).toMatch(new RegExp(`^write refused by the database: count_devices_v1/${APP}:dev-refused: 14: `));
+    expect(tally.processors!.status().reduce((s, g) => s + g.refusedWrites, 0)).toBeGreaterThan(refusedBefore);
+    expect(tally.processors!.status().every((g) => g.healthy)).toBe(true);
+  });
 });
