@@ -3,9 +3,13 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const noDeepImports = (folders) =>
-  folders.map((f) => ({ group: [`../${f}/*`, `../../${f}/*`, `!../${f}/index.ts`, `!../../${f}/index.ts`], message: `import ${f}/ through its index.ts only` }));
+  folders.map((f) => ({
+    group: [`../${f}/*`, `../../${f}/*`, `!../${f}/index.ts`, `!../../${f}/index.ts`],
+    message: `import ${f}/ through its index.ts only`,
+  }));
 
-const ban = (...groups) => groups.map((g) => ({ group: [`../${g}/**`, `../../${g}/**`, `../${g}`, `../../${g}`], message: `this folder must not import ${g}/ (STYLE.md §1)` }));
+const ban = (...groups) =>
+  groups.map((g) => ({ group: [`../${g}/**`, `../../${g}/**`, `../${g}`, `../../${g}`], message: `this folder must not import ${g}/ (STYLE.md §1)` }));
 
 /** What api/ may take from ingest/index.ts: the publisher, to queue jobs. */
 const API_FROM_INGEST = ['publishAll', 'publishEnvelope', 'PublishOptions', 'PublishUnavailableError'];
@@ -28,43 +32,72 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', 'eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', clearTimeout: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
   },
   {
     // A later block's no-restricted-imports replaces an earlier one's for the files both match, so
     // each block below lists every pattern its files must obey (the fold block repeats the bans).
     files: ['projections/**/*.fold.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['mongodb', '@nats-io/*', 'fastify', 'pino', 'node:*'], message: 'folds are pure: no I/O imports (STYLE.md §1)' },
-        { group: ['./store/*', './store'], message: 'folds never import the store' },
-        ...ban('ingest', 'processors', 'api'),
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['mongodb', '@nats-io/*', 'fastify', 'pino', 'node:*'], message: 'folds are pure: no I/O imports (STYLE.md §1)' },
+            { group: ['./store/*', './store'], message: 'folds never import the store' },
+            ...ban('ingest', 'processors', 'api'),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['projections/**/*.ts'],
     ignores: ['projections/**/*.fold.ts', 'projections/store/**', 'projections/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['mongodb', '@nats-io/*', 'fastify', 'pino', 'node:*'], message: 'only projections/store/ may do I/O (STYLE.md §1)' },
-        ...ban('ingest', 'processors', 'api'),
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['mongodb', '@nats-io/*', 'fastify', 'pino', 'node:*'], message: 'only projections/store/ may do I/O (STYLE.md §1)' },
+            ...ban('ingest', 'processors', 'api'),
+          ],
+        },
+      ],
     },
   },
   {
     files: ['projections/store/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@nats-io/*', 'fastify'], message: 'the store talks to MongoDB only' }, ...ban('ingest', 'processors', 'api')] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@nats-io/*', 'fastify'], message: 'the store talks to MongoDB only' }, ...ban('ingest', 'processors', 'api')] },
+      ],
+    },
   },
   {
     files: ['http/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        ...ban('ingest', 'processors', 'api'),
-        { group: ['mongodb', '@nats-io/*'], message: 'the HTTP edge neither stores nor publishes (STYLE.md §1)' },
-        { group: ['../projections/store/**', '../projections/store'], message: 'the HTTP edge never touches the store (STYLE.md §1)' },
-        ...noDeepImports(['projections']),
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...ban('ingest', 'processors', 'api'),
+            { group: ['mongodb', '@nats-io/*'], message: 'the HTTP edge neither stores nor publishes (STYLE.md §1)' },
+            { group: ['../projections/store/**', '../projections/store'], message: 'the HTTP edge never touches the store (STYLE.md §1)' },
+            ...noDeepImports(['projections']),
+          ],
+        },
+      ],
     },
   },
   {
@@ -73,27 +106,50 @@ export default tseslint.config(
   },
   {
     files: ['processors/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...ban('ingest', 'api'), { group: ['fastify'], message: 'processors serve no HTTP' }, ...noDeepImports(['projections'])] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...ban('ingest', 'api'), { group: ['fastify'], message: 'processors serve no HTTP' }, ...noDeepImports(['projections'])] },
+      ],
+    },
   },
   {
     files: ['api/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        ...ban('processors'),
-        ...noDeepImports(['projections', 'ingest', 'http']),
-        // The API queues jobs through ingest's publisher; the rest of ingest/ is not its business.
-        { group: ['../ingest/index.ts', '../../ingest/index.ts'], allowImportNames: API_FROM_INGEST, message: `api/ imports only the publisher from ingest/ (${API_FROM_INGEST.join(', ')}; STYLE.md §1)` },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...ban('processors'),
+            ...noDeepImports(['projections', 'ingest', 'http']),
+            // The API queues jobs through ingest's publisher; the rest of ingest/ is not its business.
+            {
+              group: ['../ingest/index.ts', '../../ingest/index.ts'],
+              allowImportNames: API_FROM_INGEST,
+              message: `api/ imports only the publisher from ingest/ (${API_FROM_INGEST.join(', ')}; STYLE.md §1)`,
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // Settings come from loadConfig (STYLE.md §3); only the config, the process mains and the bench read the environment.
     files: ['**/*.ts'],
     ignores: ['streams.config.ts', 'scripts/**', 'bench/**'],
-    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read settings from loadConfig (streams.config.ts), not process.env' }] },
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'read settings from loadConfig (streams.config.ts), not process.env' },
+      ],
+    },
   },
   {
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-member-access': 'off' },
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+    },
   },
 );

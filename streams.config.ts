@@ -323,8 +323,7 @@ export const deadLetterStreamName = (s: StreamsConfig): string => `${s.prefix.to
 /** All event subjects: `<prefix>.ev.<appId>.<partition>`. */
 export const eventsSubjectWildcard = (s: StreamsConfig): string => `${s.prefix}.ev.>`;
 /** The subject of one app partition. */
-export const eventSubject = (s: StreamsConfig, appId: string, partition: number): string =>
-  `${s.prefix}.ev.${appId}.${partition}`;
+export const eventSubject = (s: StreamsConfig, appId: string, partition: number): string => `${s.prefix}.ev.${appId}.${partition}`;
 /** Dead-letter subjects: `<prefix>.dlq.<consumer>`. */
 export const deadLetterSubject = (s: StreamsConfig, consumer: string): string => `${s.prefix}.dlq.${consumer}`;
 export const deadLetterSubjectWildcard = (s: StreamsConfig): string => `${s.prefix}.dlq.>`;
@@ -349,9 +348,7 @@ export function partitionsOfGroup(s: StreamsConfig, group: number): number[] {
 }
 
 /** Filter subjects of one partition group's consumer (any app, the group's partitions). */
-export const groupFilterSubjects = (s: StreamsConfig, group: number): string[] =>
-  partitionsOfGroup(s, group).map((p) => `${s.prefix}.ev.*.${p}`);
+export const groupFilterSubjects = (s: StreamsConfig, group: number): string[] => partitionsOfGroup(s, group).map((p) => `${s.prefix}.ev.*.${p}`);
 
 /** Durable consumer name of a projection's partition group. */
-export const consumerName = (s: StreamsConfig, projection: string, group: number): string =>
-  `${s.prefix}_${projection}_g${group}`;
+export const consumerName = (s: StreamsConfig, projection: string, group: number): string => `${s.prefix}_${projection}_g${group}`;

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, configInputFromEnv, configSchema, ENV_VARS, consumerName, eventSubject, groupFilterSubjects, loadConfig, partitionsOfGroup } from './streams.config.ts';
+import {
+  ConfigError,
+  configInputFromEnv,
+  configSchema,
+  ENV_VARS,
+  consumerName,
+  eventSubject,
+  groupFilterSubjects,
+  loadConfig,
+  partitionsOfGroup,
+} from './streams.config.ts';
 
 describe('loadConfig', () => {
   it('gives every field a default and freezes the result', () => {
@@ -67,7 +77,11 @@ describe('environment variables', () => {
 
   it('give every config field exactly one variable, and name only fields', () => {
     expect(leaves.length).toBeGreaterThan(40);
-    for (const leaf of leaves) expect(ENV_VARS.filter(([, path]) => path === leaf).map(([env]) => env), leaf).toHaveLength(1);
+    for (const leaf of leaves)
+      expect(
+        ENV_VARS.filter(([, path]) => path === leaf).map(([env]) => env),
+        leaf,
+      ).toHaveLength(1);
     for (const [env, path] of ENV_VARS) expect(leaves, env).toContain(path);
     expect(new Set(ENV_VARS.map(([env]) => env)).size).toBe(ENV_VARS.length);
   });
@@ -96,7 +110,15 @@ describe('environment variables', () => {
 
   it('reach the settings that were missing before', () => {
     const cfg = loadConfig(
-      { TALLY_STREAM_REPLICAS: '3', TALLY_STREAM_DUPLICATE_WINDOW_MS: '60000', TALLY_ACK_WAIT_MS: '45000', TALLY_MAX_DELIVER: '5', TALLY_PUBLISH_TIMEOUT_MS: '2000', TALLY_RETRY_AFTER_S: '9', TALLY_API_MEMBER_CACHE_TTL_MS: '1000' },
+      {
+        TALLY_STREAM_REPLICAS: '3',
+        TALLY_STREAM_DUPLICATE_WINDOW_MS: '60000',
+        TALLY_ACK_WAIT_MS: '45000',
+        TALLY_MAX_DELIVER: '5',
+        TALLY_PUBLISH_TIMEOUT_MS: '2000',
+        TALLY_RETRY_AFTER_S: '9',
+        TALLY_API_MEMBER_CACHE_TTL_MS: '1000',
+      },
       { fromEnv: true },
     );
     expect([cfg.streams.replicas, cfg.streams.duplicateWindowMs, cfg.consumers.ackWaitMs, cfg.consumers.maxDeliver]).toEqual([3, 60_000, 45_000, 5]);

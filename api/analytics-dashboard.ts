@@ -2,7 +2,20 @@
 import type { AppRecord } from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
 import { metricSource } from './metric-map.ts';
-import { correctUniques, estimateUnique, isValueList, parsePeriod, periodLabel, periodSum, periodTicks, readCounter, topThree, type PeriodObject, type TimeObject, type TopItem } from './read/index.ts';
+import {
+  correctUniques,
+  estimateUnique,
+  isValueList,
+  parsePeriod,
+  periodLabel,
+  periodSum,
+  periodTicks,
+  readCounter,
+  topThree,
+  type PeriodObject,
+  type TimeObject,
+  type TopItem,
+} from './read/index.ts';
 import { dashboardItems, sessionTotals } from './session-data.ts';
 import { familyTimeObject } from './time-docs.ts';
 import { exactUserCount, totalUsers } from './total-users.ts';
@@ -36,7 +49,8 @@ export function bars(tree: TimeObject, set: string, period: PeriodObject): TopIt
 }
 
 /** Top three ticks of the period by sessions (`top.users`). */
-const userBars = (tree: TimeObject, period: PeriodObject): TopItem[] => topThree(periodTicks(period).map((tick) => ({ name: tick.id, value: readCounter(tree, [...tick.path, 't']) })));
+const userBars = (tree: TimeObject, period: PeriodObject): TopItem[] =>
+  topThree(periodTicks(period).map((tick) => ({ name: tick.id, value: readCounter(tree, [...tick.path, 't']) })));
 
 interface Trees {
   readonly users: TimeObject;

@@ -5,13 +5,23 @@ import { metaValues } from './analytics-dashboard.ts';
 import type { ApiContext } from './context.ts';
 import { eventKeys } from './events-read.ts';
 import { metricSource } from './metric-map.ts';
-import { buildEventTicks, buildSessionTicks, correctUniques, estimateUnique, parsePeriod, periodSum, type PeriodObject, type TimeObject } from './read/index.ts';
+import {
+  buildEventTicks,
+  buildSessionTicks,
+  correctUniques,
+  estimateUnique,
+  parsePeriod,
+  periodSum,
+  type PeriodObject,
+  type TimeObject,
+} from './read/index.ts';
 import { eventTimeObject, familyTimeObject } from './time-docs.ts';
 import { exactCountsApply, TOTAL_USERS_FIELDS, totalUsers } from './total-users.ts';
 
 export type Bucket = 'daily' | 'monthly';
 
-const usersTree = (ctx: ApiContext, app: AppRecord, period: PeriodObject): Promise<TimeObject> => familyTimeObject(ctx, 'users', 'users', app._id.toHexString(), period, app.timezone);
+const usersTree = (ctx: ApiContext, app: AppRecord, period: PeriodObject): Promise<TimeObject> =>
+  familyTimeObject(ctx, 'users', 'users', app._id.toHexString(), period, app.timezone);
 
 /** `/o/analytics/sessions`: one row per tick. */
 export async function sessionRows(ctx: ApiContext, app: AppRecord, rawPeriod: unknown, bucket: Bucket): Promise<unknown[]> {
@@ -52,12 +62,17 @@ export async function rangeRows(ctx: ApiContext, app: AppRecord, rawPeriod: unkn
   const tree = await usersTree(ctx, app, period);
   const counts = metaValues(tree, set).map((bucket) => ({ bucket, t: estimateUnique(tree, period, { path: [prop, bucket] }).value }));
   const total = counts.reduce((acc, c) => acc + c.t, 0);
-  return counts
-    .sort((a, b) => b.t - a.t)
-    .map((c) => ({ [prop]: c.bucket, t: c.t, percent: (total === 0 ? 0 : (c.t / total) * 100).toFixed(1) }));
+  return counts.sort((a, b) => b.t - a.t).map((c) => ({ [prop]: c.bucket, t: c.t, percent: (total === 0 ? 0 : (c.t / total) * 100).toFixed(1) }));
 }
 
-async function eventRows(ctx: ApiContext, app: AppRecord, key: string, period: PeriodObject, segmentation: string | undefined, bucket: Bucket): Promise<unknown[]> {
+async function eventRows(
+  ctx: ApiContext,
+  app: AppRecord,
+  key: string,
+  period: PeriodObject,
+  segmentation: string | undefined,
+  bucket: Bucket,
+): Promise<unknown[]> {
   const appId = app._id.toHexString();
   const segment = segmentation === undefined || segmentation === '' || segmentation === 'no-segment' ? undefined : segmentation;
   const tree = await eventTimeObject(ctx, appId, eventHash(key, appId), period, segment);

@@ -23,7 +23,10 @@ async function handle(ctx: ApiContext, request: FastifyRequest, reply: FastifyRe
   if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "app_id"');
   const action = actionOf(request);
   if (!ANALYTICS_PATHS.some((p) => p === action)) {
-    throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, /loyalty, /frequency, /durations, /events');
+    throw new CountlyReplyError(
+      'TALLY_HTTP_INVALID_PATH',
+      'Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, /loyalty, /frequency, /durations, /events',
+    );
   }
   const { app } = await requireAppRight(ctx, request, params, CORE_FEATURE);
   const p = parseParams(analyticsParams, params);
@@ -44,7 +47,12 @@ async function handle(ctx: ApiContext, request: FastifyRequest, reply: FastifyRe
     case 'durations':
       return sendOutput(request, reply, params, await rangeRows(ctx, app, p.period, action));
     default:
-      return sendOutput(request, reply, params, await eventsAnalytics(ctx, app, p.period, { event: p.event, events: p.events, segmentation: p.segmentation, bucket }));
+      return sendOutput(
+        request,
+        reply,
+        params,
+        await eventsAnalytics(ctx, app, p.period, { event: p.event, events: p.events, segmentation: p.segmentation, bucket }),
+      );
   }
 }
 

@@ -35,7 +35,9 @@ function argsOf<S extends z.ZodType>(schema: S, params: Params): z.infer<S> {
   const args = appArgs(params);
   const parsed = schema.safeParse(args);
   if (!parsed.success) {
-    const messages = parsed.error.issues.map((i) => (args[String(i.path[0])] === undefined ? `Missing ${String(i.path[0])} argument` : `Invalid type for ${String(i.path[0])}`));
+    const messages = parsed.error.issues.map((i) =>
+      args[String(i.path[0])] === undefined ? `Missing ${String(i.path[0])} argument` : `Invalid type for ${String(i.path[0])}`,
+    );
     throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Error: ${[...new Set(messages)].join(',')}`, { cause: parsed.error });
   }
   return parsed.data;

@@ -44,8 +44,11 @@ export async function createApp(ctx: ApiContext, member: MemberRecord, params: P
   const parsed = createArgs.safeParse(args);
   if (!parsed.success) {
     const cause = parsed.error;
-    if (parsed.error.issues.some((i) => i.path[0] === 'name')) throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Error: Missing name argument', { cause });
-    throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Error: ${parsed.error.issues.map((i) => `Invalid type for ${String(i.path[0])}`).join(',')}`, { cause });
+    if (parsed.error.issues.some((i) => i.path[0] === 'name'))
+      throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Error: Missing name argument', { cause });
+    throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', `Error: ${parsed.error.issues.map((i) => `Invalid type for ${String(i.path[0])}`).join(',')}`, {
+      cause,
+    });
   }
   const a = parsed.data;
   const key = a.key ?? randomBytes(20).toString('hex');

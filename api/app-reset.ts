@@ -25,6 +25,10 @@ export function resetEnvelopes(appId: string, period: ResetPeriod, atMs: number,
 export async function publishAppReset(ctx: ApiContext, appId: string, period: ResetPeriod): Promise<void> {
   const { streams, ingest } = ctx.deps.config;
   const events = resetEnvelopes(appId, period, ctx.now(), streams.partitions);
-  await publishAll(ctx.deps.js, events.map((event) => ({ subject: eventSubject(streams, appId, event.partition), event })), { timeoutMs: ingest.publishTimeoutMs });
+  await publishAll(
+    ctx.deps.js,
+    events.map((event) => ({ subject: eventSubject(streams, appId, event.partition), event })),
+    { timeoutMs: ingest.publishTimeoutMs },
+  );
   ctx.log.info({ appId, period, partitions: events.length }, 'app data reset published');
 }

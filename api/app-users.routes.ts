@@ -14,7 +14,15 @@ import { CORE_FEATURE } from './rights.ts';
 
 /** Session-count buckets of §6.6: [label, lowest sc, highest sc]. */
 const LOYALTY_BUCKETS: readonly (readonly [string, number, number])[] = [
-  ['1', 1, 1], ['2', 2, 2], ['3-5', 3, 5], ['6-9', 6, 9], ['10-19', 10, 19], ['20-49', 20, 49], ['50-99', 50, 99], ['100-499', 100, 499], ['500+', 500, Number.MAX_SAFE_INTEGER],
+  ['1', 1, 1],
+  ['2', 2, 2],
+  ['3-5', 3, 5],
+  ['6-9', 6, 9],
+  ['10-19', 10, 19],
+  ['20-49', 20, 49],
+  ['50-99', 50, 99],
+  ['100-499', 100, 499],
+  ['500+', 500, Number.MAX_SAFE_INTEGER],
 ];
 const DAY_S = 86_400;
 const DEFAULT_PAGE = 100;
@@ -45,7 +53,11 @@ const userFilter = (p: AppUsersParams): Document => {
 async function loyalty(ctx: ApiContext, appId: string, p: AppUsersParams): Promise<Record<string, unknown>> {
   const base = userFilter(p);
   const nowS = Math.floor(ctx.now() / 1000);
-  const windows: [string, Document][] = [['all', {}], ['7days', { ls: { $gte: nowS - 7 * DAY_S } }], ['30days', { ls: { $gte: nowS - 30 * DAY_S } }]];
+  const windows: [string, Document][] = [
+    ['all', {}],
+    ['7days', { ls: { $gte: nowS - 7 * DAY_S } }],
+    ['30days', { ls: { $gte: nowS - 30 * DAY_S } }],
+  ];
   const out: Record<string, unknown> = {};
   for (const [name, window] of windows) {
     const rows = await Promise.all(
@@ -70,7 +82,11 @@ async function consents(ctx: ApiContext, appId: string, p: AppUsersParams): Prom
   const limit = Math.min(Number(p.limit ?? p.iDisplayLength ?? DEFAULT_PAGE) || DEFAULT_PAGE, ctx.deps.config.api.maxPageSize);
   const skip = Number(p.skip ?? p.iDisplayStart ?? 0);
   const name = appUsersCollection(appId);
-  const [total, shown, page] = await Promise.all([countAppUsers(ctx.deps.db, name, {}), countAppUsers(ctx.deps.db, name, search), findAppUsers(ctx.deps.db, name, search, { projection, sort, skip, limit })]);
+  const [total, shown, page] = await Promise.all([
+    countAppUsers(ctx.deps.db, name, {}),
+    countAppUsers(ctx.deps.db, name, search),
+    findAppUsers(ctx.deps.db, name, search, { projection, sort, skip, limit }),
+  ]);
   return { sEcho: p.sEcho ?? '0', iTotalRecords: total, iTotalDisplayRecords: shown, aaData: page };
 }
 

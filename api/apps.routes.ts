@@ -31,7 +31,8 @@ async function appWrite(ctx: ApiContext, request: FastifyRequest, reply: Fastify
       return sendOutput(request, reply, params, appOutput(created));
     }
     case 'update': {
-      const member = params.app_id !== undefined && params.app_id !== '' ? await requireAppAdmin(ctx, request, params) : await requireGlobalAdmin(ctx, request, params);
+      const member =
+        params.app_id !== undefined && params.app_id !== '' ? await requireAppAdmin(ctx, request, params) : await requireGlobalAdmin(ctx, request, params);
       const result = await updateAppFromArgs(ctx, member, params);
       return result === 'Nothing changed' ? sendMessage(request, reply, 200, result) : sendOutput(request, reply, params, result);
     }
@@ -51,7 +52,12 @@ async function appWrite(ctx: ApiContext, request: FastifyRequest, reply: Fastify
 const memberBrief = (m: MemberRecord) => ({ _id: m._id.toHexString(), full_name: m.full_name, username: m.username });
 
 async function latestSession(ctx: ApiContext, appId: string): Promise<number> {
-  const [latest] = await findAppUsers(ctx.deps.db, appUsersCollection(appId), { ls: { $exists: true } }, { sort: { ls: -1 }, projection: { _id: 0, ls: 1 }, skip: 0, limit: 1 });
+  const [latest] = await findAppUsers(
+    ctx.deps.db,
+    appUsersCollection(appId),
+    { ls: { $exists: true } },
+    { sort: { ls: -1 }, projection: { _id: 0, ls: 1 }, skip: 0, limit: 1 },
+  );
   return typeof latest?.ls === 'number' ? latest.ls : 0;
 }
 
@@ -63,7 +69,15 @@ async function appDetails(ctx: ApiContext, appId: string): Promise<Record<string
   const admins = members.filter((m) => !m.global_admin && adminAppIds(m).includes(appId));
   const users = members.filter((m) => !m.global_admin && !adminAppIds(m).includes(appId) && readableAppIds(m).includes(appId));
   return {
-    app: { owner: owner?.full_name ?? '', owner_id: app.owner, created_at: app.created_at, edited_at: app.edited_at, plugins: app.plugins ?? {}, last_data: lastData, last_data_users: lastData },
+    app: {
+      owner: owner?.full_name ?? '',
+      owner_id: app.owner,
+      created_at: app.created_at,
+      edited_at: app.edited_at,
+      plugins: app.plugins ?? {},
+      last_data: lastData,
+      last_data_users: lastData,
+    },
     global_admin: members.filter((m) => m.global_admin).map(memberBrief),
     admin: admins.map(memberBrief),
     user: users.map(memberBrief),

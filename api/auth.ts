@@ -14,7 +14,10 @@ type Params = Readonly<Record<string, unknown>>;
 
 /** Credential parameters; a value of another type counts as absent. */
 export const credentialParams = z.object({
-  api_key: z.union([z.string().max(200), z.number().transform(String)]).optional().catch(undefined),
+  api_key: z
+    .union([z.string().max(200), z.number().transform(String)])
+    .optional()
+    .catch(undefined),
   auth_token: z.string().max(200).optional().catch(undefined),
 });
 

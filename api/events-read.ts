@@ -16,7 +16,11 @@ import { eventTimeObject } from './time-docs.ts';
 
 const INTERNAL = '[CLY]';
 const GROUP = '[CLY]_group_';
-export const EVENT_LIMITS = { event_limit: EVENT_LIMIT, event_segmentation_limit: EVENT_SEGMENTATION_LIMIT, event_segmentation_value_limit: EVENT_SEGMENTATION_VALUE_LIMIT };
+export const EVENT_LIMITS = {
+  event_limit: EVENT_LIMIT,
+  event_segmentation_limit: EVENT_SEGMENTATION_LIMIT,
+  event_segmentation_value_limit: EVENT_SEGMENTATION_VALUE_LIMIT,
+};
 
 /** The app's registry, or undefined when no event was ever registered. */
 export async function eventRegistry(ctx: ApiContext, appId: string): Promise<EventRegistry | undefined> {
@@ -41,7 +45,8 @@ export interface EventsQuery {
 }
 
 /** The segment to read, if any (`no-segment` means none). */
-const segmentOf = (q: EventsQuery): string | undefined => (q.segmentation === undefined || q.segmentation === '' || q.segmentation === 'no-segment' ? undefined : q.segmentation);
+const segmentOf = (q: EventsQuery): string | undefined =>
+  q.segmentation === undefined || q.segmentation === '' || q.segmentation === 'no-segment' ? undefined : q.segmentation;
 
 /** One key's time object; event groups are not stored by Tally, so group keys read as unknown keys. */
 function keyTimeObject(ctx: ApiContext, appId: string, key: string, period: PeriodObject, q: EventsQuery, metaValueLimit?: number): Promise<TimeObject> {

@@ -6,7 +6,7 @@ import { parseParams } from './http.ts';
 describe('parseParams', () => {
   const schema = z.object({ limit: z.coerce.number().int(), sort: z.enum(['asc', 'desc']) });
 
-  it('answers Countly\'s text for the first bad parameter and keeps every zod issue as the cause', () => {
+  it("answers Countly's text for the first bad parameter and keeps every zod issue as the cause", () => {
     let caught: unknown;
     try {
       parseParams(schema, { limit: 'x', sort: 'up' });

@@ -18,7 +18,10 @@ export class Lookups {
   private readonly subs: Subscription[] = [];
   private stopped = false;
 
-  constructor(private readonly deps: ApiDeps, now: () => number) {
+  constructor(
+    private readonly deps: ApiDeps,
+    now: () => number,
+  ) {
     this.members = new TtlCache({ ttlMs: deps.config.api.memberCacheTtlMs, maxEntries: MAX_CACHED, now });
     this.apps = new TtlCache({ ttlMs: deps.config.api.appCacheTtlMs, maxEntries: MAX_CACHED, now });
   }

@@ -2,7 +2,15 @@
 // array in `result`. Every change drops the member caches of every process.
 import { z } from 'zod';
 import { CountlyReplyError } from '../http/index.ts';
-import { deleteMembers, deleteTokensOfOwners, findMemberById, findMemberByUsername, listMembers, updateMember, type MemberRecord } from '../projections/index.ts';
+import {
+  deleteMembers,
+  deleteTokensOfOwners,
+  findMemberById,
+  findMemberByUsername,
+  listMembers,
+  updateMember,
+  type MemberRecord,
+} from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
 import type { Params } from './http.ts';
 import { findUnsafeKey, jsonParam } from './keys.ts';
@@ -42,7 +50,8 @@ const truthy = (v: boolean | 'true' | 'false' | undefined): boolean | undefined 
 async function uniqueNameAndEmail(ctx: ApiContext, a: UpdateMemberArgs): Promise<void> {
   const members = a.email === undefined ? [] : await listMembers(ctx.deps.db);
   const byName = a.username === undefined ? undefined : await findMemberByUsername(ctx.deps.db, a.username);
-  const clash = (byName !== undefined && byName._id.toHexString() !== a.user_id) || members.some((m) => m.email === a.email && m._id.toHexString() !== a.user_id);
+  const clash =
+    (byName !== undefined && byName._id.toHexString() !== a.user_id) || members.some((m) => m.email === a.email && m._id.toHexString() !== a.user_id);
   if (clash) throw new CountlyReplyError('TALLY_HTTP_ALREADY_EXISTS', ['Email or username already exists']);
 }
 
@@ -54,7 +63,11 @@ async function memberChanges(a: UpdateMemberArgs, target: MemberRecord, self: bo
   if (!self && a.global_admin !== undefined) set.global_admin = truthy(a.global_admin);
   if (!self && a.locked !== undefined) set.locked = truthy(a.locked);
   if (a.permission !== undefined || a.admin_of !== undefined || a.user_of !== undefined) {
-    set.permission = permissionFor({ permission: a.permission ?? (a.admin_of === undefined && a.user_of === undefined ? target.permission : undefined), admin_of: a.admin_of, user_of: a.user_of });
+    set.permission = permissionFor({
+      permission: a.permission ?? (a.admin_of === undefined && a.user_of === undefined ? target.permission : undefined),
+      admin_of: a.admin_of,
+      user_of: a.user_of,
+    });
   }
   return set;
 }

@@ -36,7 +36,8 @@ export type OParams = z.infer<typeof oParams>;
 type Method = (ctx: ApiContext, request: FastifyRequest, params: Params) => Promise<unknown>;
 
 /** The period of a request, in the app's timezone. */
-export const periodOf = (ctx: ApiContext, access: AppAccess, p: OParams): PeriodObject => parsePeriod(p.period, ctx.now(), access.app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
+export const periodOf = (ctx: ApiContext, access: AppAccess, p: OParams): PeriodObject =>
+  parsePeriod(p.period, ctx.now(), access.app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
 
 async function readAccess(ctx: ApiContext, request: FastifyRequest, params: Params): Promise<{ access: AppAccess; p: OParams }> {
   const access = await requireAppRight(ctx, request, params, CORE_FEATURE);
@@ -49,7 +50,10 @@ function timeObjectMethod(name: string): Method {
     const { access, p } = await readAccess(ctx, request, params);
     if (source === undefined || source === null) return {};
     const appId = access.app._id.toHexString();
-    return familyTimeObject(ctx, source.collection, source.family, appId, periodOf(ctx, access, p), access.app.timezone, { refresh: p.action === 'refresh', fullRange: p.fullRange === true || p.fullRange === 'true' });
+    return familyTimeObject(ctx, source.collection, source.family, appId, periodOf(ctx, access, p), access.app.timezone, {
+      refresh: p.action === 'refresh',
+      fullRange: p.fullRange === true || p.fullRange === 'true',
+    });
   };
 }
 

@@ -73,7 +73,11 @@ function operation(doc: RouteDoc): Record<string, unknown> {
     description: `Validator: ${doc.validator}. Errors answer {"result": <message>} with the status of spec §4.2.`,
     parameters: parameters(doc),
     security: doc.validator === 'none' ? [] : [{ apiKey: [] }, { authToken: [] }, { countlyToken: [] }],
-    responses: { '200': { description: 'Output writer (raw JSON) or message writer ({"result": ...})' }, '400': { description: 'Bad input' }, '401': { description: 'Credentials or rights' } },
+    responses: {
+      '200': { description: 'Output writer (raw JSON) or message writer ({"result": ...})' },
+      '400': { description: 'Bad input' },
+      '401': { description: 'Credentials or rights' },
+    },
   };
 }
 

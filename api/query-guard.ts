@@ -164,7 +164,11 @@ export function guardProjection(raw: unknown, param: string, limits: GuardLimits
     if (flag !== 0 && flag !== 1 && flag !== true && flag !== false) refuse(param, `Projection value ${JSON.stringify(flag)?.slice(0, 40) ?? 'undefined'}`);
     out[guardPath(key, param, limits)] = flag === 1 || flag === true ? 1 : 0;
   }
-  const kinds = new Set(Object.entries(out).filter(([k]) => k !== '_id').map(([, v]) => v));
+  const kinds = new Set(
+    Object.entries(out)
+      .filter(([k]) => k !== '_id')
+      .map(([, v]) => v),
+  );
   if (kinds.size > 1) refuse(param, 'Mixing included and excluded fields');
   return out;
 }

@@ -11,7 +11,6 @@ import type { ApiContext } from './context.ts';
 import { StreamUnavailableError } from './errors.ts';
 import { actionOf, apiFamily, parseParams } from './http.ts';
 
-
 export const rebuildParams = z.object({
   action: z.enum(['start', 'cancel']),
   projection: z.enum(PROJECTIONS),
@@ -35,7 +34,9 @@ async function rebuildsView(ctx: ApiContext) {
 async function startRemote(ctx: ApiContext, cmd: RebuildCommand) {
   let raw: Uint8Array;
   try {
-    raw = (await ctx.deps.nc.request(rebuildCommandSubject(ctx.deps.config.streams), JSON.stringify(cmd), { timeout: ctx.deps.config.api.rebuildCommandTimeoutMs })).data;
+    raw = (
+      await ctx.deps.nc.request(rebuildCommandSubject(ctx.deps.config.streams), JSON.stringify(cmd), { timeout: ctx.deps.config.api.rebuildCommandTimeoutMs })
+    ).data;
   } catch (err) {
     throw new StreamUnavailableError('no processor answered the rebuild request; is a processor role running?', { cause: err });
   }
@@ -48,15 +49,25 @@ export function registerRebuildRoutes(app: FastifyInstance, ctx: ApiContext): vo
     await requireGlobalAdmin(ctx, request, params);
     const p = parseParams(rebuildParams, params);
     if (p.action === 'cancel') {
-      if (!(await requestRebuildCancel(ctx.deps.db, p.projection, ctx.now()))) throw new CountlyReplyError('TALLY_HTTP_NOT_FOUND', `No rebuild of ${p.projection} is running`);
+      if (!(await requestRebuildCancel(ctx.deps.db, p.projection, ctx.now())))
+        throw new CountlyReplyError('TALLY_HTTP_NOT_FOUND', `No rebuild of ${p.projection} is running`);
       return sendMessage(request, reply, 200, 'Cancel requested');
     }
-    if (p.from_seq !== undefined && p.from_time !== undefined) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', 'Give from_seq or from_time, not both');
+    if (p.from_seq !== undefined && p.from_time !== undefined)
+      throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', 'Give from_seq or from_time, not both');
     const from = p.from_seq !== undefined ? { seq: p.from_seq } : p.from_time !== undefined ? { timeMs: p.from_time } : undefined;
-    const res = await startRemote(ctx, { projection: p.projection, ...(p.base === undefined ? {} : { base: p.base }), ...(from === undefined ? {} : { from }) });
+    const res = await startRemote(ctx, {
+      projection: p.projection,
+      ...(p.base === undefined ? {} : { base: p.base }),
+      ...(from === undefined ? {} : { from }),
+    });
     if (!res.ok) throw new RelayedRefusalError(res.statusCode >= 400 && res.statusCode < 600 ? res.statusCode : 500, res.message, { remoteCode: res.code });
     ctx.log.info({ projection: res.projection, version: res.version, resumed: res.resumed }, 'rebuild started over HTTP');
-    return sendOutput(request, reply, params, { result: res.resumed ? 'Rebuild resumed' : 'Rebuild started', projection: res.projection, version: res.version });
+    return sendOutput(request, reply, params, {
+      result: res.resumed ? 'Rebuild resumed' : 'Rebuild started',
+      projection: res.projection,
+      version: res.version,
+    });
   });
 }
 

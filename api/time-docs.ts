@@ -3,7 +3,16 @@
 import type { Document } from 'mongodb';
 import { readBuckets, readEventBuckets } from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
-import { buildTimeObject, parsePeriod, type Family, type PeriodObject, type TimeDoc, type TimeObject, type TimeObjectOptions, type TimeTree } from './read/index.ts';
+import {
+  buildTimeObject,
+  parsePeriod,
+  type Family,
+  type PeriodObject,
+  type TimeDoc,
+  type TimeObject,
+  type TimeObjectOptions,
+  type TimeTree,
+} from './read/index.ts';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -72,7 +81,15 @@ function onlyToday(tree: TimeObject, t: { year: string; month: string; day: stri
 }
 
 /** The time object of one users/metric family for a period (§4.5). */
-export async function familyTimeObject(ctx: ApiContext, logical: string, family: Family, appId: string, period: PeriodObject, timezone: string, opts: TimeReadOptions = {}): Promise<TimeObject> {
+export async function familyTimeObject(
+  ctx: ApiContext,
+  logical: string,
+  family: Family,
+  appId: string,
+  period: PeriodObject,
+  timezone: string,
+  opts: TimeReadOptions = {},
+): Promise<TimeObject> {
   const groups = { partitionGroups: ctx.deps.config.streams.partitionGroups };
   if (opts.refresh === true) {
     const t = today(ctx, timezone);
@@ -87,7 +104,14 @@ export async function familyTimeObject(ctx: ApiContext, logical: string, family:
  * The time object of one event for a period (§4.6): `no-segment` month documents, or the month
  * documents of one segment, plus every year document of the event (they hold the meta lists).
  */
-export async function eventTimeObject(ctx: ApiContext, appId: string, eventHash: string, period: PeriodObject, segment?: string, opts: TimeObjectOptions = {}): Promise<TimeObject> {
+export async function eventTimeObject(
+  ctx: ApiContext,
+  appId: string,
+  eventHash: string,
+  period: PeriodObject,
+  segment?: string,
+  opts: TimeObjectOptions = {},
+): Promise<TimeObject> {
   const [monthDocs, yearDocs] = await Promise.all([
     readEventBuckets(ctx.deps.db, appId, eventHash, period.reqMonthDbDateIds, segment ?? 'no-segment'),
     readEventBuckets(ctx.deps.db, appId, eventHash, period.reqZeroDbDateIds),

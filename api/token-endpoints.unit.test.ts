@@ -4,7 +4,9 @@ import { isPathPattern, isValuePattern, pathPatternMatches, valuePatternMatches 
 describe('token endpoint patterns', () => {
   it('a plain path admits itself and the paths below it, nothing else', () => {
     expect(['/o/analytics/dashboard', '/o/analytics/dashboard/x'].map((p) => pathPatternMatches('/o/analytics/dashboard', p))).toEqual([true, true]);
-    expect(['/o/analytics/dashboards', '/o/users/me', '/x/o/analytics/dashboard', '/o/analytics'].map((p) => pathPatternMatches('/o/analytics/dashboard', p))).toEqual([false, false, false, false]);
+    expect(
+      ['/o/analytics/dashboards', '/o/users/me', '/x/o/analytics/dashboard', '/o/analytics'].map((p) => pathPatternMatches('/o/analytics/dashboard', p)),
+    ).toEqual([false, false, false, false]);
     expect(pathPatternMatches('^/o/analytics/', '/o/analytics/sessions')).toBe(true);
   });
 

@@ -14,7 +14,8 @@ export const tokenIdParams = z.object({ tokenid: z.string().max(100).optional(),
 
 /** The member, when its credentials may manage tokens: an api_key or an unlimited token. */
 function tokenManager(caller: Caller): MemberRecord {
-  if (caller.token !== undefined && tokenIsLimited(caller.token)) throw new CountlyReplyError('TALLY_HTTP_NOT_AUTHORIZED', 'A limited token cannot manage tokens');
+  if (caller.token !== undefined && tokenIsLimited(caller.token))
+    throw new CountlyReplyError('TALLY_HTTP_NOT_AUTHORIZED', 'A limited token cannot manage tokens');
   return caller.member;
 }
 
@@ -22,7 +23,12 @@ async function tokenWrite(ctx: ApiContext, request: FastifyRequest, reply: Fasti
   switch (action) {
     case 'create': {
       const member = tokenManager(await requireCaller(ctx, request, params));
-      const token = tokenToCreate(parseParams(tokenCreateParams, params), member._id.toHexString(), Math.floor(ctx.now() / 1000), ctx.deps.config.api.tokenTtlS);
+      const token = tokenToCreate(
+        parseParams(tokenCreateParams, params),
+        member._id.toHexString(),
+        Math.floor(ctx.now() / 1000),
+        ctx.deps.config.api.tokenTtlS,
+      );
       await insertToken(ctx.deps.db, token);
       request.log.info({ owner: token.owner, ttl: token.ttl, multi: token.multi }, 'token created');
       return sendMessage(request, reply, 200, token._id);

@@ -66,7 +66,11 @@ export async function verifyToken(ctx: ApiContext, tokenId: string, req: TokenRe
 /** A new token id: 40 hex characters, as Countly's. */
 export const newTokenId = (): string => createHash('sha1').update(randomBytes(32)).digest('hex');
 
-const csv = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const csv = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 const flag = z.union([z.boolean(), z.string()]).optional();
 
 /** The parameters of `/i/token/create`; strings as a query string carries them. */
@@ -80,7 +84,10 @@ export const tokenCreateParams = z.object({
 });
 export type TokenCreateParams = z.infer<typeof tokenCreateParams>;
 
-const endpointQuery = z.union([z.array(z.union([z.string(), z.object({ endpoint: z.string(), params: z.record(z.string(), z.string()).optional() })])), z.object({ endpoint: z.string(), params: z.record(z.string(), z.string()).optional() })]);
+const endpointQuery = z.union([
+  z.array(z.union([z.string(), z.object({ endpoint: z.string(), params: z.record(z.string(), z.string()).optional() })])),
+  z.object({ endpoint: z.string(), params: z.record(z.string(), z.string()).optional() }),
+]);
 
 function endpointsOf(p: TokenCreateParams): TokenEndpoint[] {
   if (p.endpointquery !== undefined && p.endpointquery !== '') {
@@ -94,7 +101,8 @@ function endpointsOf(p: TokenCreateParams): TokenEndpoint[] {
 
 /** Every pattern of an endpoint restriction is a literal path (or value) pattern; see token-endpoints.ts. */
 function checkedEndpoints(endpoints: TokenEndpoint[], param: 'endpoint' | 'endpointquery'): TokenEndpoint[] {
-  const ok = (e: TokenEndpoint) => (typeof e === 'string' ? isPathPattern(e) : isPathPattern(e.endpoint) && Object.values(e.params ?? {}).every(isValuePattern));
+  const ok = (e: TokenEndpoint) =>
+    typeof e === 'string' ? isPathPattern(e) : isPathPattern(e.endpoint) && Object.values(e.params ?? {}).every(isValuePattern);
   if (!endpoints.every(ok)) throw new QueryRefusedError(`Invalid parameter "${param}"`);
   return endpoints;
 }

@@ -83,7 +83,14 @@ export class Baselines {
   jsPublishSync(): Promise<BaselineFigure> {
     return this.once('js.publish.sync', async () => {
       const r = await this.deps.phase.run('baseline js.publish.sync', async () => publishSync(await this.publishSetup(), 'sync'));
-      return { id: 'js.publish.sync', label: 'raw JetStream publish, sync (1 in flight)', value: r.result.perS, unit: 'msg/s', latency: r.result.latency, note: r.note };
+      return {
+        id: 'js.publish.sync',
+        label: 'raw JetStream publish, sync (1 in flight)',
+        value: r.result.perS,
+        unit: 'msg/s',
+        latency: r.result.latency,
+        note: r.note,
+      };
     });
   }
 
@@ -91,7 +98,14 @@ export class Baselines {
     return this.once('js.publish.async', async () => {
       const batch = this.deps.budget.asyncBatch;
       const r = await this.deps.phase.run('baseline js.publish.async', async () => publishAsync(await this.publishSetup(), 'async', batch));
-      return { id: 'js.publish.async', label: `raw JetStream publish, async batches of ${batch}`, value: r.result.perS, unit: 'msg/s', latency: r.result.latency, note: `latency per batch of ${batch}; ${r.note}` };
+      return {
+        id: 'js.publish.async',
+        label: `raw JetStream publish, async batches of ${batch}`,
+        value: r.result.perS,
+        unit: 'msg/s',
+        latency: r.result.latency,
+        note: `latency per batch of ${batch}; ${r.note}`,
+      };
     });
   }
 
@@ -101,7 +115,8 @@ export class Baselines {
    */
   async jsPublishAsyncAround<T>(slot: string, phase: () => Promise<T>): Promise<{ baseline: BaselineFigure; result: T }> {
     const batch = this.deps.budget.asyncBatch;
-    const window = async (tag: string) => this.deps.phase.run(`baseline js.publish.async ${tag}`, async () => publishAsync(await this.publishSetup(), `async-${slot}-${tag}`, batch));
+    const window = async (tag: string) =>
+      this.deps.phase.run(`baseline js.publish.async ${tag}`, async () => publishAsync(await this.publishSetup(), `async-${slot}-${tag}`, batch));
     const before = await window('before');
     const result = await phase();
     const after = await window('after');
@@ -125,7 +140,13 @@ export class Baselines {
       await this.jsPublishSync();
       const s = await this.open();
       const r = await this.deps.phase.run('baseline js.read.ordered', () => orderedRead(s.js, s.streams, this.deps.budget.maxPublishMessages * 2));
-      return { id: 'js.read.ordered', label: 'raw JetStream ordered-consumer read', value: r.result.perS, unit: 'msg/s', note: `${r.result.count} msgs; ${r.note}` };
+      return {
+        id: 'js.read.ordered',
+        label: 'raw JetStream ordered-consumer read',
+        value: r.result.perS,
+        unit: 'msg/s',
+        note: `${r.result.count} msgs; ${r.note}`,
+      };
     });
   }
 
@@ -135,7 +156,13 @@ export class Baselines {
    */
   async jsOrderedReadOf(js: JetStreamClient, streams: StreamsConfig, startSeq: number, count: number, label: string): Promise<BaselineFigure> {
     const r = await this.deps.phase.run('baseline js.read.ordered (Tally stream)', () => orderedRead(js, streams, count, startSeq));
-    return this.record({ id: 'js.read.ordered.tally', label, value: r.result.perS, unit: 'msg/s', note: `${r.result.count} msgs from seq ${startSeq}; ${r.note}` });
+    return this.record({
+      id: 'js.read.ordered.tally',
+      label,
+      value: r.result.perS,
+      unit: 'msg/s',
+      note: `${r.result.count} msgs from seq ${startSeq}; ${r.note}`,
+    });
   }
 
   /** The read commands of one API request replayed with the raw driver (see baselines/mongo-read.ts). */
@@ -151,7 +178,15 @@ export class Baselines {
       const s = await this.open();
       const b = this.deps.budget;
       const ops = prepareUpserts(this.workload(3), this.deps.apps, Math.max(b.bulkWriteOps * 8, 4_000));
-      const setup = { db: s.db, collection: 'events_raw', ops, opsPerCall: b.bulkWriteOps, concurrency: b.bulkWriteConcurrency, durationMs: b.bulkWriteDurationMs, callTimeoutMs: 30_000 };
+      const setup = {
+        db: s.db,
+        collection: 'events_raw',
+        ops,
+        opsPerCall: b.bulkWriteOps,
+        concurrency: b.bulkWriteConcurrency,
+        durationMs: b.bulkWriteDurationMs,
+        callTimeoutMs: 30_000,
+      };
       const r = await this.deps.phase.run('baseline mongo.bulkWrite', () => bulkWriteUpserts(setup));
       const docs = await s.db.collection(setup.collection).estimatedDocumentCount();
       const label = `raw bulkWrite $inc upserts (${b.bulkWriteOps}/call, ${b.bulkWriteConcurrency} in flight)`;
@@ -171,7 +206,14 @@ export class Baselines {
         const perS = kind === 'bulk' ? res.okItemsPerS : res.okPerS;
         const what = kind === 'i' ? 'GET /i' : `POST /i/bulk (${this.deps.budget.bulkItems} items)`;
         const how = ratePerS > 0 ? `at ${Math.round(ratePerS)} req/s` : `flat out, ${job.load.connections} in flight`;
-        return { id, label: `bare fastify ${what}, ${how}`, value: perS, unit: kind === 'bulk' ? 'items/s' : 'req/s', latency: summarize(decodeHistogram(res.histogram)), note: `${res.failed} failed; ${r.note}` };
+        return {
+          id,
+          label: `bare fastify ${what}, ${how}`,
+          value: perS,
+          unit: kind === 'bulk' ? 'items/s' : 'req/s',
+          latency: summarize(decodeHistogram(res.histogram)),
+          note: `${res.failed} failed; ${r.note}`,
+        };
       } finally {
         await server.close();
       }
@@ -231,7 +273,14 @@ export class Baselines {
     const s = await this.open();
     const b = this.deps.budget;
     const payloads = preparePayloads(s.streams, this.workload(1), this.deps.apps, b.payloadPool);
-    this.publishPayloads = { js: s.js, streams: s.streams, payloads, durationMs: b.publishDurationMs, maxMessages: b.maxPublishMessages, warmupMs: b.publishWarmupMs };
+    this.publishPayloads = {
+      js: s.js,
+      streams: s.streams,
+      payloads,
+      durationMs: b.publishDurationMs,
+      maxMessages: b.maxPublishMessages,
+      warmupMs: b.publishWarmupMs,
+    };
     return this.publishPayloads;
   }
 

@@ -18,7 +18,13 @@ const toleranceFor = (f: { ratioP99?: number; baseline?: { id: string } }): numb
 const reportFile = z.object({
   startedAt: z.string(),
   figures: z.array(
-    z.object({ id: z.string(), label: z.string(), ratio: z.number().optional(), ratioP99: z.number().optional(), baseline: z.object({ id: z.string() }).optional() }),
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      ratio: z.number().optional(),
+      ratioP99: z.number().optional(),
+      baseline: z.object({ id: z.string() }).optional(),
+    }),
   ),
   noisyPhases: z.array(z.object({ phase: z.string(), otherPct: z.number() })).default([]),
 });

@@ -22,8 +22,22 @@ describe('fold watch', () => {
     c.published(eventSubject(streams, 'a', 0), 10);
     c.published(eventSubject(streams, 'a', 4), 12);
     c.published(eventSubject(streams, 'a', 1), 11);
-    expect(c.coveredBy(new Map([[0, 11], [1, 11]]))).toBe(false);
-    expect(c.coveredBy(new Map([[0, 12], [1, 11]]))).toBe(true);
+    expect(
+      c.coveredBy(
+        new Map([
+          [0, 11],
+          [1, 11],
+        ]),
+      ),
+    ).toBe(false);
+    expect(
+      c.coveredBy(
+        new Map([
+          [0, 12],
+          [1, 11],
+        ]),
+      ),
+    ).toBe(true);
   });
 });
 

@@ -119,7 +119,12 @@ export function* historyRequests(workload: Workload, apps: readonly WorkloadApp[
 export function popularKeys(workload: Workload, requests: number, k: number): Set<string> {
   const counts = new Map<string, number>();
   for (let i = 0; i < requests; i++) for (const e of workload.next().events ?? []) counts.set(e.key, (counts.get(e.key) ?? 0) + 1);
-  return new Set([...counts].sort((a, b) => b[1] - a[1]).slice(0, k).map(([key]) => key));
+  return new Set(
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([key]) => key),
+  );
 }
 
 export const emptyHistoryStats = (): HistoryStats => ({ requests: 0, events: 0, sessions: 0, devices: 0, keys: new Map() });

@@ -51,9 +51,20 @@ function parseCli(argv: string[]) {
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new BenchUsageError(`--seed must be an integer, got ${values.seed}`);
   const backlog = values.backlog === undefined ? undefined : Number(values.backlog);
-  if (backlog !== undefined && !(Number.isInteger(backlog) && backlog > 0)) throw new BenchUsageError(`--backlog must be a positive integer, got ${values.backlog}`);
+  if (backlog !== undefined && !(Number.isInteger(backlog) && backlog > 0))
+    throw new BenchUsageError(`--backlog must be a positive integer, got ${values.backlog}`);
   const outDir = resolve(values.out ?? join(dirname(fileURLToPath(import.meta.url)), 'results'));
-  return { help: values.help === true, verbose: values.verbose === true, compare: values.compare === true, scenarios: positionals, mode, seed, outDir, profile: values.profile, ...(backlog === undefined ? {} : { backlog }) };
+  return {
+    help: values.help === true,
+    verbose: values.verbose === true,
+    compare: values.compare === true,
+    scenarios: positionals,
+    mode,
+    seed,
+    outDir,
+    profile: values.profile,
+    ...(backlog === undefined ? {} : { backlog }),
+  };
 }
 
 async function main(): Promise<number> {

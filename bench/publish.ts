@@ -21,9 +21,13 @@ export interface EnvelopeOptions {
 
 /** The next `count` workload requests as the envelopes ingest would publish for them. */
 export function* workloadEnvelopes(workload: Workload, apps: readonly WorkloadApp[], count: number, opts: EnvelopeOptions): Generator<SdkRequestReceived> {
-  yield* requestEnvelopes((function* () {
-    for (let n = 0; n < count; n++) yield workload.next();
-  })(), apps, opts);
+  yield* requestEnvelopes(
+    (function* () {
+      for (let n = 0; n < count; n++) yield workload.next();
+    })(),
+    apps,
+    opts,
+  );
 }
 
 /** Any Countly requests (of the given apps) as the envelopes ingest would publish for them. */
@@ -82,7 +86,11 @@ export interface PublishSummary {
 }
 
 /** Publishes in batches: `batch` publishes in flight, then await all their PubAcks. */
-export async function publishBatched<M extends PreparedMessage>(js: JetStreamClient, messages: Iterable<M>, opts: PublishBatchedOptions<M>): Promise<PublishSummary> {
+export async function publishBatched<M extends PreparedMessage>(
+  js: JetStreamClient,
+  messages: Iterable<M>,
+  opts: PublishBatchedOptions<M>,
+): Promise<PublishSummary> {
   const startedMs = performance.now();
   let count = 0;
   let lastSeq = 0;

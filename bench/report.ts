@@ -33,8 +33,7 @@ export interface BenchReport {
   readonly noisyPhases: readonly NoisyPhase[];
 }
 
-const num = (v: number): string =>
-  !Number.isFinite(v) ? '—' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+const num = (v: number): string => (!Number.isFinite(v) ? '—' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const latency = (l: LatencySummary): string => `p50 ${num(l.p50Ms)} p95 ${num(l.p95Ms)} p99 ${num(l.p99Ms)} max ${num(l.maxMs)} ms`;
 const ratio = (r: number | undefined): string => (r === undefined ? '—' : `×${r >= 10 ? r.toFixed(1) : r >= 0.01 ? r.toFixed(2) : r.toPrecision(2)}`);
 
@@ -57,7 +56,14 @@ function figureRows(r: BenchReport): string[][] {
     const isLatency = f.unit === 'ms p99';
     const ratios = isLatency ? `p50 ${ratio(f.ratio)}, p99 ${ratio(f.ratioP99)}` : ratio(f.ratio);
     const errors = f.errors !== undefined && f.errors > 0 ? ` (${f.errors} errors)` : '';
-    return [f.scenario, f.label, `${valueText(f)}${errors}`, f.baseline?.label ?? '—', f.baseline === undefined ? '—' : baselineText(f.baseline, isLatency), ratios];
+    return [
+      f.scenario,
+      f.label,
+      `${valueText(f)}${errors}`,
+      f.baseline?.label ?? '—',
+      f.baseline === undefined ? '—' : baselineText(f.baseline, isLatency),
+      ratios,
+    ];
   });
   for (const s of r.scenarios.filter((x) => x.status !== 'ok')) {
     rows.push([s.name, s.status === 'failed' ? `failed: ${s.error ?? ''}`.slice(0, 120) : 'not implemented yet', '—', '—', '—', '—']);
@@ -84,7 +90,10 @@ export function formatReport(r: BenchReport): string {
     '',
     table(['Goal', 'Figure id', 'Measured', 'Status'], goalRows(r)),
     '',
-    table(['Baseline', 'Value', 'Latency', 'Note'], r.baselines.map((b) => [b.label, `${num(b.value)} ${b.unit}`, b.latency === undefined ? '—' : latency(b.latency), b.note ?? ''])),
+    table(
+      ['Baseline', 'Value', 'Latency', 'Note'],
+      r.baselines.map((b) => [b.label, `${num(b.value)} ${b.unit}`, b.latency === undefined ? '—' : latency(b.latency), b.note ?? '']),
+    ),
   ];
   for (const b of r.baselineFailures) out.push(`Baseline ${b.id} FAILED: ${b.error}`);
   if (r.noisyPhases.length > 0) {

@@ -121,10 +121,12 @@ async function openRun(opts: BenchOptions): Promise<Run> {
   const anchorMs = Math.floor(startedAt.getTime() / 3_600_000) * 3_600_000;
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const servers = await startServers(opts);
-  const load = await LoadClient.start(opts.profile === undefined ? {} : { cpuProfileDir: join(opts.outDir, `${stamp}-load-gen`) }).catch(async (err: unknown) => {
-    await stopServers(servers);
-    throw err;
-  });
+  const load = await LoadClient.start(opts.profile === undefined ? {} : { cpuProfileDir: join(opts.outDir, `${stamp}-load-gen`) }).catch(
+    async (err: unknown) => {
+      await stopServers(servers);
+      throw err;
+    },
+  );
   const phase = new PhaseRunner(opts.log, () => probes(load, servers), opts.profile === undefined ? undefined : { dir: opts.outDir, stamp });
   const baselines = new Baselines({ ...servers, budget: budgetOf(opts), seed: opts.seed, anchorMs, apps: seededApps(opts.seed), load, phase });
   return { opts, startedAt, anchorMs, servers, load, phase, baselines };

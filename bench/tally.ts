@@ -32,7 +32,9 @@ export function seededApps(seed: number): WorkloadApp[] {
 }
 
 async function apiKey(origin: string): Promise<string> {
-  const res = await fetch(`${origin}/api-key`, { headers: { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}` } });
+  const res = await fetch(`${origin}/api-key`, {
+    headers: { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}` },
+  });
   if (res.status !== 200) throw new BenchSetupError(`/api-key answered ${res.status}`);
   return res.text();
 }
@@ -40,7 +42,10 @@ async function apiKey(origin: string): Promise<string> {
 async function createApp(origin: string, key: string, app: WorkloadApp): Promise<WorkloadApp> {
   const url = new URL('/i/apps/create', origin);
   url.searchParams.set('api_key', key);
-  url.searchParams.set('args', JSON.stringify({ name: app.profile.name, timezone: app.profile.timezone, country: app.profile.country, type: app.profile.platform, key: app.key }));
+  url.searchParams.set(
+    'args',
+    JSON.stringify({ name: app.profile.name, timezone: app.profile.timezone, country: app.profile.country, type: app.profile.platform, key: app.key }),
+  );
   const res = await fetch(url);
   const body: unknown = await res.json();
   if (res.status !== 200 || typeof body !== 'object' || body === null || !('_id' in body) || typeof body._id !== 'string') {

@@ -43,9 +43,17 @@ describe('workload', () => {
     const [req] = workload(1).nextBatch(1);
     const app = apps.find((a) => a.key === req?.app_key);
     if (req === undefined || app === undefined) throw new Error('no request');
-    expect(Object.fromEntries(new URLSearchParams(toQuery(req)))).toMatchObject({ app_key: app.key, device_id: req.device_id, timestamp: String(req.timestamp) });
+    expect(Object.fromEntries(new URLSearchParams(toQuery(req)))).toMatchObject({
+      app_key: app.key,
+      device_id: req.device_id,
+      timestamp: String(req.timestamp),
+    });
     expect(JSON.parse(new URLSearchParams(toBulkBody([req])).get('requests') ?? '')).toEqual([req]);
-    expect(toEnvelope(req, app, { id: 'x-1', requestId: 'x-1', receivedAtMs: 1 })).toMatchObject({ type: 'SdkRequestReceived', appId: app.id, params: { begin_session: '1' } });
+    expect(toEnvelope(req, app, { id: 'x-1', requestId: 'x-1', receivedAtMs: 1 })).toMatchObject({
+      type: 'SdkRequestReceived',
+      appId: app.id,
+      params: { begin_session: '1' },
+    });
   });
 
   it('Zipf sampling stays in range and favours low ranks', () => {

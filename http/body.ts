@@ -105,4 +105,3 @@ export function requestParams(request: FastifyRequest): Record<string, unknown> 
   const fromQuery = typeof q === 'object' && q !== null ? Object.entries(q) : [];
   return Object.fromEntries([...fromBody, ...fromQuery]);
 }
-

@@ -11,7 +11,10 @@ function callbackOf(request: FastifyRequest): unknown {
 
 /** Sends a JSON text with Countly's headers, wrapped as JSONP when a valid `callback` is given. */
 export function sendJsonText(request: FastifyRequest, reply: FastifyReply, status: number, json: string): FastifyReply {
-  return reply.code(status).header('Content-Type', 'application/json; charset=utf-8').send(wrapJsonp(callbackOf(request), json));
+  return reply
+    .code(status)
+    .header('Content-Type', 'application/json; charset=utf-8')
+    .send(wrapJsonp(callbackOf(request), json));
 }
 
 /** Countly's message writer: `{"result": <message>}` with a status (spec §1.3). */

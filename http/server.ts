@@ -63,7 +63,10 @@ function installErrorHandler(app: FastifyInstance, opts: HttpServerOptions): voi
 /** fastify's `frameworkErrors`: a URL the router cannot decode (no hooks have run). */
 function refuseBadUrl(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   request.log.info({ code: err.code }, 'malformed URL refused');
-  void reply.code(400).headers({ ...COMMON_HEADERS, 'Content-Type': 'application/json; charset=utf-8' }).send(JSON.stringify({ result: 'Invalid URL' }));
+  void reply
+    .code(400)
+    .headers({ ...COMMON_HEADERS, 'Content-Type': 'application/json; charset=utf-8' })
+    .send(JSON.stringify({ result: 'Invalid URL' }));
 }
 
 /** A fastify instance with the Countly conventions; routes are added by plugins. Does not listen. */

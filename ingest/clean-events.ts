@@ -40,9 +40,7 @@ const BOUNDED_FIELDS: ReadonlyMap<string, Bounds> = new Map([
 const eventKeyInput = z.union([z.string(), z.number(), z.boolean()]).transform((k) => (typeof k === 'string' ? k : JSON.stringify(k)));
 
 export type EventsResult =
-  | { readonly kind: 'ok'; readonly events: readonly unknown[] }
-  | { readonly kind: 'dropped' }
-  | { readonly kind: 'too_many'; readonly count: number };
+  { readonly kind: 'ok'; readonly events: readonly unknown[] } | { readonly kind: 'dropped' } | { readonly kind: 'too_many'; readonly count: number };
 
 function eventKeyOf(raw: unknown, path: string, w: WarningList): string | undefined {
   const parsed = eventKeyInput.safeParse(raw);

@@ -18,9 +18,30 @@ const NUMERIC_PARAMS: ReadonlySet<string> = new Set(['timestamp', 'session_durat
 
 /** Other known scalar parameters (§2.1); a JSON body may not turn them into objects. */
 const SCALAR_PARAMS: ReadonlySet<string> = new Set([
-  'app_key', 'device_id', 'tz', 'sdk_name', 'sdk_version', 't', 'av', 'rr', 'begin_session', 'end_session',
-  'ignore_cooldown', 'location', 'country_code', 'city', 'region', 'old_device_id', 'checksum', 'checksum256',
-  'safe_api_response', 'no_meta', 'populator', 'app_id', 'user_id', 'callback',
+  'app_key',
+  'device_id',
+  'tz',
+  'sdk_name',
+  'sdk_version',
+  't',
+  'av',
+  'rr',
+  'begin_session',
+  'end_session',
+  'ignore_cooldown',
+  'location',
+  'country_code',
+  'city',
+  'region',
+  'old_device_id',
+  'checksum',
+  'checksum256',
+  'safe_api_response',
+  'no_meta',
+  'populator',
+  'app_id',
+  'user_id',
+  'callback',
 ]);
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -31,8 +52,7 @@ export interface CleanLimits {
 }
 
 export type CleanParamsResult =
-  | { readonly kind: 'ok'; readonly params: Record<string, unknown> }
-  | { readonly kind: 'too_many_events'; readonly count: number };
+  { readonly kind: 'ok'; readonly params: Record<string, unknown> } | { readonly kind: 'too_many_events'; readonly count: number };
 
 function cleanObjectParam(name: string, value: unknown, at: string, warnings: WarningList): unknown {
   let parsed = value;

@@ -57,7 +57,11 @@ describe('prototype property names', () => {
 
 describe('event numbers (spec §2.9 steps 3 and 6)', () => {
   it('keep counts from 0 to MAX_EVENT_COUNT, as numbers or numeric text', () => {
-    const events = [{ key: 'a', count: MAX_EVENT_COUNT }, { key: 'b', count: '3' }, { key: 'c', count: 0 }];
+    const events = [
+      { key: 'a', count: MAX_EVENT_COUNT },
+      { key: 'b', count: '3' },
+      { key: 'c', count: 0 },
+    ];
     const { params, reasons } = clean({ events });
     expect(params?.events).toEqual(events);
     expect(reasons).toEqual([]);
@@ -71,7 +75,10 @@ describe('event numbers (spec §2.9 steps 3 and 6)', () => {
   });
 
   it('keep negative and fractional sum and dur within ±MAX_EVENT_AMOUNT', () => {
-    const events = [{ key: 'a', sum: -MAX_EVENT_AMOUNT, dur: MAX_EVENT_AMOUNT }, { key: 'b', sum: '-9.75', dur: -3 }];
+    const events = [
+      { key: 'a', sum: -MAX_EVENT_AMOUNT, dur: MAX_EVENT_AMOUNT },
+      { key: 'b', sum: '-9.75', dur: -3 },
+    ];
     const { params, reasons } = clean({ events });
     expect(params?.events).toEqual(events);
     expect(reasons).toEqual([]);
@@ -85,7 +92,12 @@ describe('event numbers (spec §2.9 steps 3 and 6)', () => {
       ],
     });
     expect(params?.events).toEqual([{ key: 'a', count: 1 }, { key: 'b' }]);
-    expect(reasons).toEqual(['events[0].sum:number_out_of_range', 'events[0].dur:number_out_of_range', 'events[1].sum:number_out_of_range', 'events[1].dur:number_out_of_range']);
+    expect(reasons).toEqual([
+      'events[0].sum:number_out_of_range',
+      'events[0].dur:number_out_of_range',
+      'events[1].sum:number_out_of_range',
+      'events[1].dur:number_out_of_range',
+    ]);
   });
 
   it('turn non-finite JSON numbers into an out-of-range drop, not a stored null', () => {

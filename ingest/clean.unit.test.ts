@@ -35,8 +35,22 @@ describe('key rules (spec §2.9, §9.2)', () => {
 
 describe('cleanParams', () => {
   it('parses JSON-valued parameters from text and keeps scalars as sent', () => {
-    const { params, reasons } = clean({ app_key: 'k', device_id: 'd', events: '[{"key":"a","count":"2"}]', metrics: '{"_os":"iOS"}', session_duration: '-5', timestamp: 99999999999999 });
-    expect(params).toEqual({ app_key: 'k', device_id: 'd', events: [{ key: 'a', count: '2' }], metrics: { _os: 'iOS' }, session_duration: '-5', timestamp: 99999999999999 });
+    const { params, reasons } = clean({
+      app_key: 'k',
+      device_id: 'd',
+      events: '[{"key":"a","count":"2"}]',
+      metrics: '{"_os":"iOS"}',
+      session_duration: '-5',
+      timestamp: 99999999999999,
+    });
+    expect(params).toEqual({
+      app_key: 'k',
+      device_id: 'd',
+      events: [{ key: 'a', count: '2' }],
+      metrics: { _os: 'iOS' },
+      session_duration: '-5',
+      timestamp: 99999999999999,
+    });
     expect(reasons).toEqual([]);
   });
 
@@ -75,7 +89,11 @@ describe('cleanParams', () => {
     const segmentation = Object.fromEntries(Array.from({ length: 103 }, (_, i) => [`s${i}`, i]));
     const { params, reasons } = clean({ events: [{ key: 'a', segmentation }] });
     expect(params?.events).toEqual([{ key: 'a', segmentation: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`s${i}`, i])) }]);
-    expect(reasons).toEqual(['events[0].segmentation.s100:segment_limit', 'events[0].segmentation.s101:segment_limit', 'events[0].segmentation.s102:segment_limit']);
+    expect(reasons).toEqual([
+      'events[0].segmentation.s100:segment_limit',
+      'events[0].segmentation.s101:segment_limit',
+      'events[0].segmentation.s102:segment_limit',
+    ]);
   });
 
   it('reports too many events without cleaning them', () => {
@@ -83,7 +101,9 @@ describe('cleanParams', () => {
   });
 
   it('keeps user_details operators the SDKs send and drops any other $ key', () => {
-    const { params, reasons } = clean({ user_details: { name: 'Ann', custom: { visits: { $inc: 1 }, 'a.b': { $where: 'x', $push: ['y'] }, plain: { $x: 1, y: 2 } }, $set: 1 } });
+    const { params, reasons } = clean({
+      user_details: { name: 'Ann', custom: { visits: { $inc: 1 }, 'a.b': { $where: 'x', $push: ['y'] }, plain: { $x: 1, y: 2 } }, $set: 1 },
+    });
     expect(params?.user_details).toEqual({ name: 'Ann', custom: { visits: { $inc: 1 }, 'a:b': { $push: ['y'] }, plain: { x: 1, y: 2 } }, set: 1 });
     expect(reasons).toEqual([
       'user_details.custom["a.b"]:key_rewritten',
@@ -96,13 +116,21 @@ describe('cleanParams', () => {
   it('drops unsafe parameter names, __proto__ keys, mistyped scalars and deep nesting', () => {
     let deep: unknown = 'bottom';
     for (let i = 0; i < 40; i++) deep = { n: deep };
-    const raw: Record<string, unknown> = JSON.parse('{"$where":"1","a.b":"2","metrics":{"__proto__":{"x":1},"_os":"iOS"},"begin_session":{"$gt":1},"timestamp":"soon","extra":{"n":1}}');
+    const raw: Record<string, unknown> = JSON.parse(
+      '{"$where":"1","a.b":"2","metrics":{"__proto__":{"x":1},"_os":"iOS"},"begin_session":{"$gt":1},"timestamp":"soon","extra":{"n":1}}',
+    );
     const { params, reasons } = clean({ ...raw, crash: { deep } });
     expect(params?.metrics).toEqual({ _os: 'iOS' });
     expect(params?.extra).toEqual({ n: 1 });
     expect(params?.begin_session).toBeUndefined();
     expect(params?.timestamp).toBeUndefined();
-    expect(reasons.slice(0, 5)).toEqual(['$where:unsafe_param_name', '["a.b"]:unsafe_param_name', 'metrics.__proto__:unsafe_key', 'begin_session:wrong_type', 'timestamp:invalid_number']);
+    expect(reasons.slice(0, 5)).toEqual([
+      '$where:unsafe_param_name',
+      '["a.b"]:unsafe_param_name',
+      'metrics.__proto__:unsafe_key',
+      'begin_session:wrong_type',
+      'timestamp:invalid_number',
+    ]);
     expect(reasons.at(-1)).toMatch(/^crash\.deep(\.n)+:too_deep$/);
   });
 });

@@ -38,7 +38,12 @@ export function refuse(ctx: IngestContext, outcome: IngestOutcome, refusal: Coun
 /** Takes `cost` rate-limit tokens for an app, or refuses with 429 and Retry-After. */
 export function takeRate(ctx: IngestContext, appId: string, cost: number): void {
   const decision = ctx.limiter?.take(appId, cost) ?? { ok: true };
-  if (!decision.ok) refuse(ctx, 'rejected_rate_limited', new CountlyReplyError('TALLY_HTTP_RATE_LIMITED', undefined, { headers: { 'Retry-After': String(decision.retryAfterS) } }));
+  if (!decision.ok)
+    refuse(
+      ctx,
+      'rejected_rate_limited',
+      new CountlyReplyError('TALLY_HTTP_RATE_LIMITED', undefined, { headers: { 'Retry-After': String(decision.retryAfterS) } }),
+    );
 }
 
 export interface EnvelopeFacts {

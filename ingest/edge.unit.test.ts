@@ -5,7 +5,15 @@ import { bulkItemEventId, requestEventId, stableJson, stripVolatilePairs } from 
 import { RateLimiter } from './rate-limit.ts';
 import { WarningList, MAX_WARNINGS_IN_ANSWER } from './warnings.ts';
 
-const request = { appId: 'a'.repeat(24), deviceId: 'd', rawQuery: 'app_key=k&device_id=d&timestamp=5', rawBody: '', bodyIsPairs: false, timestamp: '5', requestId: 'r1' };
+const request = {
+  appId: 'a'.repeat(24),
+  deviceId: 'd',
+  rawQuery: 'app_key=k&device_id=d&timestamp=5',
+  rawBody: '',
+  bodyIsPairs: false,
+  timestamp: '5',
+  requestId: 'r1',
+};
 
 describe('event ids (Nats-Msg-Id)', () => {
   it('are equal for a retry, whatever rr, checksum or the HTTP request id say', () => {
@@ -40,7 +48,10 @@ describe('event ids (Nats-Msg-Id)', () => {
 describe('checksums (spec §2.13)', () => {
   const salt = 'pepper';
   const q = 'app_key=K&device_id=D';
-  const sha1 = createHash('sha1').update(q + salt).digest('hex').toUpperCase();
+  const sha1 = createHash('sha1')
+    .update(q + salt)
+    .digest('hex')
+    .toUpperCase();
   const form = (text: string): Record<string, unknown> => Object.fromEntries(new URLSearchParams(text));
   /** The input of a form request: parameters parsed from each part, merged with the query winning. */
   const input = (rawQuery: string, rawBody = ''): ChecksumInput => {
@@ -50,7 +61,9 @@ describe('checksums (spec §2.13)', () => {
   };
   it('accept SHA-1 over the query in any case, and SHA-256 over the body', () => {
     expect(verifyChecksum(input(`${q}&checksum=${sha1.toLowerCase()}`))).toBe('ok');
-    const sha256 = createHash('sha256').update(q + salt).digest('hex');
+    const sha256 = createHash('sha256')
+      .update(q + salt)
+      .digest('hex');
     expect(verifyChecksum(input('', `${q}&checksum256=${sha256}`))).toBe('ok');
   });
   it('report missing and mismatching checksums; checksum wins over checksum256', () => {

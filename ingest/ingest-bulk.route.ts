@@ -7,7 +7,17 @@ import type { AppSummary } from '../projections/index.ts';
 import { checksumInput, verifyChecksum, type ChecksumVerdict } from './checksum.ts';
 import { isPlainObject } from './clean-json.ts';
 import { cleanParams } from './clean-params.ts';
-import { addBodyIssue, outgoingEnvelope, publishDurably, recordWarnings, refuse, sendSuccess, takeRate, tooLargeToStore, type IngestContext } from './context.ts';
+import {
+  addBodyIssue,
+  outgoingEnvelope,
+  publishDurably,
+  recordWarnings,
+  refuse,
+  sendSuccess,
+  takeRate,
+  tooLargeToStore,
+  type IngestContext,
+} from './context.ts';
 import { appRefusal, invalidGlobalParam, parseIdentity, ZERO_IDFA } from './identity.ts';
 import { bulkItemEventId } from './msg-id.ts';
 import type { OutgoingMessage } from './publisher.ts';
@@ -33,7 +43,8 @@ interface AcceptedItem {
 /** The `requests` parameter as an array, or a Countly refusal (§2.15). */
 function requestsOf(ctx: IngestContext, value: unknown): readonly unknown[] {
   let parsed = value;
-  if (value === undefined || value === null || value === '') refuse(ctx, 'rejected_bad_requests_param', new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "requests"'));
+  if (value === undefined || value === null || value === '')
+    refuse(ctx, 'rejected_bad_requests_param', new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "requests"'));
   if (typeof value === 'string') {
     const text = parseJsonText(value);
     if (!text.ok) refuse(ctx, 'rejected_bad_requests_param', new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "requests"'));
@@ -41,7 +52,8 @@ function requestsOf(ctx: IngestContext, value: unknown): readonly unknown[] {
   }
   if (!Array.isArray(parsed)) refuse(ctx, 'rejected_bad_requests_param', new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', 'Invalid parameter "requests"'));
   const max = ctx.deps.config.ingest.maxBulkRequests;
-  if (parsed.length > max) refuse(ctx, 'rejected_too_large', new CountlyReplyError('TALLY_HTTP_TOO_LARGE', `Too many requests in one bulk: ${parsed.length}, the limit is ${max}`));
+  if (parsed.length > max)
+    refuse(ctx, 'rejected_too_large', new CountlyReplyError('TALLY_HTTP_TOO_LARGE', `Too many requests in one bulk: ${parsed.length}, the limit is ${max}`));
   return parsed;
 }
 
@@ -138,7 +150,10 @@ async function handleBulk(ctx: IngestContext, request: FastifyRequest, reply: Fa
   const scope: BulkScope = { ctx, request, raw, apps, checksums: new Map(), receivedAtMs, count: items.length };
   const accepted = items.map((item, i) => admitItem(scope, item, i, warnings)).filter((a): a is AcceptedItem => a !== undefined);
   takeBulkRate(ctx, accepted);
-  const acks = await publishDurably(ctx, accepted.map((a) => a.msg));
+  const acks = await publishDurably(
+    ctx,
+    accepted.map((a) => a.msg),
+  );
   const duplicates = acks.filter((a) => a.duplicate).length;
   ctx.metrics.count('accepted_bulk_item', acks.length - duplicates);
   ctx.metrics.count('duplicate', duplicates);

@@ -23,7 +23,8 @@ import type { OutgoingMessage } from './publisher.ts';
 import { WarningList } from './warnings.ts';
 
 /** True for bodies made of `k=v&...` pairs (form and multipart), whose volatile pairs can be removed. */
-const bodyIsPairs = (request: FastifyRequest): boolean => /^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(request.headers['content-type'] ?? '');
+const bodyIsPairs = (request: FastifyRequest): boolean =>
+  /^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(request.headers['content-type'] ?? '');
 
 /** §1.4 and §2.2 steps 4–7: the checks that end a request before anything is published. */
 async function admitSingle(ctx: IngestContext, raw: Readonly<Record<string, unknown>>): Promise<{ identity: Identity; app: AppSummary } | 'zero_idfa'> {
@@ -59,7 +60,15 @@ function singleMessage(ctx: IngestContext, request: FastifyRequest, f: SingleFac
   const requestId = String(request.id);
   const { app, identity } = f;
   return outgoingEnvelope(ctx, {
-    id: requestEventId({ appId: app.id, deviceId: identity.deviceId, rawQuery: request.rawQuery, rawBody: request.rawBody, bodyIsPairs: bodyIsPairs(request), timestamp: f.raw.timestamp, requestId }),
+    id: requestEventId({
+      appId: app.id,
+      deviceId: identity.deviceId,
+      rawQuery: request.rawQuery,
+      rawBody: request.rawBody,
+      bodyIsPairs: bodyIsPairs(request),
+      timestamp: f.raw.timestamp,
+      requestId,
+    }),
     requestId,
     app,
     appKey: identity.appKey,
@@ -90,7 +99,11 @@ async function handleSingle(ctx: IngestContext, request: FastifyRequest, reply: 
   const maxEvents = ctx.deps.config.ingest.maxEventsPerRequest;
   const cleaned = cleanParams(raw, '', warnings, { maxEvents });
   if (cleaned.kind === 'too_many_events') {
-    refuse(ctx, 'rejected_too_many_events', new CountlyReplyError('TALLY_HTTP_TOO_LARGE', `Too many events: ${cleaned.count} in one request, the limit is ${maxEvents}`));
+    refuse(
+      ctx,
+      'rejected_too_many_events',
+      new CountlyReplyError('TALLY_HTTP_TOO_LARGE', `Too many events: ${cleaned.count} in one request, the limit is ${maxEvents}`),
+    );
   }
   const msg = singleMessage(ctx, request, { raw, params: cleaned.params, identity, app, receivedAtMs });
   if (tooLargeToStore(ctx, msg)) refuse(ctx, 'rejected_too_large', new CountlyReplyError('TALLY_HTTP_TOO_LARGE', 'Request is too large to store'));

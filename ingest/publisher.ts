@@ -36,12 +36,12 @@ export async function publishEnvelope(js: JetStreamClient, subject: string, even
 }
 
 /** Publishes many envelopes concurrently; resolves when every one is acknowledged. */
-export async function publishAll(
-  js: JetStreamClient,
-  items: readonly { subject: string; event: EventEnvelope }[],
-  opts: PublishOptions,
-): Promise<PubAck[]> {
-  return publishAllMessages(js, items.map((i) => encodeOutgoing(i.subject, i.event)), opts);
+export async function publishAll(js: JetStreamClient, items: readonly { subject: string; event: EventEnvelope }[], opts: PublishOptions): Promise<PubAck[]> {
+  return publishAllMessages(
+    js,
+    items.map((i) => encodeOutgoing(i.subject, i.event)),
+    opts,
+  );
 }
 
 /**
@@ -54,7 +54,9 @@ export async function publishAllMessages(js: JetStreamClient, msgs: readonly Out
   const acks: PubAck[] = [];
   for (const s of settled) {
     if (s.status === 'rejected') {
-      throw new PublishUnavailableError(`${settled.filter((x) => x.status === 'rejected').length} of ${msgs.length} publishes were not acknowledged`, { cause: s.reason });
+      throw new PublishUnavailableError(`${settled.filter((x) => x.status === 'rejected').length} of ${msgs.length} publishes were not acknowledged`, {
+        cause: s.reason,
+      });
     }
     acks.push(s.value);
   }

@@ -5,8 +5,7 @@ import { cutChunks, freshInOrder, lastBySeq } from './batch-cut.ts';
 import { crossGroupReads } from './foreign-reads.ts';
 
 type Item = { readonly seq: number; readonly kind: 'plain' | 'reset' | 'merge' };
-const items = (spec: string): Item[] =>
-  [...spec].map((c, i) => ({ seq: i + 1, kind: c === 'R' ? 'reset' : c === 'M' ? 'merge' : 'plain' }));
+const items = (spec: string): Item[] => [...spec].map((c, i) => ({ seq: i + 1, kind: c === 'R' ? 'reset' : c === 'M' ? 'merge' : 'plain' }));
 const rules = { endsChunk: (i: Item) => i.kind === 'reset', startsChunk: (i: Item) => i.kind === 'merge' };
 /** Chunks written back as the spec letters, e.g. ['..R', 'M.']. */
 const cut = (spec: string): string[] => cutChunks(items(spec), rules).map((c) => c.map((i) => spec[i.seq - 1]).join(''));
@@ -26,7 +25,11 @@ describe('cutChunks', () => {
     expect(cut('..M..')).toEqual(['..', 'M..']);
     expect(cut('M..M')).toEqual(['M..', 'M']);
     expect(cut('MM')).toEqual(['M', 'M']);
-    expect(cutChunks(items('.M.M.'), rules).flat().map((i) => i.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(
+      cutChunks(items('.M.M.'), rules)
+        .flat()
+        .map((i) => i.seq),
+    ).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('given a reset right before a merge, then no empty chunk appears', () => {
@@ -47,7 +50,7 @@ describe('crossGroupReads', () => {
     expect(reads).toEqual([{ seq: 7, appId: 'app1', deviceId: other, group: 1, partition, subject: eventSubject(streams, 'app1', partition) }]);
   });
 
-  it('drops reads of devices in the reader\'s own group (stream order already holds there)', () => {
+  it("drops reads of devices in the reader's own group (stream order already holds there)", () => {
     expect(crossGroupReads([{ seq: 7, appId: 'app1', deviceId: deviceIn(0) }], streams, 0)).toEqual([]);
     expect(crossGroupReads([{ seq: 9, appId: 'app1', deviceId: deviceIn(1) }], streams, 1)).toEqual([]);
   });

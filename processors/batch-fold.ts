@@ -69,5 +69,13 @@ export async function foldChunk<P>(ctx: RunnerContext<P>, cp: Checkpoint, chunk:
   };
   const folded = await foldIsolatingPoison(events, attempt);
   const foldedMs = Date.now() - startedMs - preparedMs;
-  return { fresh, ops: folded.ops, poisoned: [...undecodable, ...folded.poisoned], events: events.length - folded.poisoned.length, startedMs, preparedMs, foldedMs };
+  return {
+    fresh,
+    ops: folded.ops,
+    poisoned: [...undecodable, ...folded.poisoned],
+    events: events.length - folded.poisoned.length,
+    startedMs,
+    preparedMs,
+    foldedMs,
+  };
 }

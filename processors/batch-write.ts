@@ -36,7 +36,10 @@ async function deadLetter<P>(ctx: RunnerContext<P>, msgs: readonly JsMsg[], item
     h.set('Tally-Reason', p.reason.slice(0, 1000));
     h.set('Tally-Seq', String(p.seq));
     h.set('Tally-Consumer', ctx.durable);
-    await ctx.js.publish(deadLetterSubject(ctx.config.streams, ctx.durable), bySeq.get(p.seq)?.data ?? new Uint8Array(), { msgID: `${ctx.durable}:${p.seq}`, headers: h });
+    await ctx.js.publish(deadLetterSubject(ctx.config.streams, ctx.durable), bySeq.get(p.seq)?.data ?? new Uint8Array(), {
+      msgID: `${ctx.durable}:${p.seq}`,
+      headers: h,
+    });
     ctx.log.warn({ seq: p.seq, reason: p.reason }, 'poison message dead-lettered');
   }
 }
@@ -55,7 +58,10 @@ async function setAsideRefused<P>(ctx: RunnerContext<P>, refused: readonly Refus
     h.set('Tally-Consumer', ctx.durable);
     h.set('Tally-Kind', 'refused-write');
     const record = new TextEncoder().encode(JSON.stringify({ ...r, ...range }));
-    await ctx.js.publish(deadLetterSubject(ctx.config.streams, ctx.durable), record, { msgID: `${ctx.durable}:refused:${range.toSeq}:${r.collection}/${r.id}`, headers: h });
+    await ctx.js.publish(deadLetterSubject(ctx.config.streams, ctx.durable), record, {
+      msgID: `${ctx.durable}:refused:${range.toSeq}:${r.collection}/${r.id}`,
+      headers: h,
+    });
     ctx.log.error({ collection: r.collection, id: r.id, reason: r.reason, ...range }, 'write refused by the database; set aside');
   }
   ctx.status.refusedWrites += refused.length;
@@ -74,7 +80,12 @@ export async function recover<P>(ctx: RunnerContext<P>, cp: Checkpoint, lease: L
   if (graceMs > 0) await sleep(graceMs);
   ctx.log.warn({ batch: cp.pending }, 'recovering a sealed batch left by a crash');
   const ops = await readJournal(ctx.db, cp.pending);
-  const applied = await applyOps(ctx.db, ops, { toSeq: cp.pending.toSeq, group: ctx.group, collectionName: (c) => ctx.target.collectionName(c), assertOwner: ownerCheck(ctx, lease) });
+  const applied = await applyOps(ctx.db, ops, {
+    toSeq: cp.pending.toSeq,
+    group: ctx.group,
+    collectionName: (c) => ctx.target.collectionName(c),
+    assertOwner: ownerCheck(ctx, lease),
+  });
   await setAsideRefused(ctx, applied.refused, { fromSeq: cp.pending.fromSeq, toSeq: cp.pending.toSeq });
   await completeBatch(ctx.db, ctx.cpId, cp.pending);
   return readOwnCheckpoint(ctx);
@@ -93,12 +104,27 @@ async function writeSealed<P>(ctx: RunnerContext<P>, cp: Checkpoint, f: FoldedCh
   const assertOwner = ownerCheck(ctx, lease);
   const startedMs = Date.now();
   const parts = journalParts(f.ops);
-  const pending = { batchId: `${cpId}:${fromSeq}-${toSeq}:${randomUUID()}`, fromSeq, toSeq, parts: parts.length, events: f.events, deadLetters: f.poisoned.length };
+  const pending = {
+    batchId: `${cpId}:${fromSeq}-${toSeq}:${randomUUID()}`,
+    fromSeq,
+    toSeq,
+    parts: parts.length,
+    events: f.events,
+    deadLetters: f.poisoned.length,
+  };
   await writeJournal(ctx.db, cpId, pending.batchId, parts);
   assertOwner();
   if (!(await claimBatch(ctx.db, cpId, cp.seq, pending))) throw new OwnershipLostError(`checkpoint ${cpId} moved`);
   const journaledMs = Date.now() - startedMs;
-  const applied = await applyOps(ctx.db, f.ops, { toSeq, group: ctx.group, collectionName: (c) => ctx.target.collectionName(c), assertOwner, afterWrite: pacer(ctx), freshlyClaimed: true, firstWrites: ctx.firstWrites });
+  const applied = await applyOps(ctx.db, f.ops, {
+    toSeq,
+    group: ctx.group,
+    collectionName: (c) => ctx.target.collectionName(c),
+    assertOwner,
+    afterWrite: pacer(ctx),
+    freshlyClaimed: true,
+    firstWrites: ctx.firstWrites,
+  });
   await setAsideRefused(ctx, applied.refused, range);
   await completeBatch(ctx.db, cpId, pending);
   return { writeOps: applied.writeOps, inserted: applied.inserted, journaledMs };
@@ -106,7 +132,11 @@ async function writeSealed<P>(ctx: RunnerContext<P>, cp: Checkpoint, f: FoldedCh
 
 /** Writes a folded chunk: dead letters, journal, claim, apply, complete (under the flush permit). */
 async function writeChunk<P>(ctx: RunnerContext<P>, cp: Checkpoint, f: FoldedChunk, lease: Lease): Promise<Checkpoint> {
-  await deadLetter(ctx, f.fresh.map((d) => d.msg), f.poisoned);
+  await deadLetter(
+    ctx,
+    f.fresh.map((d) => d.msg),
+    f.poisoned,
+  );
   const fromSeq = f.fresh[0]?.msg.seq ?? cp.seq + 1;
   const toSeq = f.fresh[f.fresh.length - 1]?.msg.seq ?? cp.seq;
   const writeStartedMs = Date.now();
@@ -122,7 +152,10 @@ async function writeChunk<P>(ctx: RunnerContext<P>, cp: Checkpoint, f: FoldedChu
   Object.assign(status, { appliedSeq: toSeq, lastFlushAtMs: nowMs, lastBatchEvents: f.fresh.length, lastFlushMs: nowMs - f.startedMs });
   status.deadLetters += f.poisoned.length;
   const { preparedMs, foldedMs } = f;
-  ctx.log.debug({ events: f.fresh.length, ...sealed, preparedMs, foldedMs, writeMs: nowMs - writeStartedMs, flushMs: status.lastFlushMs, toSeq }, 'batch applied');
+  ctx.log.debug(
+    { events: f.fresh.length, ...sealed, preparedMs, foldedMs, writeMs: nowMs - writeStartedMs, flushMs: status.lastFlushMs, toSeq },
+    'batch applied',
+  );
   return { ...cp, seq: toSeq, pending: null };
 }
 

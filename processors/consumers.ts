@@ -14,7 +14,13 @@ export function consumerInfoIfAny(jsm: JetStreamManager, stream: string, durable
   });
 }
 
-export async function ensureGroupConsumer(jsm: JetStreamManager, config: Readonly<TallyConfig>, durable: string, group: number, batchSize: number): Promise<void> {
+export async function ensureGroupConsumer(
+  jsm: JetStreamManager,
+  config: Readonly<TallyConfig>,
+  durable: string,
+  group: number,
+  batchSize: number,
+): Promise<void> {
   const stream = eventsStreamName(config.streams);
   const desired = {
     durable_name: durable,
@@ -28,5 +34,11 @@ export async function ensureGroupConsumer(jsm: JetStreamManager, config: Readonl
   };
   const existing = await consumerInfoIfAny(jsm, stream, durable);
   if (existing === undefined) await jsm.consumers.add(stream, desired);
-  else await jsm.consumers.update(stream, durable, { ack_wait: desired.ack_wait, max_ack_pending: desired.max_ack_pending, filter_subjects: desired.filter_subjects, description: desired.description });
+  else
+    await jsm.consumers.update(stream, durable, {
+      ack_wait: desired.ack_wait,
+      max_ack_pending: desired.max_ack_pending,
+      filter_subjects: desired.filter_subjects,
+      description: desired.description,
+    });
 }

@@ -7,8 +7,18 @@ const APP = '0123456789abcdef01234567';
 
 function request(seq: number, deviceId: string, params: Record<string, unknown>): TallyEvent {
   return {
-    v: 1, type: 'SdkRequestReceived', id: `e${seq}`, requestId: `r${seq}`, appId: APP, appKey: 'k', appTimezone: 'UTC',
-    deviceId, receivedAtMs: 1_700_000_000_000 + seq, ip: null, params, seq,
+    v: 1,
+    type: 'SdkRequestReceived',
+    id: `e${seq}`,
+    requestId: `r${seq}`,
+    appId: APP,
+    appKey: 'k',
+    appTimezone: 'UTC',
+    deviceId,
+    receivedAtMs: 1_700_000_000_000 + seq,
+    ip: null,
+    params,
+    seq,
   };
 }
 

@@ -46,12 +46,21 @@ export function crossGroupReadsBySeq<P>(ctx: RunnerContext<P>, delivered: readon
  * groups these reads depend on have caught up. Meanwhile the messages in hand are kept from
  * redelivery. False when stopping or the lease is lost: the messages stay unacked.
  */
-export async function awaitReads<P>(ctx: RunnerContext<P>, reads: readonly CrossGroupRead[], inHand: () => readonly JsMsg[], b: Batcher, lease: Lease): Promise<boolean> {
+export async function awaitReads<P>(
+  ctx: RunnerContext<P>,
+  reads: readonly CrossGroupRead[],
+  inHand: () => readonly JsMsg[],
+  b: Batcher,
+  lease: Lease,
+): Promise<boolean> {
   if (reads.length === 0) return true;
-  const keepAlive = setInterval(() => {
-    for (const m of inHand()) m.working();
-    b.working();
-  }, Math.max(1_000, Math.floor(ctx.config.consumers.ackWaitMs / 3)));
+  const keepAlive = setInterval(
+    () => {
+      for (const m of inHand()) m.working();
+      b.working();
+    },
+    Math.max(1_000, Math.floor(ctx.config.consumers.ackWaitMs / 3)),
+  );
   const waitOptions = { db: ctx.db, jsm: ctx.jsm, streams: ctx.config.streams, log: ctx.log, checkpointIdOf: ctx.checkpointOf };
   const stopped = () => ctx.signal.aborted || !lease.held();
   try {

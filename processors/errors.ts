@@ -41,4 +41,11 @@ export class RebuildFailedError extends TallyError {
 }
 
 /** Every error class of this folder, for the registry test. */
-export const processorErrors = [OwnershipLostError, RebuildBusyError, RebuildRefusedError, UnknownProjectionError, RebuildCommandInvalidError, RebuildFailedError] as const;
+export const processorErrors = [
+  OwnershipLostError,
+  RebuildBusyError,
+  RebuildRefusedError,
+  UnknownProjectionError,
+  RebuildCommandInvalidError,
+  RebuildFailedError,
+] as const;

@@ -74,7 +74,10 @@ export async function waitForForeignRead(o: ForeignWaitOptions, read: CrossGroup
     if (stopped()) return false;
     if (!logged && Date.now() - startedMs > LOG_AFTER_MS) {
       logged = true;
-      o.log.info({ seq: read.seq, appId: read.appId, group: read.group, partition: read.partition, appliedSeq: applied, needSeq }, 'merge waits for the old device\'s partition group');
+      o.log.info(
+        { seq: read.seq, appId: read.appId, group: read.group, partition: read.partition, appliedSeq: applied, needSeq },
+        "merge waits for the old device's partition group",
+      );
     }
     await sleep(POLL_MS, signal);
   }

@@ -38,7 +38,9 @@ describe('foldIsolatingPoison', () => {
   });
 
   it('keeps the poison a pipeline reports itself', async () => {
-    const result = await foldIsolatingPoison(events, (subset) => Promise.resolve({ ops: [], poisoned: subset.filter((e) => e.seq === 2).map((e) => ({ seq: e.seq, reason: 'own' })) }));
+    const result = await foldIsolatingPoison(events, (subset) =>
+      Promise.resolve({ ops: [], poisoned: subset.filter((e) => e.seq === 2).map((e) => ({ seq: e.seq, reason: 'own' })) }),
+    );
     expect(result.poisoned).toEqual([{ seq: 2, reason: 'own' }]);
   });
 });

@@ -23,7 +23,12 @@ export interface Target {
   absent?(collection: string, id: string): boolean;
 }
 
-export const targetFor = (version: number, group: number, groups: number): Target => ({ version, group, groups, collectionName: (logical) => `${logical}_v${version}` });
+export const targetFor = (version: number, group: number, groups: number): Target => ({
+  version,
+  group,
+  groups,
+  collectionName: (logical) => `${logical}_v${version}`,
+});
 
 /** Prefix of the checkpoint ids of one (pipeline, projection version): `<pipeline>:v<version>:`. */
 export const checkpointPrefix = (pipeline: string, version: number): string => `${pipeline}:v${version}:`;

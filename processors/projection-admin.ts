@@ -46,9 +46,17 @@ export async function describeProjection(deps: AdminDeps, pipeline: PipelineRef)
   const versions = [...new Set([...versionsIn(collections, cps), pointer.active])].sort((a, b) => a - b);
   const rows = versions.map((version): VersionInfo => {
     const own = cps.filter((cp) => cp._id.startsWith(checkpointPrefix(pipeline.name, version)));
-    const role = version === pointer.active ? 'active' : rebuild?.state === 'running' && rebuild.version === version ? 'rebuilding' : version === pointer.previous ? 'previous' : 'inactive';
+    const role =
+      version === pointer.active
+        ? 'active'
+        : rebuild?.state === 'running' && rebuild.version === version
+          ? 'rebuilding'
+          : version === pointer.previous
+            ? 'previous'
+            : 'inactive';
     return {
-      version, role,
+      version,
+      role,
       collections: collections.get(version)?.length ?? 0,
       appliedSeq: own.length === 0 ? -1 : Math.min(...own.map((cp) => cp.seq)),
       appliedEvents: own.reduce((s, cp) => s + cp.appliedEvents, 0),
@@ -71,7 +79,8 @@ export async function rollbackProjection(deps: AdminDeps, pipeline: PipelineRef)
   if (to === null) throw new RebuildRefusedError(`${pipeline.name} has no previous version to roll back to`);
   const collections = await listVersionCollections(deps.db, (l) => pipeline.owns(l));
   if (!collections.has(to)) throw new RebuildRefusedError(`version ${to} of ${pipeline.name} was pruned; rebuild instead`);
-  if (!(await switchPointer(deps.db, pipeline.name, pointer.active, to, Date.now()))) throw new RebuildRefusedError(`the pointer of ${pipeline.name} moved meanwhile; try again`);
+  if (!(await switchPointer(deps.db, pipeline.name, pointer.active, to, Date.now())))
+    throw new RebuildRefusedError(`the pointer of ${pipeline.name} moved meanwhile; try again`);
   announce(deps, { projection: pipeline.name, version: to });
   deps.log.info({ projection: pipeline.name, from: pointer.active, to }, 'projection rolled back');
   return { from: pointer.active, to };

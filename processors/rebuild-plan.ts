@@ -85,7 +85,9 @@ export async function planStart(o: PlanOptions): Promise<{ fromSeq: number; base
   if (o.start.base !== undefined) {
     const pointer = await readPointer(o.db, o.pipeline);
     if (o.start.base === pointer.active) {
-      throw new RebuildRefusedError(`version ${o.start.base} is live and changes while it is copied; a base must be an inactive version (after a switch, the previous one)`);
+      throw new RebuildRefusedError(
+        `version ${o.start.base} is live and changes while it is copied; a base must be an inactive version (after a switch, the previous one)`,
+      );
     }
     baseCheckpoints = await listCheckpoints(o.db, checkpointPrefix(o.pipeline, o.start.base));
     if (baseCheckpoints.length !== groups || baseCheckpoints.some((cp) => cp.pending !== null || cp.groups !== groups)) {
@@ -93,9 +95,12 @@ export async function planStart(o: PlanOptions): Promise<{ fromSeq: number; base
     }
     const lowest = Math.min(...baseCheckpoints.map((cp) => cp.seq));
     if (lowest + 1 < firstSeq) {
-      throw new RebuildRefusedError(`version ${o.start.base} covers the stream up to sequence ${lowest} in its slowest group, but the stream now starts at ${firstSeq} (${retentionText(o.config)}): events in between are gone`);
+      throw new RebuildRefusedError(
+        `version ${o.start.base} covers the stream up to sequence ${lowest} in its slowest group, but the stream now starts at ${firstSeq} (${retentionText(o.config)}): events in between are gone`,
+      );
     }
-    if (fromSeq > lowest + 1) throw new RebuildRefusedError(`--from ${fromSeq} leaves a gap after version ${o.start.base}, which covers the stream up to sequence ${lowest}`);
+    if (fromSeq > lowest + 1)
+      throw new RebuildRefusedError(`--from ${fromSeq} leaves a gap after version ${o.start.base}, which covers the stream up to sequence ${lowest}`);
     return { fromSeq: lowest + 1, baseCheckpoints };
   }
   if (fromSeq < firstSeq) {
@@ -108,7 +113,15 @@ export async function planStart(o: PlanOptions): Promise<{ fromSeq: number; base
 }
 
 /** Seeds the new version: copies the base's documents (if any), then writes each group's starting checkpoint. */
-export async function seedVersion(o: VersionsOptions & { readonly config: Readonly<TallyConfig>; readonly version: number; readonly base?: number; readonly fromSeq: number; readonly baseCheckpoints: readonly Checkpoint[] }): Promise<void> {
+export async function seedVersion(
+  o: VersionsOptions & {
+    readonly config: Readonly<TallyConfig>;
+    readonly version: number;
+    readonly base?: number;
+    readonly fromSeq: number;
+    readonly baseCheckpoints: readonly Checkpoint[];
+  },
+): Promise<void> {
   const groups = o.config.streams.partitionGroups;
   if (o.base !== undefined) {
     const collections = (await listVersionCollections(o.db, o.owns)).get(o.base) ?? [];

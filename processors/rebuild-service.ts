@@ -23,13 +23,20 @@ export function serveRebuildCommands(deps: ProcessorsDeps, pipelines: readonly L
     try {
       const cmd = rebuildCommand.parse(JSON.parse(new TextDecoder().decode(data)));
       const entry = pipelines.find((p) => p.pipeline.name === cmd.projection);
-      if (entry === undefined) throw new UnknownProjectionError(`unknown projection ${cmd.projection}; known: ${pipelines.map((p) => p.pipeline.name).join(', ')}`);
-      const h = await startRebuild({ deps, pipeline: entry.pipeline, start: { ...(cmd.base === undefined ? {} : { base: cmd.base }), ...(cmd.from === undefined ? {} : { from: cmd.from }) } });
+      if (entry === undefined)
+        throw new UnknownProjectionError(`unknown projection ${cmd.projection}; known: ${pipelines.map((p) => p.pipeline.name).join(', ')}`);
+      const h = await startRebuild({
+        deps,
+        pipeline: entry.pipeline,
+        start: { ...(cmd.base === undefined ? {} : { base: cmd.base }), ...(cmd.from === undefined ? {} : { from: cmd.from }) },
+      });
       running.add(h);
-      h.done.then(
-        (r) => log.info({ projection: cmd.projection, version: r.version, state: r.state }, 'rebuild finished'),
-        (err: unknown) => log.error({ err }, 'rebuild ended with an error'),
-      ).finally(() => running.delete(h));
+      h.done
+        .then(
+          (r) => log.info({ projection: cmd.projection, version: r.version, state: r.state }, 'rebuild finished'),
+          (err: unknown) => log.error({ err }, 'rebuild ended with an error'),
+        )
+        .finally(() => running.delete(h));
       return { ok: true, projection: cmd.projection, version: h.version, resumed: h.resumed };
     } catch (err) {
       // Decision: every refusal goes back to the caller as a typed reply; unexpected ones are logged too.

@@ -75,7 +75,8 @@ export async function switchOver(o: SwitchOptions): Promise<RebuildRecord | null
   const old = (await readPointer(db, pipeline)).active;
   if (!(await setFreeze(db, pipeline, old, true))) return null;
   o.onFrozen();
-  const announce = (v: number) => o.nc.publish(projectionSwitchedSubject(config.streams), JSON.stringify({ projection: pipeline, version: v } satisfies ProjectionSwitched));
+  const announce = (v: number) =>
+    o.nc.publish(projectionSwitchedSubject(config.streams), JSON.stringify({ projection: pipeline, version: v } satisfies ProjectionSwitched));
   announce(old);
   const oldDurables = versionDurables(config.streams, pipeline, old);
   const releasedBy = async () => (await Promise.all(oldDurables.map((d) => leaseHolder(o.kv, d)))).every((h) => h === undefined);

@@ -56,8 +56,24 @@ async function newRecord(o: RebuildOptions, owner: string, prior: RebuildRecord 
   const version = await nextVersion(versions, prior);
   const nowMs = Date.now();
   return {
-    _id: pipeline.name, projection: pipeline.name, version, base: o.start?.base ?? null, state: 'running', seeded: false, fromSeq, owner,
-    startedAtMs: nowMs, updatedAtMs: nowMs, finishedAtMs: null, done: 0, total: 0, ratePerS: 0, etaS: null, cancelRequested: false, error: null, switchedFrom: null,
+    _id: pipeline.name,
+    projection: pipeline.name,
+    version,
+    base: o.start?.base ?? null,
+    state: 'running',
+    seeded: false,
+    fromSeq,
+    owner,
+    startedAtMs: nowMs,
+    updatedAtMs: nowMs,
+    finishedAtMs: null,
+    done: 0,
+    total: 0,
+    ratePerS: 0,
+    etaS: null,
+    cancelRequested: false,
+    error: null,
+    switchedFrom: null,
   };
 }
 
@@ -82,7 +98,9 @@ export async function startRebuild(o: RebuildOptions): Promise<RebuildHandle> {
   const owner = `${process.pid}-${randomUUID()}`;
   const lease = await acquireRebuildLease(kv, rebuildLeaseKey(pipeline.name), owner, config.consumers.pinnedTtlMs, parentLog);
   if (lease === undefined) {
-    throw new RebuildBusyError(`a rebuild of ${pipeline.name} is already running (held by ${(await leaseHolder(kv, rebuildLeaseKey(pipeline.name))) ?? 'another process'})`);
+    throw new RebuildBusyError(
+      `a rebuild of ${pipeline.name} is already running (held by ${(await leaseHolder(kv, rebuildLeaseKey(pipeline.name))) ?? 'another process'})`,
+    );
   }
   try {
     const prior = await readRebuild(db, pipeline.name);
@@ -137,7 +155,14 @@ async function startRunners(r: RebuildRun, resumed: boolean): Promise<void> {
     await ensureGroupConsumer(deps.jsm, config, durable, g, config.rebuild.batchSize);
     r.runners.push(
       startGroupRunner({
-        ...deps, kv: r.kv, pipeline, group: g, durable, flushes, owner: r.initial.owner, log: r.log,
+        ...deps,
+        kv: r.kv,
+        pipeline,
+        group: g,
+        durable,
+        flushes,
+        owner: r.initial.owner,
+        log: r.log,
         target: withFirstWrites(targetFor(r.version, g, groups), firstWrites[g]),
         batchSize: config.rebuild.batchSize,
         batchWaitMs: config.rebuild.batchWaitMs,
@@ -173,7 +198,15 @@ async function loop(r: RebuildRun, resumed: boolean): Promise<RebuildRecord> {
     const ready = r.runners.map((runner) => runner.status()).every((s) => s.owned && s.healthy) && p.lag <= config.rebuild.switchLagEvents;
     if (!ready) continue;
     // Live processing pauses once frozen: catch up flat out.
-    const switched = await switchOver({ ...deps, kv: r.kv, log: r.log, pipeline: pipeline.name, version, signal: r.signal, onFrozen: () => r.pacing.setLiveBusy(false) });
+    const switched = await switchOver({
+      ...deps,
+      kv: r.kv,
+      log: r.log,
+      pipeline: pipeline.name,
+      version,
+      signal: r.signal,
+      onFrozen: () => r.pacing.setLiveBusy(false),
+    });
     if (switched !== null) {
       onProgress?.(switched);
       return switched;
@@ -192,7 +225,12 @@ function run(o: RebuildOptions, initial: RebuildRecord, held: { kv: KV; lease: L
       return await loop(r, resumed);
     } catch (err) {
       log.error({ err }, 'rebuild failed');
-      const failed = await updateRebuild(db, o.pipeline.name, version, { state: 'failed', error: err instanceof Error ? err.message : String(err), finishedAtMs: Date.now(), updatedAtMs: Date.now() });
+      const failed = await updateRebuild(db, o.pipeline.name, version, {
+        state: 'failed',
+        error: err instanceof Error ? err.message : String(err),
+        finishedAtMs: Date.now(),
+        updatedAtMs: Date.now(),
+      });
       if (failed === null) throw err;
       return failed;
     } finally {

@@ -89,7 +89,19 @@ export function runnerContext<P>(o: GroupRunnerOptions<P>, signal: AbortSignal):
     stream: eventsStreamName(o.config.streams),
     cpId: checkpointOf(o.group),
     checkpointOf,
-    status: { durable: o.durable, group: o.group, owned: false, healthy: true, appliedSeq: 0, lastFlushAtMs: 0, lastBatchEvents: 0, lastFlushMs: 0, deadLetters: 0, refusedWrites: 0, lastError: undefined },
+    status: {
+      durable: o.durable,
+      group: o.group,
+      owned: false,
+      healthy: true,
+      appliedSeq: 0,
+      lastFlushAtMs: 0,
+      lastBatchEvents: 0,
+      lastFlushMs: 0,
+      deadLetters: 0,
+      refusedWrites: 0,
+      lastError: undefined,
+    },
     signal,
   };
 }

@@ -77,7 +77,13 @@ async function runnersFor(ctx: LiveRunnersContext, pipeline: LivePipeline['pipel
     await ensureGroupConsumer(deps.jsm, config, durable, group, config.consumers.batchSize);
     runners.push(
       startGroupRunner({
-        ...deps, kv, pipeline, group, durable, owner, flushes,
+        ...deps,
+        kv,
+        pipeline,
+        group,
+        durable,
+        owner,
+        flushes,
         target: targetFor(version, group, groups),
         batchSize: config.consumers.batchSize,
         batchWaitMs: config.consumers.batchWaitMs,

@@ -1,13 +1,15 @@
 // Creates or updates the streams named in streams.config.ts. Idempotent: safe on every start.
-import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
 import {
-  deadLetterStreamName,
-  deadLetterSubjectWildcard,
-  eventsStreamName,
-  eventsSubjectWildcard,
-  type StreamsConfig,
-} from '../streams.config.ts';
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { deadLetterStreamName, deadLetterSubjectWildcard, eventsStreamName, eventsSubjectWildcard, type StreamsConfig } from '../streams.config.ts';
 
 function desiredStreams(s: StreamsConfig): (Partial<StreamConfig> & { name: string })[] {
   return [

@@ -105,8 +105,7 @@ export function incMonth(doc: DocHandle, t: TimeObject, prop: string, n = 1): vo
   if (!prop.includes('.')) doc.inc(`d.${t.day}.${t.hour}.${prop}`, n);
 }
 
-const uniqueLike = (prop: string): boolean =>
-  prop === 'u' || prop.endsWith('.u') || prop.startsWith('f.') || prop.startsWith('l.') || prop.startsWith('ds.');
+const uniqueLike = (prop: string): boolean => prop === 'u' || prop.endsWith('.u') || prop.startsWith('f.') || prop.startsWith('l.') || prop.startsWith('ds.');
 
 /** Countly's `fillTimeObjectZero` (§3.2): year, month, and week for unique-like properties. */
 export function incZero(doc: DocHandle, t: TimeObject, prop: string, n = 1): void {

@@ -172,5 +172,4 @@ export function foldAppUsers(state: AppUsersState, events: readonly FoldEvent[])
 }
 
 /** One event; unknown event types return the same state object. Prefer foldAppUsers for batches. */
-export const evolveAppUsers = (state: AppUsersState, event: FoldEvent): AppUsersState =>
-  handles(event) ? foldAppUsers(state, [event]) : state;
+export const evolveAppUsers = (state: AppUsersState, event: FoldEvent): AppUsersState => (handles(event) ? foldAppUsers(state, [event]) : state);

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { documentDiff, appUsersWriteOps } from './app-user-writes.ts';
-import { APP_USER_MERGES, appUsersCollection, foldAppUsers, initialAppUsers, metricChangesCollection, uidOf, type AppUsersInputs, type AppUsersState } from './app-users.fold.ts';
+import {
+  APP_USER_MERGES,
+  appUsersCollection,
+  foldAppUsers,
+  initialAppUsers,
+  metricChangesCollection,
+  uidOf,
+  type AppUsersInputs,
+  type AppUsersState,
+} from './app-users.fold.ts';
 import type { FoldEvent } from './fold.ts';
 import { APP, APP_KEY, deepFreeze, request, reset } from './given.test-support.ts';
 import { appUserId } from './hash.ts';
@@ -44,11 +53,30 @@ describe('app users: fields written by ingestion (§2.17, §2.6–2.8)', () => {
     ]);
     const now = sec('2024-10-15T08:00:00Z');
     expect(user(s)).toMatchObject({
-      fs: now, ls: now, lbst: now, hos: true, sc: 1, cc: 'DE', cty: 'Berlin', rgn: 'Unknown',
+      fs: now,
+      ls: now,
+      lbst: now,
+      hos: true,
+      sc: 1,
+      cc: 'DE',
+      cty: 'Berlin',
+      rgn: 'Unknown',
       loc: { gps: true, geo: { type: 'Point', coordinates: [13.4, 52.5] }, date: now * 1000 },
-      p: 'Android', pv: 'a14', la: 'de', lo: 'de_DE', sdk: { name: 'java-native-android', version: '24.4.0' },
-      t: 0, hasInfo: true, tz: '60', data: { events: 2 },
-      fac: now, first_sync: now, lac: now, last_sync: now, lu: now * 1000, req_count: 1,
+      p: 'Android',
+      pv: 'a14',
+      la: 'de',
+      lo: 'de_DE',
+      sdk: { name: 'java-native-android', version: '24.4.0' },
+      t: 0,
+      hasInfo: true,
+      tz: '60',
+      data: { events: 2 },
+      fac: now,
+      first_sync: now,
+      lac: now,
+      last_sync: now,
+      lu: now * 1000,
+      req_count: 1,
     });
     expect(user(s)?.lsid).toMatch(/^req-/);
   });
@@ -90,12 +118,28 @@ describe('app users: fields written by ingestion (§2.17, §2.6–2.8)', () => {
 describe('app users: user_details (§2.10)', () => {
   it('sets profile fields, unsets on "", and applies custom operators', () => {
     const loaded = {
-      _id: 'x', uid: '5', did: 'dev-1', email: 'old@x', custom: { n: 2, m: 3, hi: 5, lo: 5, once: 'a', list: ['a'], tags: ['a'], gone: 1 },
+      _id: 'x',
+      uid: '5',
+      did: 'dev-1',
+      email: 'old@x',
+      custom: { n: 2, m: 3, hi: 5, lo: 5, once: 'a', list: ['a'], tags: ['a'], gone: 1 },
     };
     const details = {
-      name: 'Ann', email: '',
-      custom: { n: { $inc: 3 }, m: { $mul: 2 }, hi: { $max: 9 }, lo: { $min: 1 }, once: { $setOnce: 'b' }, fresh: { $setOnce: 'c' },
-        list: { $push: 'b' }, tags: { $addToSet: ['a', 'c'] }, gone: '', plain: 'v', pulled: { $pull: 'x' } },
+      name: 'Ann',
+      email: '',
+      custom: {
+        n: { $inc: 3 },
+        m: { $mul: 2 },
+        hi: { $max: 9 },
+        lo: { $min: 1 },
+        once: { $setOnce: 'b' },
+        fresh: { $setOnce: 'c' },
+        list: { $push: 'b' },
+        tags: { $addToSet: ['a', 'c'] },
+        gone: '',
+        plain: 'v',
+        pulled: { $pull: 'x' },
+      },
     };
     const s = fold([request('2024-10-15T08:00:00Z', { user_details: JSON.stringify(details) })], { users: { [`${APP}:dev-1`]: loaded } });
     expect(user(s)).toMatchObject({ name: 'Ann' });
@@ -112,15 +156,31 @@ describe('app users: merge on old_device_id (§6.4)', () => {
       uids: { [APP]: { next: 2, end: 3 } },
     });
     expect(user(s, '1')).toBeNull();
-    expect(user(s, '2')).toMatchObject({ _id: appUserId(APP_KEY, '2'), did: '2', uid: '2', d: 'Samsung S7', p: 'Android', pv: 'a4:1', sc: 1, merged_uid: '1', merged_did: '1', merges: 1 });
+    expect(user(s, '2')).toMatchObject({
+      _id: appUserId(APP_KEY, '2'),
+      did: '2',
+      uid: '2',
+      d: 'Samsung S7',
+      p: 'Android',
+      pv: 'a4:1',
+      sc: 1,
+      merged_uid: '1',
+      merged_did: '1',
+      merges: 1,
+    });
     expect(s.records[`${APP_USER_MERGES}/${APP}_2_1`]?.doc).toMatchObject({ merged_to: '2', t: 0 });
     const ops = appUsersWriteOps(s);
     expect(ops).toContainEqual({ kind: 'delete', collection: appUsersCollection(APP), id: appUserId(APP_KEY, '1') });
   });
 
   it('never writes a user created and merged away in the same batch', () => {
-    const s = fold([request('2024-10-01T08:00:00Z', { begin_session: 1 }, { device: '1' }), request('2024-10-02T08:00:00Z', { old_device_id: '1' }, { device: '2' })]);
-    expect(appUsersWriteOps(s).flatMap((o) => (o.kind !== 'deleteApp' && o.collection === appUsersCollection(APP) ? [o.id] : []))).toEqual([appUserId(APP_KEY, '2')]);
+    const s = fold([
+      request('2024-10-01T08:00:00Z', { begin_session: 1 }, { device: '1' }),
+      request('2024-10-02T08:00:00Z', { old_device_id: '1' }, { device: '2' }),
+    ]);
+    expect(appUsersWriteOps(s).flatMap((o) => (o.kind !== 'deleteApp' && o.collection === appUsersCollection(APP) ? [o.id] : []))).toEqual([
+      appUserId(APP_KEY, '2'),
+    ]);
   });
 
   it('lets the more recently seen user win the data, summing counters', () => {
@@ -149,7 +209,10 @@ describe('app users: write operations, reset, purity', () => {
 
   it('forgets the app users on a full reset; new users then need a fresh uid range', () => {
     const loaded = { _id: 'id1', uid: '5', did: 'dev-1' };
-    const s = fold([reset('reset', '2024-10-15T08:00:00Z'), request('2024-10-15T08:01:00Z', {})], { users: { [`${APP}:dev-1`]: loaded }, uids: { [APP]: { next: 6, end: 9 } } });
+    const s = fold([reset('reset', '2024-10-15T08:00:00Z'), request('2024-10-15T08:01:00Z', {})], {
+      users: { [`${APP}:dev-1`]: loaded },
+      uids: { [APP]: { next: 6, end: 9 } },
+    });
     expect(s.base[`${APP}:dev-1`]).toBeNull();
     expect(s.uidShortfall).toEqual([`${APP}:dev-1`]);
   });

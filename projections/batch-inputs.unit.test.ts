@@ -18,7 +18,9 @@ describe('batch inputs', () => {
     expect(inputs.usersPeriods.map((p) => p.id)).toEqual([`${APP}_2024:10`, `${APP}_2024:0`]);
     expect(inputs.metricMeta.map((m) => m.collection).sort()).toEqual(['carriers', 'density', 'device_details', 'devices', 'langs']);
     expect(inputs.eventApps).toEqual([APP]);
-    expect(inputs.segmentMeta).toEqual([{ key: `${APP}|${eventHash('buy', APP)}|plan|2024`, appId: APP, eventHash: eventHash('buy', APP), segKey: 'plan', year: 2024 }]);
+    expect(inputs.segmentMeta).toEqual([
+      { key: `${APP}|${eventHash('buy', APP)}|plan|2024`, appId: APP, eventHash: eventHash('buy', APP), segKey: 'plan', year: 2024 },
+    ]);
   });
 
   it('counts the uids each app needs, including a device recreated after a merge', () => {

@@ -95,5 +95,12 @@ export function foldCore(inputs: CoreBatchInputs, events: readonly FoldEvent[], 
   if (appUsers.uidShortfall.length > 0) throw new Error(`uid reservation too small for ${appUsers.uidShortfall.length} devices`);
   const idSuffix = groupIdSuffix(group);
   const resets = events.flatMap((e) => (e.type === 'AppDataReset' ? resetOps(e) : []));
-  return [...resets, ...sessionsWriteOps(sessions, { idSuffix }), ...metricsWriteOps(metrics, { idSuffix }), ...eventsWriteOps(evs, { idSuffix }), ...appUsersWriteOps(appUsers), ...uidCounterOps(inputs.uids, appUsers.uids, group)];
+  return [
+    ...resets,
+    ...sessionsWriteOps(sessions, { idSuffix }),
+    ...metricsWriteOps(metrics, { idSuffix }),
+    ...eventsWriteOps(evs, { idSuffix }),
+    ...appUsersWriteOps(appUsers),
+    ...uidCounterOps(inputs.uids, appUsers.uids, group),
+  ];
 }

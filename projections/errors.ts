@@ -20,7 +20,10 @@ export class EventDecodeError extends TallyError {
 export class FlushFailedError extends TallyError {
   override readonly name = 'FlushFailedError';
   readonly code = 'TALLY_FLUSH_FAILED';
-  constructor(readonly projection: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly projection: string,
+    options?: { cause?: unknown },
+  ) {
     super(`flush of projection ${projection} failed`, options);
   }
 }
@@ -32,7 +35,10 @@ export class FlushFailedError extends TallyError {
 export class StoreReadFailedError extends TallyError {
   override readonly name = 'StoreReadFailedError';
   readonly code = 'TALLY_STORE_READ_FAILED';
-  constructor(readonly what: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly what: string,
+    options?: { cause?: unknown },
+  ) {
     super(`read of ${what} failed`, options);
   }
 }

@@ -86,7 +86,6 @@ interface Drafts {
   readonly docs: DocsDraft;
 }
 
-
 function writeCounters(doc: DocHandle, t: TimeObject, prefix: string, e: CleanEvent): void {
   incMonth(doc, t, `${prefix}c`, e.count);
   if (e.sum !== null) incMonth(doc, t, `${prefix}s`, e.sum);

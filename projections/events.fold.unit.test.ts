@@ -73,7 +73,13 @@ describe('events fold: limits (§2.16)', () => {
   it('drops new values once the segment holds 1000 in the year', () => {
     const values = Array.from({ length: EVENT_SEGMENTATION_VALUE_LIMIT }, (_, i) => `v${i}`);
     const known = { [segmentMetaKey(APP, h('buy'), 'k', 2024)]: knownMetaOf({ k: values }, segmentValueCostBytes) };
-    const s = send([{ key: 'buy', segmentation: { k: 'brand-new' } }, { key: 'buy', segmentation: { k: 'v9' } }], { known });
+    const s = send(
+      [
+        { key: 'buy', segmentation: { k: 'brand-new' } },
+        { key: 'buy', segmentation: { k: 'v9' } },
+      ],
+      { known },
+    );
     expect(seg(s, 'buy', 'k', 'brand-new')).toBeUndefined();
     expect(seg(s, 'buy', 'k', 'v9')?.inc).toEqual({ 'd.15.v9.c': 1 });
   });
@@ -90,7 +96,12 @@ describe('events fold: registry writes, reset, purity', () => {
   it('writes the registry as $set entries that read back in first-seen order', () => {
     const s = fold([
       request('2024-10-15T08:00:00Z', { events: [{ key: 'b.x', segmentation: { z: 1 } }] }),
-      request('2024-10-15T09:00:00Z', { events: [{ key: 'a', segmentation: { y: 'q' } }, { key: 'b.x', segmentation: { w: 'q' } }] }),
+      request('2024-10-15T09:00:00Z', {
+        events: [
+          { key: 'a', segmentation: { y: 'q' } },
+          { key: 'b.x', segmentation: { w: 'q' } },
+        ],
+      }),
     ]);
     const registry = eventsWriteOps(s, { idSuffix: '_g0' }).find((o) => o.collection === 'events');
     expect(registry?.id).toBe(`${APP}_g0`);
@@ -115,7 +126,12 @@ describe('events fold: registry writes, reset, purity', () => {
   it('registers new keys and segments on a frozen input, and again after a reset in the same batch', () => {
     const state = deepFreeze(send([{ key: 'buy', segmentation: { k: 'v' } }]));
     const next = foldEvents(state, [
-      request(at, { events: [{ key: 'buy', segmentation: { k: 'v', m: 'x' } }, { key: 'view', segmentation: { p: 'home' } }] }),
+      request(at, {
+        events: [
+          { key: 'buy', segmentation: { k: 'v', m: 'x' } },
+          { key: 'view', segmentation: { p: 'home' } },
+        ],
+      }),
       reset('all', at),
       request(at, { events: [{ key: 'view', segmentation: { q: 'y' } }] }),
     ]);

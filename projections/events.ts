@@ -92,8 +92,17 @@ export function upcastV0(e: SdkRequestReceivedV0): SdkRequestReceived {
     if (value !== undefined) params[name] = value;
   }
   return {
-    v: 1, type: 'SdkRequestReceived', id: e.id, requestId: e.requestId, appId: e.appId, appKey: e.appKey, appTimezone: e.appTimezone,
-    deviceId: e.deviceId, receivedAtMs: Math.round(e.receivedAt * 1_000), ip: e.ip, params,
+    v: 1,
+    type: 'SdkRequestReceived',
+    id: e.id,
+    requestId: e.requestId,
+    appId: e.appId,
+    appKey: e.appKey,
+    appTimezone: e.appTimezone,
+    deviceId: e.deviceId,
+    receivedAtMs: Math.round(e.receivedAt * 1_000),
+    ip: e.ip,
+    params,
   };
 }
 

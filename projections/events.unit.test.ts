@@ -51,16 +51,33 @@ describe('event envelope', () => {
 
 describe('envelope v0 (upcast)', () => {
   const v0 = {
-    v: 0, type: 'SdkRequestReceived', id: 'old-1', requestId: 'r1', appId: 'a'.repeat(24), appKey: 'k', appTimezone: 'Europe/Berlin',
-    deviceId: 'd1', receivedAt: 1_730_000_000.25, ip: '10.0.0.1',
+    v: 0,
+    type: 'SdkRequestReceived',
+    id: 'old-1',
+    requestId: 'r1',
+    appId: 'a'.repeat(24),
+    appKey: 'k',
+    appTimezone: 'Europe/Berlin',
+    deviceId: 'd1',
+    receivedAt: 1_730_000_000.25,
+    ip: '10.0.0.1',
     query: { begin_session: '1', timestamp: '1730000000', events: '[{"key":"buy","count":2,"sum":3.5}]', metrics: '{"_os":"iOS"}', user_details: 'not json' },
   };
   const bytes = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
 
   it('given a v0 request, when decoded, then it is the v1 event ingest would have written', () => {
     expect(decodeEvent(bytes(v0), 7)).toEqual({
-      v: 1, type: 'SdkRequestReceived', id: 'old-1', requestId: 'r1', appId: 'a'.repeat(24), appKey: 'k', appTimezone: 'Europe/Berlin',
-      deviceId: 'd1', receivedAtMs: 1_730_000_000_250, ip: '10.0.0.1', seq: 7,
+      v: 1,
+      type: 'SdkRequestReceived',
+      id: 'old-1',
+      requestId: 'r1',
+      appId: 'a'.repeat(24),
+      appKey: 'k',
+      appTimezone: 'Europe/Berlin',
+      deviceId: 'd1',
+      receivedAtMs: 1_730_000_000_250,
+      ip: '10.0.0.1',
+      seq: 7,
       params: { begin_session: '1', timestamp: '1730000000', events: [{ key: 'buy', count: 2, sum: 3.5 }], metrics: { _os: 'iOS' } },
     });
   });

@@ -81,4 +81,13 @@ export {
 } from './batch-inputs.ts';
 export type { AppUserToLoad, BatchInputs } from './batch-inputs.ts';
 export { AGGREGATE_COLLECTIONS, foldCore, isCoreCollection, resetOps, uidCounterId, UID_SEQUENCES, type CoreBatchInputs } from './core.ts';
-export { PROJECTIONS, rebuildCommand, rebuildReply, projectionSwitched, type ProjectionName, type RebuildCommand, type RebuildReply, type ProjectionSwitched } from './control.ts';
+export {
+  PROJECTIONS,
+  rebuildCommand,
+  rebuildReply,
+  projectionSwitched,
+  type ProjectionName,
+  type RebuildCommand,
+  type RebuildReply,
+  type ProjectionSwitched,
+} from './control.ts';

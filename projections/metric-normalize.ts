@@ -5,12 +5,44 @@ import type { MetricValues } from './metric-families.ts';
 
 /** Lower-cased `_os` → `_os_version` prefix (§2.7). */
 const OS_CODES: Readonly<Record<string, string>> = {
-  webos: 'webos', brew: 'brew', unknown: 'unk', undefined: 'unk', tvos: 'atv', 'apple tv': 'atv',
-  watchos: 'wos', 'unity editor': 'uty', qnx: 'qnx', 'os/2': 'os2', 'amazon fire tv': 'aft',
-  amazon: 'amz', web: 'web', windows: 'mw', 'open bsd': 'ob', searchbot: 'sb', 'sun os': 'so',
-  solaris: 'so', beos: 'bo', 'mac osx': 'o', macos: 'o', mac: 'o', osx: 'o', linux: 'l', unix: 'u',
-  ios: 'i', android: 'a', blackberry: 'b', 'windows phone': 'w', wp: 'w', roku: 'r', symbian: 's',
-  chrome: 'c', debian: 'd', nokia: 'n', firefox: 'f', tizen: 't', arch: 'l',
+  webos: 'webos',
+  brew: 'brew',
+  unknown: 'unk',
+  undefined: 'unk',
+  tvos: 'atv',
+  'apple tv': 'atv',
+  watchos: 'wos',
+  'unity editor': 'uty',
+  qnx: 'qnx',
+  'os/2': 'os2',
+  'amazon fire tv': 'aft',
+  amazon: 'amz',
+  web: 'web',
+  windows: 'mw',
+  'open bsd': 'ob',
+  searchbot: 'sb',
+  'sun os': 'so',
+  solaris: 'so',
+  beos: 'bo',
+  'mac osx': 'o',
+  macos: 'o',
+  mac: 'o',
+  osx: 'o',
+  linux: 'l',
+  unix: 'u',
+  ios: 'i',
+  android: 'a',
+  blackberry: 'b',
+  'windows phone': 'w',
+  wp: 'w',
+  roku: 'r',
+  symbian: 's',
+  chrome: 'c',
+  debian: 'd',
+  nokia: 'n',
+  firefox: 'f',
+  tizen: 't',
+  arch: 'l',
 };
 
 const APPLE_OSES = new Set(['iOS', 'watchOS', 'tvOS', 'macOS']);
@@ -100,8 +132,7 @@ export function normalizeMetrics(raw: Readonly<Record<string, unknown>>): Normal
   const rawVersion = text(raw._os_version);
   const osVersion = rawVersion !== undefined && rawOs !== undefined ? osPrefix(rawOs) + rawVersion : rawVersion;
   const rawAppVersion = text(raw._app_version);
-  const appVersion =
-    rawAppVersion !== undefined && !rawAppVersion.includes('.') && isNumeric(rawAppVersion) ? `${rawAppVersion}.0` : rawAppVersion;
+  const appVersion = rawAppVersion !== undefined && !rawAppVersion.includes('.') && isNumeric(rawAppVersion) ? `${rawAppVersion}.0` : rawAppVersion;
   const device = text(raw._device);
   const carrier = text(raw._carrier);
   const locale = text(raw._locale);

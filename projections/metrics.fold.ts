@@ -131,5 +131,4 @@ export function foldMetrics(state: MetricsState, events: readonly FoldEvent[]): 
 }
 
 /** One event; unknown event types return the same state object. Prefer foldMetrics for batches. */
-export const evolveMetrics = (state: MetricsState, event: FoldEvent): MetricsState =>
-  handles(event) ? foldMetrics(state, [event]) : state;
+export const evolveMetrics = (state: MetricsState, event: FoldEvent): MetricsState => (handles(event) ? foldMetrics(state, [event]) : state);

@@ -7,8 +7,7 @@ import { evolveMetrics, foldMetrics, initialMetrics, METRIC_LIMIT, metricDocId, 
 import { metricsWriteOps } from './write-ops.ts';
 
 const fold = (events: FoldEvent[], inputs: MetricsInputs = {}): MetricsState => foldMetrics(initialMetrics(inputs), events);
-const doc = (s: MetricsState, collection: string, period: string, value: string) =>
-  s.docs[`${collection}/${metricDocId(APP, period, valueShard(value))}`];
+const doc = (s: MetricsState, collection: string, period: string, value: string) => s.docs[`${collection}/${metricDocId(APP, period, valueShard(value))}`];
 const inc = (s: MetricsState, collection: string, period: string, value: string) =>
   Object.fromEntries(Object.entries(doc(s, collection, period, value)?.inc ?? {}).filter(([k]) => k.split('.').includes(value)));
 
@@ -33,7 +32,11 @@ describe('metrics fold: first session of a new user (§3.6)', () => {
   it('emits one upsert per document', () => {
     const ops = metricsWriteOps(s, { idSuffix: '_g1' });
     expect(ops.every((o) => o.kind === 'upsert' && o.id.endsWith('_g1'))).toBe(true);
-    expect(ops.find((o) => o.collection === 'carriers' && o.id.includes('2024:0'))?.set).toMatchObject({ a: APP, m: '2024:0', 'meta_v2.carriers.Vodafone Uk': true });
+    expect(ops.find((o) => o.collection === 'carriers' && o.id.includes('2024:0'))?.set).toMatchObject({
+      a: APP,
+      m: '2024:0',
+      'meta_v2.carriers.Vodafone Uk': true,
+    });
   });
 });
 

@@ -99,7 +99,10 @@ const fromJsonText = (v: unknown): unknown => {
 const jsonObject = z.preprocess(fromJsonText, z.record(z.string(), z.unknown()).optional()).catch(undefined);
 const jsonArray = z.preprocess(fromJsonText, z.array(z.unknown()).optional()).catch(undefined);
 const flag = z.unknown().optional().transform(jsTruthy);
-const text = z.unknown().optional().transform((v) => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined));
+const text = z
+  .unknown()
+  .optional()
+  .transform((v) => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined));
 
 const paramsSchema = z.object({
   timestamp: z.unknown().optional(),

@@ -112,7 +112,11 @@ describe('event cleaning (§2.9)', () => {
   });
 
   it('parses count, sum and dur', () => {
-    const [a, b, c] = events([{ key: 'a', count: '3', sum: '1.234567', dur: 2 }, { key: 'b', count: 0, sum: 0 }, { key: 'c', count: -2, sum: 'x' }]);
+    const [a, b, c] = events([
+      { key: 'a', count: '3', sum: '1.234567', dur: 2 },
+      { key: 'b', count: 0, sum: 0 },
+      { key: 'c', count: -2, sum: 'x' },
+    ]);
     expect(a).toMatchObject({ count: 3, sum: 1.23457, dur: 2 });
     expect(b).toMatchObject({ count: 1, sum: null, dur: null });
     expect(c).toMatchObject({ count: -2, sum: null });
@@ -132,7 +136,10 @@ describe('event cleaning (§2.9)', () => {
 
   it('buckets an event by its own timestamp, clamped to the receive time', () => {
     const own = Date.parse('2024-10-14T10:00:00Z');
-    const [e1, e2] = events([{ key: 'a', timestamp: own }, { key: 'b', timestamp: Date.parse('2030-01-01T00:00:00Z') }]);
+    const [e1, e2] = events([
+      { key: 'a', timestamp: own },
+      { key: 'b', timestamp: Date.parse('2030-01-01T00:00:00Z') },
+    ]);
     expect(e1?.timeMs).toBe(own);
     expect(e2?.timeMs).toBe(Date.parse(at));
   });

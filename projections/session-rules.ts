@@ -87,7 +87,15 @@ export function frequencyBucket(sinceLastS: number): string | null {
   return i === -1 ? String(FREQUENCY_EDGES_H.length) : String(i + 1);
 }
 
-const DURATION_RANGES: readonly (readonly [number, number])[] = [[0, 10], [11, 30], [31, 60], [61, 180], [181, 600], [601, 1800], [1801, 3600]];
+const DURATION_RANGES: readonly (readonly [number, number])[] = [
+  [0, 10],
+  [11, 30],
+  [31, 60],
+  [61, 180],
+  [181, 600],
+  [601, 1800],
+  [1801, 3600],
+];
 
 /** Duration range bucket `ds` of a closed session (§3.5); null for a non-integer gap value. */
 export function durationBucket(seconds: number): string | null {
@@ -211,7 +219,6 @@ export function mergeDeviceStates(current: DeviceState, old: DeviceState): Devic
   const merged = mergeAppUserDocs(deviceStateToAppUserFields(current), deviceStateToAppUserFields(old), 0);
   return deviceStateFromAppUser(merged) ?? EMPTY_DEVICE;
 }
-
 
 /**
  * The current device's state once an `old_device_id` merge (§6.4) is applied: the old device's

@@ -58,16 +58,39 @@ describe('session rules are shared by every fold', () => {
 describe('buckets (§3.5)', () => {
   it('frequency boundaries', () => {
     const h = 3600;
-    expect([0, 24 * h - 1, 24 * h, 191 * h, 192 * h, 359 * h, 360 * h, 743 * h, 744 * h, 10_000 * h].map(frequencyBucket)).toEqual(
-      ['1', '1', '2', '8', '9', '9', '10', '10', '10', '10'],
-    );
+    expect([0, 24 * h - 1, 24 * h, 191 * h, 192 * h, 359 * h, 360 * h, 743 * h, 744 * h, 10_000 * h].map(frequencyBucket)).toEqual([
+      '1',
+      '1',
+      '2',
+      '8',
+      '9',
+      '9',
+      '10',
+      '10',
+      '10',
+      '10',
+    ]);
     expect(frequencyBucket(-1)).toBeNull();
   });
 
   it('duration boundaries', () => {
-    expect([0, 10, 11, 30, 31, 60, 61, 180, 181, 600, 601, 1800, 1801, 3600, 3601].map(durationBucket)).toEqual(
-      ['0', '0', '1', '1', '2', '2', '3', '3', '4', '4', '5', '5', '6', '6', '7'],
-    );
+    expect([0, 10, 11, 30, 31, 60, 61, 180, 181, 600, 601, 1800, 1801, 3600, 3601].map(durationBucket)).toEqual([
+      '0',
+      '0',
+      '1',
+      '1',
+      '2',
+      '2',
+      '3',
+      '3',
+      '4',
+      '4',
+      '5',
+      '5',
+      '6',
+      '6',
+      '7',
+    ]);
     expect(durationBucket(10.5)).toBeNull();
   });
 });

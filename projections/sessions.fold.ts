@@ -176,5 +176,4 @@ export function foldSessions(state: SessionsState, events: readonly FoldEvent[])
 }
 
 /** One event; unknown event types return the same state object. Prefer foldSessions for batches. */
-export const evolveSessions = (state: SessionsState, event: FoldEvent): SessionsState =>
-  handles(event) ? foldSessions(state, [event]) : state;
+export const evolveSessions = (state: SessionsState, event: FoldEvent): SessionsState => (handles(event) ? foldSessions(state, [event]) : state);

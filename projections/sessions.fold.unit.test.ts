@@ -10,22 +10,43 @@ const inc = (s: SessionsState, period: string) => month(s, period)?.inc ?? {};
 
 /** Counters under a prefix, e.g. all `d.15.` paths, without the prefix. */
 const under = (counters: Readonly<Record<string, number>>, prefix: string) =>
-  Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  Object.fromEntries(
+    Object.entries(counters)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
 
 describe('sessions fold: a new user (§4.5 example)', () => {
   it('writes t/n/u/e/f.0 per day and hour, country counters per day, and year uniques', () => {
     const s = fold([request('2024-10-15T08:20:00Z', { begin_session: 1 })]);
     expect(inc(s, '2024:10')).toEqual({
-      'd.15.e': 1, 'd.15.8.e': 1, 'd.15.t': 1, 'd.15.8.t': 1, 'd.15.n': 1, 'd.15.8.n': 1, 'd.15.u': 1, 'd.15.8.u': 1,
-      'd.15.Unknown.t': 1, 'd.15.Unknown.n': 1, 'd.15.Unknown.u': 1, 'd.15.f.0': 1,
+      'd.15.e': 1,
+      'd.15.8.e': 1,
+      'd.15.t': 1,
+      'd.15.8.t': 1,
+      'd.15.n': 1,
+      'd.15.8.n': 1,
+      'd.15.u': 1,
+      'd.15.8.u': 1,
+      'd.15.Unknown.t': 1,
+      'd.15.Unknown.n': 1,
+      'd.15.Unknown.u': 1,
+      'd.15.f.0': 1,
     });
     expect(inc(s, '2024:0')).toEqual({
-      'd.u': 1, 'd.10.u': 1, 'd.w42.u': 1, 'd.Unknown.u': 1, 'd.10.Unknown.u': 1, 'd.w42.Unknown.u': 1,
-      'd.f.0': 1, 'd.10.f.0': 1, 'd.w42.f.0': 1,
+      'd.u': 1,
+      'd.10.u': 1,
+      'd.w42.u': 1,
+      'd.Unknown.u': 1,
+      'd.10.Unknown.u': 1,
+      'd.w42.Unknown.u': 1,
+      'd.f.0': 1,
+      'd.10.f.0': 1,
+      'd.w42.f.0': 1,
     });
     const shard = md5Base64FirstChar('dev-1');
     expect(month(s, '2024:0')?.set).toEqual({ 'meta_v2.countries.Unknown': true, 'meta_v2.f-ranges.0': true, [`vis.${shard}`]: true });
-    expect(month(s, "2024:10")?.fields).toEqual({ a: APP, m: "2024:10" });
+    expect(month(s, '2024:10')?.fields).toEqual({ a: APP, m: '2024:10' });
     expect(s.devices[`${APP}:dev-1`]).toMatchObject({ fs: Date.parse('2024-10-15T08:20:00Z') / 1000, sc: 1, hos: true, cc: 'Unknown' });
   });
 
@@ -83,10 +104,7 @@ describe('sessions fold: session state machine (§2.6)', () => {
 
   it('buckets the duration at end_session', () => {
     const at = (dur: number) => {
-      const s = fold([
-        request('2024-10-15T08:00:00Z', { begin_session: 1 }),
-        request('2024-10-15T08:30:00Z', { end_session: 1, session_duration: dur }),
-      ]);
+      const s = fold([request('2024-10-15T08:00:00Z', { begin_session: 1 }), request('2024-10-15T08:30:00Z', { end_session: 1, session_duration: dur })]);
       return Object.keys(under(inc(s, '2024:10'), 'd.15.ds.'));
     };
     expect(at(5)).toEqual(['0']);

@@ -61,7 +61,13 @@ function fieldsProblem(fields: Readonly<Record<string, unknown>> | undefined, su
 /** Why the store could not write this op as it is, or undefined when it can. */
 export function unwritableReason(op: WriteOp): string | undefined {
   if (op.kind !== 'upsert') return undefined;
-  const p = fieldsProblem(op.set) ?? fieldsProblem(op.inc, true) ?? fieldsProblem(op.max) ?? fieldsProblem(op.min) ?? fieldsProblem(op.setOnInsert) ?? op.unset?.map(pathProblem).find((x) => x !== undefined);
+  const p =
+    fieldsProblem(op.set) ??
+    fieldsProblem(op.inc, true) ??
+    fieldsProblem(op.max) ??
+    fieldsProblem(op.min) ??
+    fieldsProblem(op.setOnInsert) ??
+    op.unset?.map(pathProblem).find((x) => x !== undefined);
   return p === undefined ? undefined : `${op.collection}/${op.id}: ${p}`;
 }
 

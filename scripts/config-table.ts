@@ -94,7 +94,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const readme = readFileSync(README_PATH, 'utf8');
     const current = readmeTable(readme);
     if (current === undefined) throw new Error(`README.md lacks the markers ${TABLE_START} … ${TABLE_END}`);
-    writeFileSync(README_PATH, readme.replace(current, () => configTable()));
+    writeFileSync(
+      README_PATH,
+      readme.replace(current, () => configTable()),
+    );
   } else {
     process.stdout.write(`${configTable()}\n`);
   }

@@ -76,7 +76,8 @@ export function installServices({ quiet = false } = {}) {
     if (!quiet) console.log(`[tally] building ${svc.bin} ${version} with go (first time only, may take minutes)...`);
     const env = { ...process.env, GOBIN: servicesBinDir, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
     const stdio = quiet ? 'ignore' : 'inherit';
-    if (svc.localDir) execFileSync('go', ['build', '-buildvcs=false', '-trimpath', '-o', join(servicesBinDir, svc.bin), '.'], { cwd: join(root, svc.localDir), stdio, env });
+    if (svc.localDir)
+      execFileSync('go', ['build', '-buildvcs=false', '-trimpath', '-o', join(servicesBinDir, svc.bin), '.'], { cwd: join(root, svc.localDir), stdio, env });
     else if (svc.versionFile) buildFromModuleSource(svc, env, stdio);
     else execFileSync('go', ['install', `${svc.module}@${svc.version}`], { stdio, env });
     writeFileSync(join(servicesBinDir, `${svc.bin}.version`), `${version}\n`);

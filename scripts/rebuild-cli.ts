@@ -57,8 +57,15 @@ export async function cmdRebuild(config: Readonly<TallyConfig>, log: Logger, arg
   await withDeps(config, log, async (deps) => {
     for (const pipeline of pipelines) {
       const bar = progressPrinter(process.stderr, `${pipeline.name}`, config.rebuild.printProgressEveryMs);
-      const h = await startRebuild({ deps, pipeline, start: { ...(from === undefined ? {} : { from }), ...(base === undefined ? {} : { base }) }, onProgress: (r) => bar.update(r) });
-      process.stderr.write(`${h.resumed ? 'resuming' : 'building'} ${pipeline.name} version ${h.version} (Ctrl-C cancels; a killed rebuild resumes when started again)\n`);
+      const h = await startRebuild({
+        deps,
+        pipeline,
+        start: { ...(from === undefined ? {} : { from }), ...(base === undefined ? {} : { base }) },
+        onProgress: (r) => bar.update(r),
+      });
+      process.stderr.write(
+        `${h.resumed ? 'resuming' : 'building'} ${pipeline.name} version ${h.version} (Ctrl-C cancels; a killed rebuild resumes when started again)\n`,
+      );
       const onSignal = () => h.cancel();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
@@ -66,7 +73,10 @@ export async function cmdRebuild(config: Readonly<TallyConfig>, log: Logger, arg
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       const seconds = ((r.finishedAtMs ?? Date.now()) - r.startedAtMs) / 1_000;
-      if (r.state === 'switched') bar.end(`${pipeline.name}: version ${r.version} is live (was ${r.switchedFrom ?? '?'}); ${r.done} events in ${seconds.toFixed(1)} s. Old version kept until \`tally projections prune\`.`);
+      if (r.state === 'switched')
+        bar.end(
+          `${pipeline.name}: version ${r.version} is live (was ${r.switchedFrom ?? '?'}); ${r.done} events in ${seconds.toFixed(1)} s. Old version kept until \`tally projections prune\`.`,
+        );
       else {
         bar.end(`${pipeline.name}: rebuild of version ${r.version} ${r.state}${r.error === null ? '' : `: ${r.error}`}`);
         process.exitCode = 1;
@@ -81,10 +91,16 @@ export async function cmdProjections(config: Readonly<TallyConfig>, log: Logger,
     for (const pipeline of pipelinesNamed(name)) {
       if (sub === 'list') {
         const info = await describeProjection(deps, pipeline);
-        process.stdout.write(`${info.projection}: active v${info.pointer.active}${info.pointer.previous === null ? '' : `, previous v${info.pointer.previous}`}\n`);
-        for (const v of info.versions) process.stdout.write(`  v${v.version}  ${v.role.padEnd(10)} ${v.collections} collections, applied through seq ${v.appliedSeq}, ${v.appliedEvents} events\n`);
+        process.stdout.write(
+          `${info.projection}: active v${info.pointer.active}${info.pointer.previous === null ? '' : `, previous v${info.pointer.previous}`}\n`,
+        );
+        for (const v of info.versions)
+          process.stdout.write(
+            `  v${v.version}  ${v.role.padEnd(10)} ${v.collections} collections, applied through seq ${v.appliedSeq}, ${v.appliedEvents} events\n`,
+          );
         const r = info.rebuild;
-        if (r !== null) process.stdout.write(`  last rebuild: v${r.version} ${r.state}, ${r.done}/${r.total} events${r.error === null ? '' : `, ${r.error}`}\n`);
+        if (r !== null)
+          process.stdout.write(`  last rebuild: v${r.version} ${r.state}, ${r.done}/${r.total} events${r.error === null ? '' : `, ${r.error}`}\n`);
       } else if (sub === 'prune') {
         const pruned = await pruneProjection(deps, pipeline);
         process.stdout.write(`${pipeline.name}: ${pruned.length === 0 ? 'nothing to prune' : `pruned ${pruned.map((v) => `v${v}`).join(', ')}`}\n`);

@@ -97,7 +97,13 @@ export async function connectAll(natsUrl: string, mongoUrl: string, config: Read
   // Reconnect forever: an outage answers 503 at the edge and the process recovers when NATS returns.
   // noAsyncTraces: nats.js otherwise builds two error objects per request for stack traces
   // (13% of /i CPU in the bench profile; BENCHMARKS.md).
-  const nc = await connect({ servers: natsUrl, name: `tally-${process.pid}`, maxReconnectAttempts: -1, reconnectTimeWait: config.connections.natsReconnectWaitMs, noAsyncTraces: true });
+  const nc = await connect({
+    servers: natsUrl,
+    name: `tally-${process.pid}`,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: config.connections.natsReconnectWaitMs,
+    noAsyncTraces: true,
+  });
   const mongo = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: config.connections.mongoServerSelectionTimeoutMs, appName: 'tally' });
   try {
     await mongo.connect();
@@ -119,7 +125,10 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
   };
   try {
     const conn = await connectAll(natsUrl, mongoUrl, config);
-    closers.push(() => conn.mongo.close(), () => conn.nc.drain());
+    closers.push(
+      () => conn.mongo.close(),
+      () => conn.nc.drain(),
+    );
     await ensureStreams(conn.jsm, config.streams);
     await ensureManagementIndexes(conn.db);
     await ensureAdmin(conn.db, config.admin, log);
@@ -138,7 +147,11 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
       nc: conn.nc,
       db: conn.db,
       timeoutMs: config.healthCheckTimeoutMs,
-      roles: () => ({ ...(roles.has('ingest') ? { ingest: true } : {}), ...(roles.has('api') ? { api: true } : {}), ...(processors ? { processor: processors.running() } : {}) }),
+      roles: () => ({
+        ...(roles.has('ingest') ? { ingest: true } : {}),
+        ...(roles.has('api') ? { api: true } : {}),
+        ...(processors ? { processor: processors.running() } : {}),
+      }),
     });
     if (roles.has('ingest')) registerIngest(http, deps);
     if (roles.has('api')) registerApi(http, deps);

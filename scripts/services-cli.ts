@@ -53,7 +53,9 @@ export async function servicesUp(config: Readonly<TallyConfig>, log: Logger): Pr
   const mongo = await startFerret(config.dataDir, config.services.mongoPort, config.services, true);
   const next: ServicesState = { nats: { pid: nats.pid ?? 0, url: nats.url }, mongo: { pid: mongo.pid ?? 0, url: mongo.url } };
   writeFileSync(stateFile(config), JSON.stringify(next, null, 2));
-  process.stdout.write(`nats-server ${nats.url} (pid ${next.nats.pid}, log ${nats.logFile})\nferretdb ${mongo.url} (pid ${next.mongo.pid}, log ${mongo.logFile})\n`);
+  process.stdout.write(
+    `nats-server ${nats.url} (pid ${next.nats.pid}, log ${nats.logFile})\nferretdb ${mongo.url} (pid ${next.mongo.pid}, log ${mongo.logFile})\n`,
+  );
 }
 
 export function servicesDown(config: Readonly<TallyConfig>): Promise<void> {

@@ -83,7 +83,10 @@ async function cmdStatus(config: Readonly<TallyConfig>, log: Logger): Promise<vo
     for (const name of [eventsStreamName(config.streams), deadLetterStreamName(config.streams)]) {
       const info = await jsm.streams.info(name).catch(() => undefined);
       if (info === undefined) process.stdout.write(`stream ${name}: not created yet\n`);
-      else process.stdout.write(`stream ${name}: ${info.state.messages} messages, seq ${info.state.first_seq}..${info.state.last_seq}, ${info.state.bytes} bytes\n`);
+      else
+        process.stdout.write(
+          `stream ${name}: ${info.state.messages} messages, seq ${info.state.first_seq}..${info.state.last_seq}, ${info.state.bytes} bytes\n`,
+        );
     }
     const rows = await pipelineStatus(config, mongo.db(config.mongodbDb), nc).catch(() => []);
     for (const r of rows) {
@@ -100,7 +103,11 @@ async function cmdStatus(config: Readonly<TallyConfig>, log: Logger): Promise<vo
 }
 
 async function cmdAdmin(config: Readonly<TallyConfig>, log: Logger, args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { username: { type: 'string' }, password: { type: 'string' }, email: { type: 'string' }, 'full-name': { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { username: { type: 'string' }, password: { type: 'string' }, email: { type: 'string' }, 'full-name': { type: 'string' } },
+  });
   if (positionals[0] !== 'create' || values.username === undefined || values.password === undefined || values.email === undefined) {
     throw new Error('usage: tally admin create --username U --password P --email E [--full-name N]');
   }
@@ -109,7 +116,13 @@ async function cmdAdmin(config: Readonly<TallyConfig>, log: Logger, args: string
   try {
     const db = client.db(config.mongodbDb);
     await ensureManagementIndexes(db);
-    const res = await createMember(db, { full_name: values['full-name'] ?? values.username, username: values.username, password: values.password, email: values.email, global_admin: true });
+    const res = await createMember(db, {
+      full_name: values['full-name'] ?? values.username,
+      username: values.username,
+      password: values.password,
+      email: values.email,
+      global_admin: true,
+    });
     if (!res.ok) throw new Error(res.errors.join('; '));
     process.stdout.write(`global admin ${values.username} created; API key: ${res.member.api_key}\n`);
   } finally {

@@ -25,8 +25,35 @@ interface RouteCase {
   readonly limitedToken?: { status: number; body: unknown };
 }
 
-const oMethods = ['sessions', 'users', 'locations', 'device_details', 'app_versions', 'devices', 'carriers', 'cities', 'countries', 'langs', 'density', 'events', 'get_events', 'top_events', 'total_users', 'get_period_obj'];
-const analyticsPaths: [string, Record<string, unknown>][] = [['dashboard', {}], ['countries', {}], ['sessions', {}], ['metric', { metric: 'os' }], ['tops', {}], ['loyalty', {}], ['frequency', {}], ['durations', {}], ['events', { event: 'only_in_a' }]];
+const oMethods = [
+  'sessions',
+  'users',
+  'locations',
+  'device_details',
+  'app_versions',
+  'devices',
+  'carriers',
+  'cities',
+  'countries',
+  'langs',
+  'density',
+  'events',
+  'get_events',
+  'top_events',
+  'total_users',
+  'get_period_obj',
+];
+const analyticsPaths: [string, Record<string, unknown>][] = [
+  ['dashboard', {}],
+  ['countries', {}],
+  ['sessions', {}],
+  ['metric', { metric: 'os' }],
+  ['tops', {}],
+  ['loyalty', {}],
+  ['frequency', {}],
+  ['durations', {}],
+  ['events', { event: 'only_in_a' }],
+];
 const missingApp = '0123456789abcdef01234567';
 
 const ROUTES: RouteCase[] = [
@@ -39,11 +66,26 @@ const ROUTES: RouteCase[] = [
   { path: '/o/users/all', kind: 'global' },
   { path: '/o/users/reset_timeban', kind: 'global', params: () => ({ username: 'nobody' }) },
   { path: '/i/apps/delete', kind: 'global', params: () => ({ args: { app_id: missingApp } }), admin: { status: 500, body: { result: 'Error deleting app' } } },
-  { path: '/i/apps/reset', kind: 'global', params: () => ({ args: { app_id: missingApp, period: 'reset' } }), admin: { status: 404, body: { result: 'App not found' } } },
-  { path: '/i/users/update', kind: 'global', params: () => ({ args: { user_id: missingApp, full_name: 'X' } }), admin: { status: 404, body: { result: ['User not found'] } } },
+  {
+    path: '/i/apps/reset',
+    kind: 'global',
+    params: () => ({ args: { app_id: missingApp, period: 'reset' } }),
+    admin: { status: 404, body: { result: 'App not found' } },
+  },
+  {
+    path: '/i/users/update',
+    kind: 'global',
+    params: () => ({ args: { user_id: missingApp, full_name: 'X' } }),
+    admin: { status: 404, body: { result: ['User not found'] } },
+  },
   { path: '/i/users/delete', kind: 'global', params: () => ({ args: { user_ids: [] } }) },
   { path: '/o/apps/details', kind: 'appAdmin', params: () => ({ app_id: appA }) },
-  { path: '/i/apps/update', kind: 'appAdmin', params: () => ({ app_id: appA, args: { app_id: appA } }), admin: { status: 200, body: { result: 'Nothing changed' } } },
+  {
+    path: '/i/apps/update',
+    kind: 'appAdmin',
+    params: () => ({ app_id: appA, args: { app_id: appA } }),
+    admin: { status: 200, body: { result: 'Nothing changed' } },
+  },
   { path: '/o/users/me', kind: 'member' },
   { path: '/o/apps/mine', kind: 'member' },
   { path: '/o/token/list', kind: 'member', limitedToken: { status: 401, body: { result: 'A limited token cannot manage tokens' } } },
@@ -68,9 +110,22 @@ beforeAll(async () => {
   expect((await apiGet(tally.url, '/i/users/update', { api_key: adminKey, args: { user_id: lockedReader._id, locked: true } })).status).toBe(200);
   // Traffic in both apps, with markers that must never cross over.
   const metrics = (os: string) => ({ _os: os, _carrier: `${os}net` });
-  expect((await send(tally.url, { query: { app_key: setup.app.key, device_id: 'a1', begin_session: 1, metrics: metrics('AOnlyOS'), events: [{ key: 'only_in_a', count: 1 }] } })).status).toBe(200);
-  expect((await send(tally.url, { query: { app_key: b.key, device_id: 'b1', begin_session: 1, metrics: metrics('BOnlyOS'), events: [{ key: 'only_in_b', count: 1 }] } })).status).toBe(200);
-  const shows = (appId: string, path: string, marker: string) => async () => ((await apiGet(tally.url, path, { api_key: adminKey, app_id: appId, method: 'get_events' })).text.includes(marker) ? true : undefined);
+  expect(
+    (
+      await send(tally.url, {
+        query: { app_key: setup.app.key, device_id: 'a1', begin_session: 1, metrics: metrics('AOnlyOS'), events: [{ key: 'only_in_a', count: 1 }] },
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (
+      await send(tally.url, {
+        query: { app_key: b.key, device_id: 'b1', begin_session: 1, metrics: metrics('BOnlyOS'), events: [{ key: 'only_in_b', count: 1 }] },
+      })
+    ).status,
+  ).toBe(200);
+  const shows = (appId: string, path: string, marker: string) => async () =>
+    (await apiGet(tally.url, path, { api_key: adminKey, app_id: appId, method: 'get_events' })).text.includes(marker) ? true : undefined;
   await waitUntil(shows(appB, '/o', 'only_in_b'), 30_000, "app B's event");
   await waitUntil(shows(appB, '/o/analytics/dashboard', 'BOnlyOS'), 30_000, "app B's session");
   await waitUntil(shows(appA, '/o', 'only_in_a'), 30_000, "app A's event");
@@ -83,9 +138,15 @@ afterAll(async () => {
 describe('routing checks come before credentials (§1.4, §4.3)', () => {
   it('missing or malformed app_id, then the method, even with bogus keys', async () => {
     expect(await apiGet(tally.url, '/o', { method: 'sessions' })).toMatchObject({ status: 400, body: { result: 'Missing parameter "app_id"' } });
-    expect(await apiGet(tally.url, '/o', { app_id: 'short', method: 'sessions', api_key: 'x' })).toMatchObject({ status: 400, body: { result: 'Invalid parameter "app_id"' } });
+    expect(await apiGet(tally.url, '/o', { app_id: 'short', method: 'sessions', api_key: 'x' })).toMatchObject({
+      status: 400,
+      body: { result: 'Invalid parameter "app_id"' },
+    });
     expect(await apiGet(tally.url, '/o', { app_id: appA, api_key: 'bogus' })).toMatchObject({ status: 400, body: { result: 'Invalid method' } });
-    expect(await apiGet(tally.url, '/o', { app_id: appA, method: 'nope', api_key: 'bogus' })).toMatchObject({ status: 400, body: { result: 'Invalid method' } });
+    expect(await apiGet(tally.url, '/o', { app_id: appA, method: 'nope', api_key: 'bogus' })).toMatchObject({
+      status: 400,
+      body: { result: 'Invalid method' },
+    });
     expect(await apiGet(tally.url, '/o/analytics/dashboard', {})).toMatchObject({ status: 400, body: { result: 'Missing parameter "app_id"' } });
     expect(await apiGet(tally.url, '/o/users/me', { user_id: 'short' })).toMatchObject({ status: 400, body: { result: 'Invalid parameter "user_id"' } });
   });
@@ -97,7 +158,8 @@ describe('the matrix', () => {
   });
 
   it('an unknown key: 401 User does not exist', async () => {
-    for (const r of ROUTES) expect(await call(r, { api_key: '0'.repeat(32) }), label(r)).toMatchObject({ status: 401, body: { result: 'User does not exist' } });
+    for (const r of ROUTES)
+      expect(await call(r, { api_key: '0'.repeat(32) }), label(r)).toMatchObject({ status: 401, body: { result: 'User does not exist' } });
   });
 
   it('a member of another app: no right on this app, nor on admin routes', async () => {
@@ -153,7 +215,8 @@ describe('the matrix', () => {
 });
 
 describe('tokens (§4.1, §5.3)', () => {
-  const token = async (params: Record<string, unknown>): Promise<string> => String(resultOf(await apiGet(tally.url, '/i/token/create', { api_key: adminKey, ...params })));
+  const token = async (params: Record<string, unknown>): Promise<string> =>
+    String(resultOf(await apiGet(tally.url, '/i/token/create', { api_key: adminKey, ...params })));
 
   it('a valid token wins over a bogus api_key; an invalid one falls back to the key', async () => {
     const t = await token({});
@@ -165,10 +228,16 @@ describe('tokens (§4.1, §5.3)', () => {
 
   it('app and endpoint restrictions make the token invalid elsewhere', async () => {
     const onlyB = await token({ apps: appB });
-    expect(await apiGet(tally.url, '/o', { app_id: appA, method: 'sessions', auth_token: onlyB })).toMatchObject({ status: 400, body: { result: 'Token not valid' } });
+    expect(await apiGet(tally.url, '/o', { app_id: appA, method: 'sessions', auth_token: onlyB })).toMatchObject({
+      status: 400,
+      body: { result: 'Token not valid' },
+    });
     expect((await apiGet(tally.url, '/o', { app_id: appB, method: 'sessions', auth_token: onlyB })).status).toBe(200);
     const onlyAnalytics = await token({ endpoint: '^/o/analytics/' });
-    expect(await apiGet(tally.url, '/o', { app_id: appA, method: 'sessions', auth_token: onlyAnalytics })).toMatchObject({ status: 400, body: { result: 'Token not valid' } });
+    expect(await apiGet(tally.url, '/o', { app_id: appA, method: 'sessions', auth_token: onlyAnalytics })).toMatchObject({
+      status: 400,
+      body: { result: 'Token not valid' },
+    });
     expect((await apiGet(tally.url, '/o/analytics/dashboard', { app_id: appA, auth_token: onlyAnalytics })).status).toBe(200);
     const withParams = await token({ endpointquery: [{ endpoint: '^/o$', params: { method: '^get_events$' } }] });
     expect((await apiGet(tally.url, '/o', { app_id: appA, method: 'get_events', auth_token: withParams })).status).toBe(200);
@@ -183,13 +252,28 @@ describe('tokens (§4.1, §5.3)', () => {
     expect((await apiGet(tally.url, '/o/token/check', { api_key: reader.api_key, token: t })).body).toEqual({ result: { valid: false, time: 0 } });
     expect(await apiGet(tally.url, '/o/token/check', { api_key: adminKey })).toMatchObject({ status: 400, body: { result: 'Missing parameter "token"' } });
     const list = resultOf(await apiGet(tally.url, '/o/token/list', { api_key: adminKey }));
-    expect(Array.isArray(list) ? list.find((x) => at(x, '_id') === t) : undefined).toMatchObject({ purpose: 'test', ttl: 600, multi: true, app: '', endpoint: '' });
-    expect(await apiGet(tally.url, '/i/token/delete', { api_key: reader.api_key, tokenid: t })).toMatchObject({ status: 200, body: { result: { deletedCount: 0 } } });
+    expect(Array.isArray(list) ? list.find((x) => at(x, '_id') === t) : undefined).toMatchObject({
+      purpose: 'test',
+      ttl: 600,
+      multi: true,
+      app: '',
+      endpoint: '',
+    });
+    expect(await apiGet(tally.url, '/i/token/delete', { api_key: reader.api_key, tokenid: t })).toMatchObject({
+      status: 200,
+      body: { result: { deletedCount: 0 } },
+    });
     expect(await apiGet(tally.url, '/i/token/delete', { api_key: adminKey, tokenid: t })).toMatchObject({ status: 200, body: { result: { deletedCount: 1 } } });
     expect(await apiGet(tally.url, '/i/token/delete', { api_key: adminKey })).toMatchObject({ status: 404, body: { result: 'Token id not provided' } });
     expect((await apiGet(tally.url, '/i/token/create', { api_key: adminKey, endpoint: '(a+)+$' })).status).toBe(400);
-    expect(await apiGet(tally.url, '/i/token/nope', { api_key: adminKey })).toMatchObject({ status: 400, body: { result: 'Invalid path, must be one of /delete or /create' } });
-    expect(await apiGet(tally.url, '/o/token/nope', { api_key: adminKey })).toMatchObject({ status: 400, body: { result: 'Invalid path, must be one of /list' } });
+    expect(await apiGet(tally.url, '/i/token/nope', { api_key: adminKey })).toMatchObject({
+      status: 400,
+      body: { result: 'Invalid path, must be one of /delete or /create' },
+    });
+    expect(await apiGet(tally.url, '/o/token/nope', { api_key: adminKey })).toMatchObject({
+      status: 400,
+      body: { result: 'Invalid path, must be one of /list' },
+    });
   });
 });
 

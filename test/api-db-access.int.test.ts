@@ -33,15 +33,25 @@ async function get(path: string, params: Record<string, unknown>): Promise<Answe
 }
 
 const target = (e: CommandStartedEvent): string => String(e.command[e.commandName] ?? '');
-const FORBIDDEN = /\$(where|expr|function|accumulator|jsonSchema|text|nor|not|elemMatch|all|size|type|mod|geoWithin|near|bitsAllSet|oid|date|meta|slice|natural|comment)\b/;
+const FORBIDDEN =
+  /\$(where|expr|function|accumulator|jsonSchema|text|nor|not|elemMatch|all|size|type|mod|geoWithin|near|bitsAllSet|oid|date|meta|slice|natural|comment)\b/;
 
 beforeAll(async () => {
   tally = await startTestTally();
-  ({ adminKey, app: { _id: appId } } = await adminAndApp(tally.url, { timezone: 'Africa/Abidjan' }));
+  ({
+    adminKey,
+    app: { _id: appId },
+  } = await adminAndApp(tally.url, { timezone: 'Africa/Abidjan' }));
   client = new MongoClient(tally.config.mongodbUrl ?? '', { monitorCommands: true });
   client.on('commandStarted', (e) => commands.push(e));
   await client.connect();
-  api = await buildApi({ config: tally.config, db: client.db(tally.config.mongodbDb), nc: tally.nc, js: tally.js, log: createLogger(tally.config, new LogCapture()) });
+  api = await buildApi({
+    config: tally.config,
+    db: client.db(tally.config.mongodbDb),
+    nc: tally.nc,
+    js: tally.js,
+    log: createLogger(tally.config, new LogCapture()),
+  });
 });
 afterAll(async () => {
   await api.close();
@@ -68,8 +78,10 @@ describe('hostile client objects never reach MongoDB', () => {
       answers.push({ what: `loyalty query ${JSON.stringify(hostile)}`, answer: await get('/o/app_users/loyalty', { query: hostile }) });
       answers.push({ what: `all_apps filter ${JSON.stringify(hostile)}`, answer: await get('/o', { method: 'all_apps', filter: hostile }) });
     }
-    for (const hostile of HOSTILE_SORTS) answers.push({ what: `sort ${JSON.stringify(hostile)}`, answer: await get('/o/app_users/consents', { sort: hostile }) });
-    for (const hostile of HOSTILE_PROJECTIONS) answers.push({ what: `projection ${JSON.stringify(hostile)}`, answer: await get('/o/app_users/consents', { projection: hostile }) });
+    for (const hostile of HOSTILE_SORTS)
+      answers.push({ what: `sort ${JSON.stringify(hostile)}`, answer: await get('/o/app_users/consents', { sort: hostile }) });
+    for (const hostile of HOSTILE_PROJECTIONS)
+      answers.push({ what: `projection ${JSON.stringify(hostile)}`, answer: await get('/o/app_users/consents', { projection: hostile }) });
     for (const { what, answer } of answers) {
       expect(answer.status, what).toBe(400);
       expect(String(resultOf(answer)), what).toMatch(/is not allowed in "(query|filter|sort|projection)"$|^Could not parse parameter/);

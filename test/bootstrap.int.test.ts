@@ -66,8 +66,14 @@ describe('bootstrap', () => {
     expect(await call('/i/apps/create', { args, api_key: '0'.repeat(32) })).toEqual({ status: 401, body: { result: 'User does not exist' } });
     expect(await call('/i/apps/create', { api_key: apiKey })).toEqual({ status: 400, body: { result: "Error: Missing 'args' parameter" } });
     expect(await call('/i/apps/create', { api_key: apiKey, args: '{}' })).toEqual({ status: 400, body: { result: 'Error: Missing name argument' } });
-    expect(await call('/i/apps/nope', { api_key: apiKey })).toEqual({ status: 400, body: { result: 'Invalid path, must be one of /create, /update, /delete or /reset' } });
-    expect(await call('/o/apps/nope', { api_key: apiKey })).toEqual({ status: 400, body: { result: 'Invalid path, must be one of /all, /mine, /details or /plugins' } });
+    expect(await call('/i/apps/nope', { api_key: apiKey })).toEqual({
+      status: 400,
+      body: { result: 'Invalid path, must be one of /create, /update, /delete or /reset' },
+    });
+    expect(await call('/o/apps/nope', { api_key: apiKey })).toEqual({
+      status: 400,
+      body: { result: 'Invalid path, must be one of /all, /mine, /details or /plugins' },
+    });
 
     const member = await call('/i/users/create', {
       api_key: apiKey,
@@ -84,9 +90,15 @@ describe('bootstrap', () => {
   });
 
   it('6. /i/users/create reports duplicates and policy failures as arrays; /o/users/me hides the password', async () => {
-    const dup = await call('/i/users/create', { api_key: apiKey, args: JSON.stringify({ full_name: 'A', username: 'reader', password: 'Read3r#pass', email: 'x@example.com' }) });
+    const dup = await call('/i/users/create', {
+      api_key: apiKey,
+      args: JSON.stringify({ full_name: 'A', username: 'reader', password: 'Read3r#pass', email: 'x@example.com' }),
+    });
     expect(dup).toEqual({ status: 400, body: { result: ['Email or username already exists'] } });
-    const weak = await call('/i/users/create', { api_key: apiKey, args: JSON.stringify({ full_name: 'A', username: 'weak', password: 'weakpassword', email: 'w@example.com' }) });
+    const weak = await call('/i/users/create', {
+      api_key: apiKey,
+      args: JSON.stringify({ full_name: 'A', username: 'weak', password: 'weakpassword', email: 'w@example.com' }),
+    });
     expect(weak.status).toBe(400);
     expect(weak.body).toEqual({ result: ['password should have number', 'password should have upchar', 'password should have special character'] });
     const missing = await call('/i/users/create', { api_key: apiKey, args: JSON.stringify({ username: 'u' }) });

@@ -27,7 +27,14 @@ const advance = (seconds: number) => {
 beforeAll(async () => {
   tally = await startTestTally();
   // A second API on the same database and NATS, whose clock the test moves.
-  api = await buildApi({ config: tally.config, db: tally.db, nc: tally.nc, js: tally.js, log: createLogger(tally.config, new LogCapture()), clock: () => nowMs });
+  api = await buildApi({
+    config: tally.config,
+    db: tally.db,
+    nc: tally.nc,
+    js: tally.js,
+    log: createLogger(tally.config, new LogCapture()),
+    clock: () => nowMs,
+  });
   const adminKey = (await apiKey(ADMIN.username, ADMIN.password)).body;
   await createMemberViaApi(tally.url, adminKey, { ...VICTIM, email: 'victim@example.com' });
 });

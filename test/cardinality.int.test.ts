@@ -10,9 +10,22 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Document } from 'mongodb';
 import { publishAll } from '../ingest/index.ts';
-import { EVENT_SEGMENTATION_LIMIT, EVENT_SEGMENTATION_VALUE_LIMIT, listCheckpoints, METRIC_LIMIT, partitionOf, type SdkRequestReceived } from '../projections/index.ts';
+import {
+  EVENT_SEGMENTATION_LIMIT,
+  EVENT_SEGMENTATION_VALUE_LIMIT,
+  listCheckpoints,
+  METRIC_LIMIT,
+  partitionOf,
+  type SdkRequestReceived,
+} from '../projections/index.ts';
 import { eventSubject, partitionsOfGroup } from '../streams.config.ts';
-import { cardinalityDevice, cardinalityRequest, CARDINALITY_DEVICE_MODELS, CARDINALITY_EVENTS_PER_REQUEST, CARDINALITY_SEGMENT_VALUES } from '../bench/workload/cardinality.ts';
+import {
+  cardinalityDevice,
+  cardinalityRequest,
+  CARDINALITY_DEVICE_MODELS,
+  CARDINALITY_EVENTS_PER_REQUEST,
+  CARDINALITY_SEGMENT_VALUES,
+} from '../bench/workload/cardinality.ts';
 import { largestDocument } from '../bench/documents.ts';
 import { startTestTally, testConfig, type TestTally } from './support/harness.ts';
 import { waitUntil } from './support/wait.ts';
@@ -82,7 +95,12 @@ function valuesByGroup(valuesOf: (i: number) => readonly string[]): Map<number, 
 function expectPerGroupCap(docs: readonly Document[], prop: string, cap: number, valuesOf: (i: number) => readonly string[]): Map<string, number> {
   const expected = new Map<string, number>();
   for (const [g, offered] of valuesByGroup(valuesOf)) {
-    const admitted = [...dayCells(docs.filter((d) => d._g === g), prop).keys()];
+    const admitted = [
+      ...dayCells(
+        docs.filter((d) => d._g === g),
+        prop,
+      ).keys(),
+    ];
     expect({ group: g, admitted: admitted.length }).toEqual({ group: g, admitted: Math.min(cap, offered.size) });
     for (const v of admitted) {
       expect(offered.has(v)).toBe(true);
@@ -92,62 +110,94 @@ function expectPerGroupCap(docs: readonly Document[], prop: string, cap: number,
   return expected;
 }
 
-it(`keeps every projection document under 1 MB with ${DEVICES} devices and ${Math.min(SEGMENT_VALUES, DEVICES * EVENTS_PER_REQUEST)} segment values`, { timeout: TIMEOUT_MS }, async () => {
-  // 1. Publish every device's one request, then wait until the checkpoints account for all.
-  const startedMs = Date.now();
-  for (let i = 0; i < DEVICES; i += 2_000) {
-    await publishAll(tally.js, Array.from({ length: Math.min(2_000, DEVICES - i) }, (_, k) => request(i + k)), { timeoutMs: 30_000 });
-  }
-  const cps = await waitUntil(async () => {
-    const list = await listCheckpoints(tally.db, 'core:v1:');
-    const accounted = list.reduce((s, c) => s + c.appliedEvents + c.deadLetters, 0);
-    return accounted === DEVICES && list.every((c) => c.pending === null) ? list : undefined;
-  }, TIMEOUT_MS - 60_000, 'all requests applied');
-  console.log(`${DEVICES} devices processed in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
-  expect(cps.reduce((s, c) => s + c.deadLetters, 0)).toBe(0);
+it(
+  `keeps every projection document under 1 MB with ${DEVICES} devices and ${Math.min(SEGMENT_VALUES, DEVICES * EVENTS_PER_REQUEST)} segment values`,
+  { timeout: TIMEOUT_MS },
+  async () => {
+    // 1. Publish every device's one request, then wait until the checkpoints account for all.
+    const startedMs = Date.now();
+    for (let i = 0; i < DEVICES; i += 2_000) {
+      await publishAll(
+        tally.js,
+        Array.from({ length: Math.min(2_000, DEVICES - i) }, (_, k) => request(i + k)),
+        { timeoutMs: 30_000 },
+      );
+    }
+    const cps = await waitUntil(
+      async () => {
+        const list = await listCheckpoints(tally.db, 'core:v1:');
+        const accounted = list.reduce((s, c) => s + c.appliedEvents + c.deadLetters, 0);
+        return accounted === DEVICES && list.every((c) => c.pending === null) ? list : undefined;
+      },
+      TIMEOUT_MS - 60_000,
+      'all requests applied',
+    );
+    console.log(`${DEVICES} devices processed in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
+    expect(cps.reduce((s, c) => s + c.deadLetters, 0)).toBe(0);
 
-  // 2. Every projection collection (all `_v1` collections), every document, in BSON bytes.
-  const collections = (await tally.db.listCollections().toArray()).map((c) => c.name).filter((n) => n.endsWith('_v1'));
-  expect(collections).toEqual(expect.arrayContaining(['users_v1', 'devices_v1', 'device_details_v1', 'events_data_v1', 'events_v1', `app_users${APP}_v1`, 'uid_sequences_v1']));
-  const largest = await largestDocument(tally.db, collections);
-  console.log(`largest of ${largest.documents} projection documents in ${collections.length} collections: ${largest.collection} ${String(largest.id)} ${largest.bytes} bytes`);
-  expect(largest.bytes).toBeLessThan(MB);
+    // 2. Every projection collection (all `_v1` collections), every document, in BSON bytes.
+    const collections = (await tally.db.listCollections().toArray()).map((c) => c.name).filter((n) => n.endsWith('_v1'));
+    expect(collections).toEqual(
+      expect.arrayContaining(['users_v1', 'devices_v1', 'device_details_v1', 'events_data_v1', 'events_v1', `app_users${APP}_v1`, 'uid_sequences_v1']),
+    );
+    const largest = await largestDocument(tally.db, collections);
+    console.log(
+      `largest of ${largest.documents} projection documents in ${collections.length} collections: ${largest.collection} ${String(largest.id)} ${largest.bytes} bytes`,
+    );
+    expect(largest.bytes).toBeLessThan(MB);
 
-  // 3. Devices: one app user each with its own uid; each counted once as a new user, and once in
-  // the OS-version family (50 values, far below the cap).
-  const users = await tally.db.collection(`app_users${APP}_v1`).find({}, { projection: { uid: 1 } }).toArray();
-  expect(users.length).toBe(DEVICES);
-  expect(new Set(users.map((u) => String(u.uid))).size).toBe(DEVICES);
-  const usersDocs = await tally.db.collection('users_v1').find({ a: APP }).toArray();
-  const dayTotals = (prop: string) => usersDocs.filter((d) => !String(d.m).endsWith(':0')).reduce((s, d) => s + Object.entries(d.d as Record<string, Record<string, unknown>>).reduce((t, [day, cell]) => t + (/^\d+$/.test(day) && typeof cell[prop] === 'number' ? cell[prop] : 0), 0), 0);
-  expect([dayTotals('n'), dayTotals('t')]).toEqual([DEVICES, DEVICES]);
-  expect(usersDocs.filter((d) => String(d.m).endsWith(':0')).reduce((s, d) => s + Number((d.d as { u?: number }).u ?? 0), 0)).toBe(DEVICES);
-  const details = await tally.db.collection('device_details_v1').find({ a: APP }).toArray();
-  expect(total(dayCells(details, 'n'), (v) => /^a\d+:0$/.test(v))).toBe(DEVICES);
+    // 3. Devices: one app user each with its own uid; each counted once as a new user, and once in
+    // the OS-version family (50 values, far below the cap).
+    const users = await tally.db
+      .collection(`app_users${APP}_v1`)
+      .find({}, { projection: { uid: 1 } })
+      .toArray();
+    expect(users.length).toBe(DEVICES);
+    expect(new Set(users.map((u) => String(u.uid))).size).toBe(DEVICES);
+    const usersDocs = await tally.db.collection('users_v1').find({ a: APP }).toArray();
+    const dayTotals = (prop: string) =>
+      usersDocs
+        .filter((d) => !String(d.m).endsWith(':0'))
+        .reduce(
+          (s, d) =>
+            s +
+            Object.entries(d.d as Record<string, Record<string, unknown>>).reduce(
+              (t, [day, cell]) => t + (/^\d+$/.test(day) && typeof cell[prop] === 'number' ? cell[prop] : 0),
+              0,
+            ),
+          0,
+        );
+    expect([dayTotals('n'), dayTotals('t')]).toEqual([DEVICES, DEVICES]);
+    expect(usersDocs.filter((d) => String(d.m).endsWith(':0')).reduce((s, d) => s + Number((d.d as { u?: number }).u ?? 0), 0)).toBe(DEVICES);
+    const details = await tally.db.collection('device_details_v1').find({ a: APP }).toArray();
+    expect(total(dayCells(details, 'n'), (v) => /^a\d+:0$/.test(v))).toBe(DEVICES);
 
-  // 4. Device models: each partition group admits metric_limit values (limits hold per group,
-  // docs/countly-differences.md), all when it sees fewer; every occurrence of an admitted
-  // value is counted as new.
-  const devicesDocs = await tally.db.collection('devices_v1').find({ a: APP }).toArray();
-  const models = dayCells(devicesDocs, 'n');
-  const seen = new Set(devicesDocs.filter((d) => String(d.m).endsWith(':0')).flatMap((d) => Object.keys((d.meta_v2 as { devices?: object } | undefined)?.devices ?? {})));
-  expect(new Set(models.keys())).toEqual(seen);
-  expect(models).toEqual(expectPerGroupCap(devicesDocs, 'n', METRIC_LIMIT, (i) => [`model-${i % DEVICE_MODELS}`]));
+    // 4. Device models: each partition group admits metric_limit values (limits hold per group,
+    // docs/countly-differences.md), all when it sees fewer; every occurrence of an admitted
+    // value is counted as new.
+    const devicesDocs = await tally.db.collection('devices_v1').find({ a: APP }).toArray();
+    const models = dayCells(devicesDocs, 'n');
+    const seen = new Set(
+      devicesDocs.filter((d) => String(d.m).endsWith(':0')).flatMap((d) => Object.keys((d.meta_v2 as { devices?: object } | undefined)?.devices ?? {})),
+    );
+    expect(new Set(models.keys())).toEqual(seen);
+    expect(models).toEqual(expectPerGroupCap(devicesDocs, 'n', METRIC_LIMIT, (i) => [`model-${i % DEVICE_MODELS}`]));
 
-  // 5. Segment values and keys: event_segmentation_value_limit values of `item` per group, each
-  // counted at every occurrence; event_segmentation_limit segment keys per group of 151 offered.
-  const itemDocs = await tally.db.collection('events_data_v1').find({ a: APP, s: 'item' }).toArray();
-  const items = dayCells(itemDocs, 'c');
-  console.log(`item values: ${items.size}, count: ${total(items)}`);
-  const itemsOf = (i: number) => Array.from({ length: EVENTS_PER_REQUEST }, (_, k) => `value-${(i * EVENTS_PER_REQUEST + k) % SEGMENT_VALUES}`);
-  expect(items).toEqual(expectPerGroupCap(itemDocs, 'c', EVENT_SEGMENTATION_VALUE_LIMIT, itemsOf));
-  const registry = await tally.db.collection('events_v1').find({ a: APP }).toArray();
-  const keysOf = (i: number) => Array.from({ length: EVENTS_PER_REQUEST }, (_, k) => ['item', `seg${(i + k) % 150}`]).flat();
-  const offered = valuesByGroup(keysOf);
-  for (const doc of registry) {
-    const keys = new Set(Object.values((doc.segments as Record<string, object> | undefined) ?? {}).flatMap((segs) => Object.keys(segs)));
-    expect(keys.size).toBe(Math.min(EVENT_SEGMENTATION_LIMIT, offered.get(Number(doc._g))?.size ?? 0));
-    expect(keys.has('item')).toBe(true);
-  }
-  expect(registry.length).toBe(offered.size);
-});
+    // 5. Segment values and keys: event_segmentation_value_limit values of `item` per group, each
+    // counted at every occurrence; event_segmentation_limit segment keys per group of 151 offered.
+    const itemDocs = await tally.db.collection('events_data_v1').find({ a: APP, s: 'item' }).toArray();
+    const items = dayCells(itemDocs, 'c');
+    console.log(`item values: ${items.size}, count: ${total(items)}`);
+    const itemsOf = (i: number) => Array.from({ length: EVENTS_PER_REQUEST }, (_, k) => `value-${(i * EVENTS_PER_REQUEST + k) % SEGMENT_VALUES}`);
+    expect(items).toEqual(expectPerGroupCap(itemDocs, 'c', EVENT_SEGMENTATION_VALUE_LIMIT, itemsOf));
+    const registry = await tally.db.collection('events_v1').find({ a: APP }).toArray();
+    const keysOf = (i: number) => Array.from({ length: EVENTS_PER_REQUEST }, (_, k) => ['item', `seg${(i + k) % 150}`]).flat();
+    const offered = valuesByGroup(keysOf);
+    for (const doc of registry) {
+      const keys = new Set(Object.values((doc.segments as Record<string, object> | undefined) ?? {}).flatMap((segs) => Object.keys(segs)));
+      expect(keys.size).toBe(Math.min(EVENT_SEGMENTATION_LIMIT, offered.get(Number(doc._g))?.size ?? 0));
+      expect(keys.has('item')).toBe(true);
+    }
+    expect(registry.length).toBe(offered.size);
+  },
+);

@@ -4,7 +4,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishAll } from '../ingest/index.ts';
 import { checkpointId } from '../processors/index.ts';
-import { applyOps, claimBatch, decodeEvent, journalParts, partitionOf, readCheckpoint, writeJournal, type SdkRequestReceived, type TallyEvent } from '../projections/index.ts';
+import {
+  applyOps,
+  claimBatch,
+  decodeEvent,
+  journalParts,
+  partitionOf,
+  readCheckpoint,
+  writeJournal,
+  type SdkRequestReceived,
+  type TallyEvent,
+} from '../projections/index.ts';
 import { consumerName, deadLetterStreamName, eventSubject, eventsStreamName } from '../streams.config.ts';
 import { countPipeline } from './support/count-pipeline.ts';
 import { startTestTally, testConfig, type TestTally } from './support/harness.ts';
@@ -16,8 +26,17 @@ let tally: TestTally;
 
 function envelope(i: number, deviceId: string, extra: Record<string, unknown> = {}): { subject: string; event: SdkRequestReceived } {
   const event: SdkRequestReceived = {
-    v: 1, type: 'SdkRequestReceived', id: `e-${i}-${deviceId}`, requestId: `r${i}`, appId: APP, appKey: 'k', appTimezone: 'UTC',
-    deviceId, receivedAtMs: 1_700_000_000_000 + i, ip: null, params: { i, ...extra },
+    v: 1,
+    type: 'SdkRequestReceived',
+    id: `e-${i}-${deviceId}`,
+    requestId: `r${i}`,
+    appId: APP,
+    appKey: 'k',
+    appTimezone: 'UTC',
+    deviceId,
+    receivedAtMs: 1_700_000_000_000 + i,
+    ip: null,
+    params: { i, ...extra },
   };
   return { subject: eventSubject(config.streams, APP, partitionOf(deviceId, config.streams.partitions)), event };
 }
@@ -41,11 +60,15 @@ async function totals(): Promise<{ apps: number; devices: Map<string, number> }>
 
 /** Waits until the checkpoints account for `count` events (applied or dead-lettered) and nothing is pending. */
 async function appliedThrough(count: number): Promise<void> {
-  await waitUntil(async () => {
-    const cps = await Promise.all([0, 1].map((g) => readCheckpoint(tally.db, checkpointId('count', 1, g), 2)));
-    const accounted = cps.reduce((s, c) => s + c.appliedEvents + c.deadLetters, 0);
-    return accounted >= count && cps.every((c) => c.pending === null) ? true : undefined;
-  }, 30_000, `${count} events accounted for`);
+  await waitUntil(
+    async () => {
+      const cps = await Promise.all([0, 1].map((g) => readCheckpoint(tally.db, checkpointId('count', 1, g), 2)));
+      const accounted = cps.reduce((s, c) => s + c.appliedEvents + c.deadLetters, 0);
+      return accounted >= count && cps.every((c) => c.pending === null) ? true : undefined;
+    },
+    30_000,
+    `${count} events accounted for`,
+  );
 }
 
 beforeAll(async () => {

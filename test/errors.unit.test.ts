@@ -86,7 +86,10 @@ describe('error registry', () => {
     const files = sources();
     const named = files.flatMap(([, text]) => [...text.matchAll(/'(TALLY_[A-Z_]+)'/g)].map((m) => m[1]!)).filter((c) => !envNames.has(c));
     expect(named.filter((c) => !codes.has(c))).toEqual([]);
-    const outsideRegistry = files.filter(([f]) => f !== join('http', 'errors.ts')).map(([, text]) => text).join('\n');
+    const outsideRegistry = files
+      .filter(([f]) => f !== join('http', 'errors.ts'))
+      .map(([, text]) => text)
+      .join('\n');
     expect(Object.keys(REFUSALS).filter((code) => !outsideRegistry.includes(`'${code}'`))).toEqual([]);
   });
 });

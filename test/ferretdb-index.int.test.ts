@@ -32,12 +32,19 @@ async function plan(collection: string, filter: Record<string, unknown>): Promis
 
 it('a new collection gets an _id index that FerretDB lookups by _id use; other filters still scan', async () => {
   // 1. A collection created by an ordinary upsert, as the processors create theirs.
-  await client.db(dbName).collection<{ _id: string }>('fresh').updateOne({ _id: 'a' }, { $inc: { n: 1 } }, { upsert: true });
+  await client
+    .db(dbName)
+    .collection<{ _id: string }>('fresh')
+    .updateOne({ _id: 'a' }, { $inc: { n: 1 } }, { upsert: true });
   // 2. Within a few sidecar rounds (200 ms each) the lookup by _id searches the added index.
-  const byId = await waitUntil(async () => {
-    const p = await plan('fresh', { _id: 'a' });
-    return p.includes('__tally_id_path') ? p : undefined;
-  }, 10_000, 'the _id lookup to use the added index');
+  const byId = await waitUntil(
+    async () => {
+      const p = await plan('fresh', { _id: 'a' });
+      return p.includes('__tally_id_path') ? p : undefined;
+    },
+    10_000,
+    'the _id lookup to use the added index',
+  );
   expect(byId).toMatch(/SEARCH .* USING INDEX .*__tally_id_path/);
   // 3. Anything but a plain _id equality is not pushed down by FerretDB: a scan (why reads go by id).
   expect(await plan('fresh', { n: 1 })).toMatch(/SCAN/);

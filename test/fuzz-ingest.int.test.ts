@@ -20,8 +20,50 @@ let tally: TestTally;
 let app: TestApp;
 
 const PROTO = ['constructor', '__proto__', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', 'isPrototypeOf', '__defineGetter__', 'propertyIsEnumerable'];
-const ODD = ['$where', '$inc', 'a.b', '.', '..', 'system.x', '', ' ', '\u0000x', 'é', '🙂', '\u202e', '\ud800', 'a'.repeat(300), 'キー', '0', '-1', 'NaN', 'null'];
-const NUMBERS: readonly unknown[] = [0, 1, -1, 2.5, -2.5, 1e308, -1e308, 1.7976931348623157e308, 5e-324, 2 ** 53 + 1, 1e21, 'NaN', 'Infinity', '-Infinity', '12', '1e400', null, true, [], {}, 'x'];
+const ODD = [
+  '$where',
+  '$inc',
+  'a.b',
+  '.',
+  '..',
+  'system.x',
+  '',
+  ' ',
+  '\u0000x',
+  'é',
+  '🙂',
+  '\u202e',
+  '\ud800',
+  'a'.repeat(300),
+  'キー',
+  '0',
+  '-1',
+  'NaN',
+  'null',
+];
+const NUMBERS: readonly unknown[] = [
+  0,
+  1,
+  -1,
+  2.5,
+  -2.5,
+  1e308,
+  -1e308,
+  1.7976931348623157e308,
+  5e-324,
+  2 ** 53 + 1,
+  1e21,
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '12',
+  '1e400',
+  null,
+  true,
+  [],
+  {},
+  'x',
+];
 
 function key(r: Rng): string {
   return r.chance(0.4) ? r.pick(PROTO) : r.chance(0.5) ? r.pick(ODD) : `k${r.int(0, 5)}`;
@@ -105,7 +147,13 @@ it('a few thousand hostile /i and /i/bulk requests leave every group caught up a
   // 3. Every group has folded everything on the stream and nothing is mid-batch.
   const cps = await processedThroughHead(tally, 120_000).catch((err: unknown) => {
     const seen = new Set<string>();
-    for (const l of tally.logs.lines) { const m = JSON.stringify(l.err ?? l.msg).slice(0, 1500); if (Number(l.level) >= 40 && !seen.has(m)) { seen.add(m); console.log(m); } }
+    for (const l of tally.logs.lines) {
+      const m = JSON.stringify(l.err ?? l.msg).slice(0, 1500);
+      if (Number(l.level) >= 40 && !seen.has(m)) {
+        seen.add(m);
+        console.log(m);
+      }
+    }
     throw err;
   });
   expect(cps.every((c) => c.pending === null)).toBe(true);
@@ -114,7 +162,8 @@ it('a few thousand hostile /i and /i/bulk requests leave every group caught up a
   const dlq = deadLetterStreamName(config.streams);
   const { state } = await tally.jsm.streams.info(dlq);
   const reasons = new Set<string>();
-  for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) reasons.add((await tally.jsm.streams.getMessage(dlq, { seq }))?.header.get('Tally-Reason').slice(0, 300) ?? '');
+  for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++)
+    reasons.add((await tally.jsm.streams.getMessage(dlq, { seq }))?.header.get('Tally-Reason').slice(0, 300) ?? '');
   expect([...reasons]).toEqual([]);
   const health = await fetch(`${tally.url}/healthz`);
   expect(health.status).toBe(200);

@@ -55,7 +55,10 @@ describe('/i/bulk', () => {
       expect((await send(tally.url, { path: '/i/bulk', json: { app_key: app.key, requests: [a, b] } })).body).toEqual({ result: 'Success' });
       const again = await send(tally.url, { path: '/i/bulk', json: { app_key: app.key, requests: [a, b] } });
       expect(again.body).toEqual({ result: 'Success', info: 'Request ignored: Duplicate request' });
-      const regrouped = await send(tally.url, { path: '/i/bulk', query: { app_key: app.key, requests: JSON.stringify([b, { device_id: 'r3', timestamp: 1730000001003 }]) } });
+      const regrouped = await send(tally.url, {
+        path: '/i/bulk',
+        query: { app_key: app.key, requests: JSON.stringify([b, { device_id: 'r3', timestamp: 1730000001003 }]) },
+      });
       expect(regrouped.body).toEqual({ result: 'Success' });
     });
     expect(got.map((e) => e.deviceId)).toEqual(['r1', 'r2', 'r3']);
@@ -95,7 +98,11 @@ describe('/i/bulk', () => {
       for (const requests of ['5', '{"a":1}', '"text"']) {
         expect(await send(tally.url, { path: '/i/bulk', form: { requests } })).toMatchObject({ status: 400, body: { result: 'Invalid parameter "requests"' } });
       }
-      const many = await send(tally.url, { path: '/i/bulk', body: encodeParams({ app_key: app.key, requests: Array.from({ length: 1001 }, (_, i) => ({ device_id: `m${i}` })) }), contentType: 'application/x-www-form-urlencoded' });
+      const many = await send(tally.url, {
+        path: '/i/bulk',
+        body: encodeParams({ app_key: app.key, requests: Array.from({ length: 1001 }, (_, i) => ({ device_id: `m${i}` })) }),
+        contentType: 'application/x-www-form-urlencoded',
+      });
       expect(many.status).toBe(413);
       expect(many.body?.result).toMatch(/^Too many requests in one bulk: 1001, the limit is 1000$/);
       expect((await send(tally.url, { path: '/i/bulk', form: { app_key: app.key, requests: '[]' } })).body).toEqual({ result: 'Success' });
@@ -110,8 +117,12 @@ describe('/i/bulk', () => {
     const data = encodeParams({ app_key: salted.key, requests });
     const good = `${data}&checksum256=${createHash('sha256').update(`${data}bulk-salt`).digest('hex')}`;
     const got = await stored(async () => {
-      expect(warningReasons(await send(tally.url, { path: '/i/bulk', body: data, contentType: 'application/x-www-form-urlencoded' }))).toEqual(['bulk_item_checksum_missing']);
-      expect(warningReasons(await send(tally.url, { path: '/i/bulk', body: `${data}&checksum=00`, contentType: 'application/x-www-form-urlencoded' }))).toEqual(['bulk_item_checksum_mismatch']);
+      expect(warningReasons(await send(tally.url, { path: '/i/bulk', body: data, contentType: 'application/x-www-form-urlencoded' }))).toEqual([
+        'bulk_item_checksum_missing',
+      ]);
+      expect(warningReasons(await send(tally.url, { path: '/i/bulk', body: `${data}&checksum=00`, contentType: 'application/x-www-form-urlencoded' }))).toEqual(
+        ['bulk_item_checksum_mismatch'],
+      );
       expect((await send(tally.url, { path: '/i/bulk', body: good, contentType: 'application/x-www-form-urlencoded' })).body).toEqual({ result: 'Success' });
     });
     expect(got.map((e) => e.deviceId)).toEqual(['s1']);

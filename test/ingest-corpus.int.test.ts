@@ -14,7 +14,12 @@ let storedTotal = 0;
 
 beforeAll(async () => {
   tally = await startTestTally({ config: testConfig({ ingest: CORPUS_LIMITS }), roles: INGEST_ROLE });
-  const [app, paused, locked, salted] = [await newApp(tally), await newApp(tally, { paused: true }), await newApp(tally, { locked: true }), await newApp(tally, { salt: 'corpus-salt' })];
+  const [app, paused, locked, salted] = [
+    await newApp(tally),
+    await newApp(tally, { paused: true }),
+    await newApp(tally, { locked: true }),
+    await newApp(tally, { salt: 'corpus-salt' }),
+  ];
   keys = { app: app.key, paused: paused.key, locked: locked.key, salted: salted.key, salt: 'corpus-salt' };
 });
 afterAll(async () => {

@@ -39,7 +39,12 @@ interface Sent {
 /** One SDK-like client: each request has its own timestamp, and a retry re-sends the same query. */
 async function client(k: number, until: () => boolean, log: Sent[]): Promise<void> {
   for (let n = 0; !until(); n++) {
-    const query = { app_key: app.key, device_id: `c${k}`, timestamp: String(1_730_000_000_000 + k * 1_000_000 + n), events: [{ key: 'tick', count: 1, segmentation: { n } }] };
+    const query = {
+      app_key: app.key,
+      device_id: `c${k}`,
+      timestamp: String(1_730_000_000_000 + k * 1_000_000 + n),
+      events: [{ key: 'tick', count: 1, segmentation: { n } }],
+    };
     log.push({ query, status: (await send(tally.url, { query })).status });
     await sleep(5);
   }
@@ -81,7 +86,8 @@ describe('NATS outage', () => {
     // 5. The stream holds every request exactly once: the 200s, the retried 503s, and the probe.
     const stored = await readRequests(tally.jsm, tally.config.streams);
     const byTimestamp = new Map<string, number>();
-    for (const r of stored) byTimestamp.set(`${r.deviceId}/${String(r.params.timestamp)}`, (byTimestamp.get(`${r.deviceId}/${String(r.params.timestamp)}`) ?? 0) + 1);
+    for (const r of stored)
+      byTimestamp.set(`${r.deviceId}/${String(r.params.timestamp)}`, (byTimestamp.get(`${r.deviceId}/${String(r.params.timestamp)}`) ?? 0) + 1);
     const expected = log.map((s) => `${String(s.query.device_id)}/${String(s.query.timestamp)}`);
     expect(new Set(expected).size).toBe(log.length);
     expect(expected.filter((key) => byTimestamp.get(key) !== 1)).toEqual([]);

@@ -37,7 +37,15 @@ describe('transports', () => {
     expect(answer?.body).toEqual({ result: 'Success' });
     expect(answer?.headers.get('access-control-allow-origin')).toBe('*');
     expect(rest).toEqual([]);
-    expect(e).toMatchObject({ v: 1, type: 'SdkRequestReceived', appId: app._id, appKey: app.key, appTimezone: 'America/New_York', deviceId: 'dev-get', ip: '127.0.0.1' });
+    expect(e).toMatchObject({
+      v: 1,
+      type: 'SdkRequestReceived',
+      appId: app._id,
+      appKey: app.key,
+      appTimezone: 'America/New_York',
+      deviceId: 'dev-get',
+      ip: '127.0.0.1',
+    });
     expect(e!.id).toMatch(/^i1-[\w-]{43}$/);
     expect(e!.requestId).not.toBe('');
     expect(e!.receivedAtMs).toBeGreaterThanOrEqual(t0);
@@ -95,7 +103,10 @@ describe('answers of spec §2.3', () => {
       expect(await send(tally.url, { query: { device_id: 'd' } })).toMatchObject({ status: 400, body: missing });
       expect(await send(tally.url, { json: { app_key: { $ne: null }, device_id: 'd' } })).toMatchObject({ status: 400, body: missing });
       expect(await send(tally.url, { query: { app_key: 'nope', device_id: 'd' } })).toMatchObject({ status: 400, body: { result: 'App does not exist' } });
-      expect(await send(tally.url, { query: { app_key: app.key, device_id: 'd', app_id: 'short' } })).toMatchObject({ status: 400, body: { result: 'Invalid parameter "app_id"' } });
+      expect(await send(tally.url, { query: { app_key: app.key, device_id: 'd', app_id: 'short' } })).toMatchObject({
+        status: 400,
+        body: { result: 'Invalid parameter "app_id"' },
+      });
       const zero = await send(tally.url, { query: { app_key: app.key, device_id: '00000000-0000-0000-0000-000000000000' } });
       expect(zero).toMatchObject({ status: 200, body: { result: 'Ignoring device_id' } });
     });
@@ -106,15 +117,25 @@ describe('answers of spec §2.3', () => {
     const { createHash } = await import('node:crypto');
     const salted = await newApp(tally, { salt: 's3cret' });
     const payload = `app_key=${salted.key}&device_id=dev-salt&timestamp=11`;
-    const sha1 = createHash('sha1').update(payload + 's3cret').digest('hex').toUpperCase();
-    const sha256 = createHash('sha256').update(payload + 's3cret').digest('hex');
+    const sha1 = createHash('sha1')
+      .update(payload + 's3cret')
+      .digest('hex')
+      .toUpperCase();
+    const sha256 = createHash('sha256')
+      .update(payload + 's3cret')
+      .digest('hex');
     const got = await stored(async () => {
       const none = await fetch(`${tally.url}/i?${payload}`);
       expect(await none.json()).toEqual({ result: 'Request does not have checksum' });
       const wrong = await fetch(`${tally.url}/i?${payload}&checksum=${'0'.repeat(40)}`);
       expect(await wrong.json()).toEqual({ result: 'Request does not match checksum' });
       expect(await (await fetch(`${tally.url}/i?${payload}&checksum=${sha1}`)).json()).toEqual({ result: 'Success' });
-      const post = await send(tally.url, { body: `${payload.replace('=11', '=12')}&checksum256=${createHash('sha256').update(payload.replace('=11', '=12') + 's3cret').digest('hex')}`, contentType: 'application/x-www-form-urlencoded' });
+      const post = await send(tally.url, {
+        body: `${payload.replace('=11', '=12')}&checksum256=${createHash('sha256')
+          .update(payload.replace('=11', '=12') + 's3cret')
+          .digest('hex')}`,
+        contentType: 'application/x-www-form-urlencoded',
+      });
       expect(post.body).toEqual({ result: 'Success' });
       expect(sha256).toHaveLength(64);
     });
@@ -140,12 +161,22 @@ describe('partly malformed requests', () => {
     const bad = [{ key: 'ok', segmentation: { $where: '1', 'a.b': 'x', plan: 'pro' } }, 'junk', { key: 'x'.repeat(300) }];
     let answer: Awaited<ReturnType<typeof send>> | undefined;
     const [e] = await stored(async () => {
-      answer = await send(tally.url, { query: { app_key: app.key, device_id: 'dev-bad', metrics: '{broken', events: bad, 'x.y': '1' }, headers: { 'x-request-id': 'req-bad-1' } });
+      answer = await send(tally.url, {
+        query: { app_key: app.key, device_id: 'dev-bad', metrics: '{broken', events: bad, 'x.y': '1' },
+        headers: { 'x-request-id': 'req-bad-1' },
+      });
     });
     expect(answer?.status).toBe(200);
     expect(answer?.body?.result).toBe('Success');
     expect(answer?.body?.warnings).toContainEqual({ param: 'metrics', reason: 'invalid_json', message: 'dropped: not valid JSON' });
-    expect(warningReasons(answer!).sort()).toEqual(['event_key_too_long', 'event_not_object', 'invalid_json', 'key_rewritten', 'key_rewritten', 'unsafe_param_name']);
+    expect(warningReasons(answer!).sort()).toEqual([
+      'event_key_too_long',
+      'event_not_object',
+      'invalid_json',
+      'key_rewritten',
+      'key_rewritten',
+      'unsafe_param_name',
+    ]);
     expect(e?.params).toEqual({ app_key: app.key, device_id: 'dev-bad', events: [{ key: 'ok', segmentation: { where: '1', ab: 'x', plan: 'pro' } }] });
     expect(unsafeKeys(e?.params)).toEqual([]);
     expect(tally.http.ingestMetrics?.drops.get('invalid_json')).toBeGreaterThanOrEqual(1);

@@ -12,7 +12,10 @@ const BODY_LIMIT = 2 * 1_048_576;
 let tally: TestTally;
 
 beforeAll(async () => {
-  tally = await startTestTally({ config: testConfig({ ingest: { bodyLimitBytes: BODY_LIMIT, maxEventsPerRequest: 20, rateLimitPerAppPerS: 5 } }), roles: INGEST_ROLE });
+  tally = await startTestTally({
+    config: testConfig({ ingest: { bodyLimitBytes: BODY_LIMIT, maxEventsPerRequest: 20, rateLimitPerAppPerS: 5 } }),
+    roles: INGEST_ROLE,
+  });
 });
 afterAll(async () => {
   await tally.destroy();
@@ -68,7 +71,9 @@ describe('rate limit', () => {
     const [busy, quiet] = [await newApp(tally), await newApp(tally)];
     let accepted = 0;
     const got = await stored(async () => {
-      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => send(tally.url, { query: { app_key: busy.key, device_id: 'd', timestamp: String(i) } })));
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => send(tally.url, { query: { app_key: busy.key, device_id: 'd', timestamp: String(i) } })),
+      );
       // The bucket holds one second (5 requests) and refills while the burst is in flight.
       accepted = answers.filter((a) => a.status === 200).length;
       expect(accepted).toBeGreaterThanOrEqual(5);
@@ -109,7 +114,10 @@ describe('app registry cache', () => {
   });
 
   it('without an announcement, a change shows after config.ingest.appCacheTtlMs', async () => {
-    const second = await startTestTally({ config: loadConfig({ ...tally.config, ingest: { ...tally.config.ingest, appCacheTtlMs: 400 } }), roles: INGEST_ROLE });
+    const second = await startTestTally({
+      config: loadConfig({ ...tally.config, ingest: { ...tally.config.ingest, appCacheTtlMs: 400 } }),
+      roles: INGEST_ROLE,
+    });
     try {
       const app = await newApp(tally);
       // Let the app-created announcement reach `second` too before it caches the app.

@@ -27,13 +27,19 @@ describe('countly-sdk-nodejs bulk API', () => {
   it('stores each bulk item once, retried bulk included', async () => {
     // 1. Queue 14 items for 5 devices: raw requests, events, and a bulk user with a session.
     bulk = new Countly.Bulk({ app_key: app.key, url: proxy.url, interval: 100, bulk_size: 5, fail_timeout: 1 });
-    for (let i = 0; i < 10; i++) bulk.add_request({ device_id: `bulk-${i % 3}`, begin_session: i === 0 ? 1 : undefined, session_duration: 10 + i, timestamp: 1_730_000_000_000 + i });
+    for (let i = 0; i < 10; i++)
+      bulk.add_request({ device_id: `bulk-${i % 3}`, begin_session: i === 0 ? 1 : undefined, session_duration: 10 + i, timestamp: 1_730_000_000_000 + i });
     bulk.add_event('bulk-ev', { key: 'job_done', count: 2, segmentation: { queue: 'emails' }, timestamp: 1_730_000_000_500 });
     bulk.add_user({ device_id: 'bulk-user' }).begin_session({ _os: 'Linux' }, 90, 1_730_000_001);
 
     // 2. Start sending; the first bulk's answer is dropped and the SDK sends it again.
     bulk.start();
-    const items = await waitForRequests(tally.jsm, tally.config.streams, (rs) => rs.length >= 14 && tally.http.ingestMetrics!.outcomes.get('duplicate') !== undefined, 30_000);
+    const items = await waitForRequests(
+      tally.jsm,
+      tally.config.streams,
+      (rs) => rs.length >= 14 && tally.http.ingestMetrics!.outcomes.get('duplicate') !== undefined,
+      30_000,
+    );
     expect(proxy.dropped).toHaveLength(1);
 
     // 3. Each item is its own event, once.

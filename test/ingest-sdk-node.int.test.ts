@@ -44,7 +44,17 @@ function queued(): unknown {
 describe('countly-sdk-nodejs', () => {
   it('every request it sends is stored once, with the fields processors need', async () => {
     // 1. Drive the SDK the way an app does.
-    Countly.init({ app_key: app.key, url: proxy.url, device_id: 'node-1', storage_path: `${storage}/`, interval: 50, fail_timeout: 1, app_version: '2.1', ip_address: '203.0.113.50', metrics: { _os: 'Linux', _device: 'server' } });
+    Countly.init({
+      app_key: app.key,
+      url: proxy.url,
+      device_id: 'node-1',
+      storage_path: `${storage}/`,
+      interval: 50,
+      fail_timeout: 1,
+      app_version: '2.1',
+      ip_address: '203.0.113.50',
+      metrics: { _os: 'Linux', _device: 'server' },
+    });
     Countly.begin_session(true);
     Countly.add_event({ key: 'purchase', count: 1, sum: 4.99, segmentation: { plan: 'pro', 'dotted.key': 'x' } });
     Countly.add_event({ key: 'search', count: 3, dur: 12 });
@@ -75,7 +85,11 @@ describe('countly-sdk-nodejs', () => {
     // 4. What each envelope carries.
     for (const r of all) {
       expect(r).toMatchObject({ v: 1, appId: app._id, appKey: app.key, appTimezone: 'Europe/Berlin', ip: '203.0.113.50' });
-      expect(r.params).toMatchObject({ sdk_name: 'javascript_native_nodejs', sdk_version: expect.any(String) as unknown, timestamp: expect.any(String) as unknown });
+      expect(r.params).toMatchObject({
+        sdk_name: 'javascript_native_nodejs',
+        sdk_version: expect.any(String) as unknown,
+        timestamp: expect.any(String) as unknown,
+      });
     }
     const begin = all.find((r) => r.params.begin_session === '1');
     expect(begin?.params.metrics).toMatchObject({ _os: 'Linux', _device: 'server', _app_version: '2.1' });
@@ -84,7 +98,10 @@ describe('countly-sdk-nodejs', () => {
       expect.objectContaining({ key: 'search', count: 3, dur: 12 }),
     ]);
     const details = all.map((r) => r.params.user_details).filter((d) => d !== undefined);
-    expect(details).toEqual([{ name: 'Ada', email: 'ada@example.com', custom: { tier: 'gold' } }, { custom: { logins: { $inc: 1 }, teams: { $addToSet: ['core'] } } }]);
+    expect(details).toEqual([
+      { name: 'Ada', email: 'ada@example.com', custom: { tier: 'gold' } },
+      { custom: { logins: { $inc: 1 }, teams: { $addToSet: ['core'] } } },
+    ]);
     expect(all.filter((r) => r.params.session_duration !== undefined).map((r) => [r.params.session_duration, r.params.end_session])).toEqual([
       ['30', undefined],
       ['45', '1'],

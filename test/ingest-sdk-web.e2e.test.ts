@@ -36,7 +36,16 @@ const profile = mkdtempSync(join(tmpdir(), 'tally-chromium-'));
 const sdkSource = readFileSync(createRequire(import.meta.url).resolve('countly-sdk-web/lib/countly.js'), 'utf8');
 
 function page(appKey: string, tallyUrl: string): string {
-  const conf = { app_key: appKey, url: tallyUrl, device_id: 'web-1', interval: 200, fail_timeout: 1, ignore_bots: false, app_version: '3.0', disable_sdk_behavior_settings_updates: true };
+  const conf = {
+    app_key: appKey,
+    url: tallyUrl,
+    device_id: 'web-1',
+    interval: 200,
+    fail_timeout: 1,
+    ignore_bots: false,
+    app_version: '3.0',
+    disable_sdk_behavior_settings_updates: true,
+  };
   return `<!doctype html><html><head><title>Tally shop</title><script src="/countly.js"></script><script>
 Countly.init(${JSON.stringify(conf)});
 Countly.track_sessions();
@@ -84,7 +93,9 @@ describe('countly-sdk-web in Chromium', () => {
     const begin = requests.find((r) => r.params.begin_session === '1');
     expect(begin?.params).toMatchObject({ sdk_name: 'javascript_native_web', metrics: expect.objectContaining({ _app_version: '3.0' }) as unknown });
     expect(eventsOf(requests)).toContainEqual(expect.objectContaining({ key: 'web_click', segmentation: { button: 'buy', price: 9.5 } }));
-    expect(eventsOf(requests)).toContainEqual(expect.objectContaining({ key: '[CLY]_view', segmentation: expect.objectContaining({ name: '/checkout' }) as unknown }));
+    expect(eventsOf(requests)).toContainEqual(
+      expect.objectContaining({ key: '[CLY]_view', segmentation: expect.objectContaining({ name: '/checkout' }) as unknown }),
+    );
     expect(new Set(requests.map((r) => r.id)).size).toBe(requests.length);
     // The lost answer was retried (with another rr) and answered as a duplicate: stored once.
     expect(proxy.dropped).toHaveLength(1);

@@ -15,11 +15,16 @@ let app = { _id: '', key: '', timezone: '' };
 let appAdmin: Member;
 const POLL = { timeout: 30_000, interval: 200 };
 
-const as = (key: string) => (path: string, params: Record<string, unknown> = {}) => apiGet(tally.url, path, { api_key: key, ...params });
+const as =
+  (key: string) =>
+  (path: string, params: Record<string, unknown> = {}) =>
+    apiGet(tally.url, path, { api_key: key, ...params });
 const admin = (path: string, params: Record<string, unknown> = {}) => as(adminKey)(path, params);
 
 async function withTraffic(appKey: string, device: string): Promise<void> {
-  const res = await send(tally.url, { query: { app_key: appKey, device_id: device, begin_session: 1, metrics: { _os: 'Android' }, events: [{ key: 'tap', count: 1 }] } });
+  const res = await send(tally.url, {
+    query: { app_key: appKey, device_id: device, begin_session: 1, metrics: { _os: 'Android' }, events: [{ key: 'tap', count: 1 }] },
+  });
   expect(res.status).toBe(200);
 }
 
@@ -48,8 +53,14 @@ describe('apps', () => {
     expect(at((await admin('/o', { app_id: app._id, method: 'get_period_obj', period: 'hour' })).body, 'activePeriod')).toBe(today);
     expect(await admin('/i/apps/update', { args: { app_id: app._id } })).toMatchObject({ status: 200, body: { result: 'Nothing changed' } });
     expect(await admin('/i/apps/update', { args: { app_id: app._id, name: ' ' } })).toMatchObject({ status: 400, body: { result: 'Invalid app name' } });
-    expect(await admin('/i/apps/update', { args: { app_id: app._id, country: 'XX', timezone: 'UTC' } })).toMatchObject({ status: 400, body: { result: 'Invalid props: country,timezone' } });
-    expect(await admin('/i/apps/update', { args: { app_id: '0123456789abcdef01234567', name: 'x' } })).toMatchObject({ status: 404, body: { result: 'App not found' } });
+    expect(await admin('/i/apps/update', { args: { app_id: app._id, country: 'XX', timezone: 'UTC' } })).toMatchObject({
+      status: 400,
+      body: { result: 'Invalid props: country,timezone' },
+    });
+    expect(await admin('/i/apps/update', { args: { app_id: '0123456789abcdef01234567', name: 'x' } })).toMatchObject({
+      status: 404,
+      body: { result: 'App not found' },
+    });
     expect(await admin('/i/apps/update', {})).toMatchObject({ status: 400, body: { result: "Error: Missing 'args' parameter" } });
     expect(await admin('/i/apps/update', { args: { name: 'x' } })).toMatchObject({ status: 400, body: { result: 'Error: Missing app_id argument' } });
   });
@@ -57,7 +68,8 @@ describe('apps', () => {
   it('another API process sees an app change at once (NATS announcement, not the 60 s TTL)', async () => {
     const other = await buildApi({ config: tally.config, db: tally.db, nc: tally.nc, js: tally.js, log: createLogger(tally.config, new LogCapture()) });
     try {
-      const activeIn = async () => at(JSON.parse((await other.inject({ url: `/o?api_key=${adminKey}&app_id=${app._id}&method=get_period_obj&period=hour` })).body), 'activePeriod');
+      const activeIn = async () =>
+        at(JSON.parse((await other.inject({ url: `/o?api_key=${adminKey}&app_id=${app._id}&method=get_period_obj&period=hour` })).body), 'activePeriod');
       const dayIn = (offsetH: number) => {
         const d = new Date(Date.now() + offsetH * 3_600_000);
         return `${d.getUTCFullYear()}.${d.getUTCMonth() + 1}.${d.getUTCDate()}`;
@@ -74,13 +86,30 @@ describe('apps', () => {
   it('update by an app admin: only with the top-level app_id of an app it administers', async () => {
     const other = await createApp(tally.url, adminKey, { name: 'Other' });
     const byAppAdmin = as(appAdmin.api_key);
-    expect(await byAppAdmin('/i/apps/update', { app_id: app._id, args: { app_id: app._id, name: 'Renamed' } })).toMatchObject({ status: 200, body: { name: 'Renamed' } });
-    expect(await byAppAdmin('/i/apps/update', { app_id: app._id, args: { app_id: other._id, name: 'Hijack' } })).toMatchObject({ status: 401, body: { result: 'User does not have right' } });
-    expect(await byAppAdmin('/i/apps/update', { app_id: other._id, args: { app_id: other._id, name: 'Hijack' } })).toMatchObject({ status: 401, body: { result: 'User does not have right' } });
-    expect(await byAppAdmin('/i/apps/update', { args: { app_id: app._id, name: 'x' } })).toMatchObject({ status: 401, body: { result: 'User does not have right' } });
+    expect(await byAppAdmin('/i/apps/update', { app_id: app._id, args: { app_id: app._id, name: 'Renamed' } })).toMatchObject({
+      status: 200,
+      body: { name: 'Renamed' },
+    });
+    expect(await byAppAdmin('/i/apps/update', { app_id: app._id, args: { app_id: other._id, name: 'Hijack' } })).toMatchObject({
+      status: 401,
+      body: { result: 'User does not have right' },
+    });
+    expect(await byAppAdmin('/i/apps/update', { app_id: other._id, args: { app_id: other._id, name: 'Hijack' } })).toMatchObject({
+      status: 401,
+      body: { result: 'User does not have right' },
+    });
+    expect(await byAppAdmin('/i/apps/update', { args: { app_id: app._id, name: 'x' } })).toMatchObject({
+      status: 401,
+      body: { result: 'User does not have right' },
+    });
     expect(await byAppAdmin('/o/apps/details', {})).toMatchObject({ status: 400, body: { result: 'No app id provided' } });
     const details = await byAppAdmin('/o/apps/details', { app_id: app._id });
-    expect(details.body).toMatchObject({ app: { owner: 'admin', created_at: expect.any(Number) as unknown }, admin: [{ username: 'appadmin' }], user: [], global_admin: [{ username: 'admin' }] });
+    expect(details.body).toMatchObject({
+      app: { owner: 'admin', created_at: expect.any(Number) as unknown },
+      admin: [{ username: 'appadmin' }],
+      user: [],
+      global_admin: [{ username: 'admin' }],
+    });
   });
 
   it('reset: AppDataReset on every partition, then the processors empty the data; partial periods are passed on', async () => {
@@ -92,11 +121,16 @@ describe('apps', () => {
     expect(resets.map((r) => r.partition).sort((a, b) => a - b)).toEqual(Array.from({ length: tally.config.streams.partitions }, (_, i) => i));
     expect(resets.every((r) => r.period === 'reset' && r.id.startsWith(`reset:${app._id}:`))).toBe(true);
     await expect.poll(async () => (await admin('/o', { app_id: app._id, method: 'sessions' })).body, POLL).toEqual({});
-    await expect.poll(async () => (await admin('/o', { app_id: app._id, method: 'get_events' })).body, POLL).toEqual({ limits: { event_limit: 500, event_segmentation_limit: 100, event_segmentation_value_limit: 1000 } });
+    await expect
+      .poll(async () => (await admin('/o', { app_id: app._id, method: 'get_events' })).body, POLL)
+      .toEqual({ limits: { event_limit: 500, event_segmentation_limit: 100, event_segmentation_value_limit: 1000 } });
     await expect.poll(async () => (await admin('/o', { app_id: app._id, method: 'total_users' })).body, POLL).toEqual([]);
     expect(await admin('/i/apps/reset', { args: { app_id: app._id, period: '3month' } })).toMatchObject({ status: 200 });
     expect((await resetsOf(app._id)).filter((r) => r.period === '3month')).toHaveLength(tally.config.streams.partitions);
-    expect(await admin('/i/apps/reset', { args: { app_id: app._id, period: 'forever' } })).toMatchObject({ status: 400, body: { result: 'Error: Invalid type for period' } });
+    expect(await admin('/i/apps/reset', { args: { app_id: app._id, period: 'forever' } })).toMatchObject({
+      status: 400,
+      body: { result: 'Error: Invalid type for period' },
+    });
     expect(await admin('/i/apps/reset', { args: { app_id: '0123456789abcdef01234567' } })).toMatchObject({ status: 404, body: { result: 'App not found' } });
   });
 
@@ -108,7 +142,10 @@ describe('apps', () => {
     expect(await admin('/i/apps/delete', { args: { app_id: doomed._id } })).toMatchObject({ status: 200, body: { result: 'Success' } });
     expect((await resetsOf(doomed._id)).filter((r) => r.period === 'delete')).toHaveLength(tally.config.streams.partitions);
     expect(keysOf(at((await admin('/o/apps/all')).body, 'admin_of'))).not.toContain(doomed._id);
-    expect(await as(viewer.api_key)('/o', { app_id: doomed._id, method: 'sessions' })).toMatchObject({ status: 401, body: { result: 'User does not have right' } });
+    expect(await as(viewer.api_key)('/o', { app_id: doomed._id, method: 'sessions' })).toMatchObject({
+      status: 401,
+      body: { result: 'User does not have right' },
+    });
     expect(await admin('/o', { app_id: doomed._id, method: 'sessions' })).toMatchObject({ status: 401, body: { result: 'App does not exist' } });
     await expect.poll(async () => tally.db.collection('users_v1').countDocuments({ a: doomed._id }), POLL).toBe(0);
     expect(await admin('/i/apps/delete', { args: { app_id: doomed._id } })).toMatchObject({ status: 500, body: { result: 'Error deleting app' } });
@@ -122,12 +159,18 @@ describe('members', () => {
   it('update takes effect at once (cache dropped); delete removes the member and its tokens', async () => {
     const m = await createMemberViaApi(tally.url, adminKey, { username: 'temp', email: 'temp@example.com', user_of: [app._id] });
     expect((await as(m.api_key)('/o/users/me')).status).toBe(200);
-    expect(await admin('/i/users/update', { args: { user_id: m._id, full_name: 'Temp Two', locked: true } })).toMatchObject({ status: 200, body: { result: 'Success' } });
+    expect(await admin('/i/users/update', { args: { user_id: m._id, full_name: 'Temp Two', locked: true } })).toMatchObject({
+      status: 200,
+      body: { result: 'Success' },
+    });
     expect(await as(m.api_key)('/o/users/me')).toMatchObject({ status: 401, body: { result: 'User is locked' } });
     const all = (await admin('/o/users/all')).body;
     expect(at(all, m._id)).toMatchObject({ full_name: 'Temp Two', locked: true, blocked: false, is_current_user: false });
     expect(at(all, m._id, 'api_key')).toBeUndefined();
-    expect(await admin('/i/users/update', { args: { user_id: m._id, password: 'weak' } })).toMatchObject({ status: 400, body: { result: expect.arrayContaining(['password should have number']) as unknown } });
+    expect(await admin('/i/users/update', { args: { user_id: m._id, password: 'weak' } })).toMatchObject({
+      status: 400,
+      body: { result: expect.arrayContaining(['password should have number']) as unknown },
+    });
     expect(await admin('/i/users/update', { args: { full_name: 'x' } })).toMatchObject({ status: 400, body: { result: ['Missing user_id argument'] } });
     expect(await admin('/i/users/delete', { args: { user_ids: [m._id] } })).toMatchObject({ status: 200, body: { result: 'Success' } });
     expect(await as(m.api_key)('/o/users/me')).toMatchObject({ status: 401, body: { result: 'User does not exist' } });
@@ -186,7 +229,9 @@ describe('edges', () => {
     const names = Array.isArray(oParams) ? oParams.map((p) => at(p, 'name')) : [];
     expect(names).toEqual(expect.arrayContaining(['app_id', 'method', 'period', 'event', 'segmentation']));
     expect(at(doc, 'paths', '/o/analytics/dashboard', 'get', 'summary')).toBe('Analytics: dashboard');
-    expect(at(doc, 'paths', '/i/apps/update', 'get', 'parameters', 0, 'content', 'application/json', 'schema', 'properties', 'timezone')).toEqual({ type: 'string' });
+    expect(at(doc, 'paths', '/i/apps/update', 'get', 'parameters', 0, 'content', 'application/json', 'schema', 'properties', 'timezone')).toEqual({
+      type: 'string',
+    });
     expect(at(doc, 'components', 'securitySchemes', 'countlyToken')).toEqual({ type: 'apiKey', in: 'header', name: 'countly-token' });
   });
 });

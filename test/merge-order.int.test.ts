@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 describe('merges across partition groups', () => {
-  it('a merge waits for the old device\'s group, then leaves one merged user', async () => {
+  it("a merge waits for the old device's group, then leaves one merged user", async () => {
     expect(groupOf(NEW)).not.toBe(groupOf(OLD));
     // 1. Group H's lease is taken (and kept) before any processor starts, so H applies nothing.
     const unblock = await block(H);
@@ -90,7 +90,9 @@ describe('merges across partition groups', () => {
 
     // 6. One user: the new device's, with the old one's session folded in; the old user is gone.
     expect(await applied(H)).toBeGreaterThanOrEqual(2);
-    const docs = await users().find({ did: { $in: [OLD, NEW] } }).toArray();
+    const docs = await users()
+      .find({ did: { $in: [OLD, NEW] } })
+      .toArray();
     expect(docs).toHaveLength(1);
     const merged = docs[0]!;
     expect(merged).toMatchObject({ did: NEW, merged_did: OLD, merges: 1, sc: 2, tsd: 60, fs: T0 });
@@ -100,7 +102,7 @@ describe('merges across partition groups', () => {
     expect(tally.logs.lines.some((l) => l.msg === 'merge may proceed' && l.group === H)).toBe(true);
   }, 180_000);
 
-  it('two merges waiting on each other\'s group both complete (one process, one flush at a time)', async () => {
+  it("two merges waiting on each other's group both complete (one process, one flush at a time)", async () => {
     const [a, b] = [deviceIn(H, 'a'), deviceIn(G, 'b')];
     const [c, d] = [deviceIn(G, 'c'), deviceIn(H, 'd')];
     // 1. Both groups are held back while the traffic is stored, so each pulls it in one batch.
@@ -116,7 +118,9 @@ describe('merges across partition groups', () => {
     // 3. Released together: both merges are applied.
     for (const release of unblock) await release();
     await waitUntil(async () => ((await applied(G)) >= mergeC && (await applied(H)) >= mergeD ? true : undefined), 60_000, 'both merges applied');
-    const docs = await users().find({ did: { $in: [a, b, c, d] } }).toArray();
+    const docs = await users()
+      .find({ did: { $in: [a, b, c, d] } })
+      .toArray();
     expect(docs.map((u) => `${String(u.did)}<-${String(u.merged_did)}`).sort()).toEqual([`${c}<-${a}`, `${d}<-${b}`].sort());
   }, 180_000);
 });

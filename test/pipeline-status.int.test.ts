@@ -30,12 +30,16 @@ it('reports every consumer group and its progress, to global admins only', async
     const res = await fetch(`${tally.url}/i?app_key=${app.key}&device_id=d${i}&begin_session=1&timestamp=${1_730_000_000 + i}`);
     expect(res.status).toBe(200);
   }
-  const rows = await waitUntil(async () => {
-    const res = await apiGet(tally.url, '/o/system/pipeline', { api_key: key });
-    expect(res.status).toBe(200);
-    const consumers = (res.body as { consumers: Row[] }).consumers;
-    return consumers.reduce((s, c) => s + c.appliedEvents, 0) === 5 && consumers.every((c) => c.lag === 0) ? consumers : undefined;
-  }, 20_000, 'five events applied');
+  const rows = await waitUntil(
+    async () => {
+      const res = await apiGet(tally.url, '/o/system/pipeline', { api_key: key });
+      expect(res.status).toBe(200);
+      const consumers = (res.body as { consumers: Row[] }).consumers;
+      return consumers.reduce((s, c) => s + c.appliedEvents, 0) === 5 && consumers.every((c) => c.lag === 0) ? consumers : undefined;
+    },
+    20_000,
+    'five events applied',
+  );
   expect(rows).toHaveLength(tally.config.streams.partitionGroups);
   for (const r of rows) {
     expect(r.consumer).toMatch(new RegExp(`^${tally.config.streams.prefix}_core_v1_g\\d$`));

@@ -50,7 +50,15 @@ afterAll(async () => {
 });
 
 it('SIGKILLing processor processes at random moments neither loses nor double-counts', { timeout: 600_000 }, async () => {
-  const { items, expected } = generateTraffic(config.streams, { apps, devicesPerApp: 400, requests: 10_000, eventsPerRequest: 10, startS: 1_730_000_000, days: 3, seed: 7 });
+  const { items, expected } = generateTraffic(config.streams, {
+    apps,
+    devicesPerApp: 400,
+    requests: 10_000,
+    eventsPerRequest: 10,
+    startS: 1_730_000_000,
+    days: 3,
+    seed: 7,
+  });
   // A quarter of the traffic now, a quarter after each of the first three kills: the processors
   // cannot finish before they have been killed three times, however fast they are.
   const quarter = Math.ceil(items.length / 4);
@@ -65,7 +73,7 @@ it('SIGKILLing processor processes at random moments neither loses nor double-co
   // 2. Kill one at a random moment every 2–4.5 s and start a replacement, until all is applied.
   let kills = 0;
   let rand = 12345;
-  const next = () => ((rand = (rand * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const next = () => (rand = (rand * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const killer = (async () => {
     // MAX_KILLS bounds the test's length; every kill lands at a random moment.
     while (kills < MAX_KILLS && !(await done(items.length))) {
@@ -85,7 +93,11 @@ it('SIGKILLing processor processes at random moments neither loses nor double-co
   expect(kills).toBeGreaterThanOrEqual(3);
 
   // 3. Compare everything with the expectations computed from the traffic.
-  const actual = await readActual(tally.db, apps.map((a) => a.id), Array.from({ length: 10 }, (_, k) => `k${k}`));
+  const actual = await readActual(
+    tally.db,
+    apps.map((a) => a.id),
+    Array.from({ length: 10 }, (_, k) => `k${k}`),
+  );
   expect(actual.sessions).toEqual(expected.sessions);
   expect(actual.eventSums).toEqual(expected.eventSums);
   expect(actual.eventCounts).toEqual(expected.eventCounts);

@@ -63,13 +63,17 @@ function comparable(doc: Document | undefined): Record<string, unknown> {
   // Counters nothing wrote yet may be absent; zero is the same fact.
   return { ...rest, sd: doc?.sd ?? 0, tsd: doc?.tsd ?? 0, sc: doc?.sc ?? 0 };
 }
-const byDid = (m: ReadonlyMap<string, Document>): Record<string, unknown> => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([did, d]) => [did, comparable(d)]));
+const byDid = (m: ReadonlyMap<string, Document>): Record<string, unknown> =>
+  Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([did, d]) => [did, comparable(d)]));
 const strip = (d: Document): Document => Object.fromEntries(Object.entries(d).filter(([k]) => !['_id', '_s', '_g'].includes(k)));
 
 describe('projection documents after real SDK traffic', () => {
   it('processed every request the scenario sent, none dead-lettered', async () => {
     expect(new Set(requests.map((r) => r.deviceId))).toEqual(new Set(SCENARIO_DEVICES));
-    expect(requests.filter((r) => r.params.old_device_id !== undefined).map((r) => [r.params.old_device_id, r.deviceId])).toEqual([['eve-old', 'eve-new'], ['live-1', 'live-2']]);
+    expect(requests.filter((r) => r.params.old_device_id !== undefined).map((r) => [r.params.old_device_id, r.deviceId])).toEqual([
+      ['eve-old', 'eve-new'],
+      ['live-1', 'live-2'],
+    ]);
     const cps = await listCheckpoints(tally.db, 'core:v1:');
     expect(cps.reduce((s, c) => s + c.appliedEvents, 0)).toBe(requests.length);
     expect(cps.reduce((s, c) => s + c.deadLetters, 0)).toBe(0);
@@ -103,7 +107,9 @@ describe('projection documents after real SDK traffic', () => {
       const survivor = users.users.get(m.survivorDid);
       return { _id: `${app._id}_${String(survivor?.uid)}_${String(survivor?.merged_uid)}`, merged_to: survivor?.uid, ts: m.ts, lu: m.lu, t: 0 };
     });
-    expect(users.merges.map((d) => ({ ...strip(d), _id: d._id })).sort((a, b) => (String(a._id) < String(b._id) ? -1 : 1))).toEqual(expected.sort((a, b) => (a._id < b._id ? -1 : 1)));
+    expect(users.merges.map((d) => ({ ...strip(d), _id: d._id })).sort((a, b) => (String(a._id) < String(b._id) ? -1 : 1))).toEqual(
+      expected.sort((a, b) => (a._id < b._id ? -1 : 1)),
+    );
   });
 
   it('metric changes of returning users are recorded with old and new values', () => {
@@ -152,7 +158,17 @@ describe('rules checked by hand (spec §2.6–3.7, §6.4), which the model must 
       cleoYear: counter('users|2025:0|d.u'),
       cleoFrequency: counter('users|2025:1|d.2.f.10'),
       cleoClosed: counter('users|2025:1|d.2.ds.1'),
-    }).toEqual({ andyFrequency: 1, week44: 6, november: 4, cleoFranceDay: 1, cleoFranceWeek: 1, cleoWeek: undefined, cleoYear: 1, cleoFrequency: 1, cleoClosed: 1 });
+    }).toEqual({
+      andyFrequency: 1,
+      week44: 6,
+      november: 4,
+      cleoFranceDay: 1,
+      cleoFranceWeek: 1,
+      cleoWeek: undefined,
+      cleoYear: 1,
+      cleoFrequency: 1,
+      cleoClosed: 1,
+    });
   });
 
   it('metrics: normalised values, new vs changed vs unchanged values of a returning user', () => {
@@ -173,7 +189,21 @@ describe('rules checked by hand (spec §2.6–3.7, §6.4), which the model must 
       // bea's extended session carried a rotated resolution: stored on the user, not aggregated.
       extendedResolution: stored.flags.has('device_details|2024:0|meta_v2.resolutions.2556x1179'),
       beaResolution: users.users.get('bea')?.r,
-    }).toEqual({ osVersion: 1, appVersion: 1, carrier: 1, language: 1, iosType: 1, iosMaker: 1, changedUnique: 1, changedNew: undefined, sameDay: 1, sameMonth: 1, sameWeek: 1, extendedResolution: false, beaResolution: '2556x1179' });
+    }).toEqual({
+      osVersion: 1,
+      appVersion: 1,
+      carrier: 1,
+      language: 1,
+      iosType: 1,
+      iosMaker: 1,
+      changedUnique: 1,
+      changedNew: undefined,
+      sameDay: 1,
+      sameMonth: 1,
+      sameWeek: 1,
+      extendedResolution: false,
+      beaResolution: '2556x1179',
+    });
   });
 
   it('events: count, sum and dur per hour and per segment value, cleaned keys and values', () => {
@@ -189,13 +219,35 @@ describe('rules checked by hand (spec §2.6–3.7, §6.4), which the model must 
 
   it('app users: custom-property operators, merges, a reborn id, an end without session', () => {
     const u = (did: string): Document => users.users.get(did) ?? {};
-    expect(u('andy')).toMatchObject({ name: 'Asha', byear: 1990, custom: { score: 4, points: 30, tags: ['b'], hist: ['x', 'x'], once: 'first' }, av: '2:1', sc: 2 });
+    expect(u('andy')).toMatchObject({
+      name: 'Asha',
+      byear: 1990,
+      custom: { score: 4, points: 30, tags: ['b'], hist: ['x', 'x'], once: 'first' },
+      av: '2:1',
+      sc: 2,
+    });
     expect(u('andy').custom).not.toHaveProperty('tier');
     // eve-new (seen later) keeps its data; eve-old's fills the gaps; counters add up; first seen is eve-old's.
-    expect(u('eve-new')).toMatchObject({ custom: { tier: 'bronze', color: 'red', level: 3 }, name: 'Eve', d: 'Galaxy S24', sc: 3, tsd: 70 + 30 + 40, fs: local(10, 31, 12, 0), merged_did: 'eve-old', merges: 1 });
+    expect(u('eve-new')).toMatchObject({
+      custom: { tier: 'bronze', color: 'red', level: 3 },
+      name: 'Eve',
+      d: 'Galaxy S24',
+      sc: 3,
+      tsd: 70 + 30 + 40,
+      fs: local(10, 31, 12, 0),
+      merged_did: 'eve-old',
+      merges: 1,
+    });
     expect(u('eve-old')).toMatchObject({ sc: 1, fs: local(11, 3, 10, 0), d: 'Galaxy S21' });
     expect(u('eve-old')).not.toHaveProperty('merged_did');
-    expect(u('live-2')).toMatchObject({ name: 'Lin', custom: { tier: 'gold', logins: 1, teams: ['core'] }, merged_did: 'live-1', merges: 1, t: 0, hasInfo: true });
+    expect(u('live-2')).toMatchObject({
+      name: 'Lin',
+      custom: { tier: 'gold', logins: 1, teams: ['core'] },
+      merged_did: 'live-1',
+      merges: 1,
+      t: 0,
+      hasInfo: true,
+    });
     expect(u('cleo')).toMatchObject({ cc: 'FR', cty: 'Paris', hos: true, sc: 2 });
     expect(u('dora')).toMatchObject({ lest: local(10, 31, 8, 0) });
     expect(u('dora')).not.toHaveProperty('fs');

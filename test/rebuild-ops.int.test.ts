@@ -20,7 +20,10 @@ beforeAll(async () => {
   tally = await startTestTally({ config });
   adminKey = await adminApiKey(tally.url);
   const app = await createApp(tally.url, adminKey, { name: 'ops', timezone: 'Europe/Berlin' });
-  await publishMessages(tally.js, mixedTraffic(config.streams, { apps: [app], devicesPerApp: 20, requests: 120, seed: 3, startS: 1_730_000_000, days: 2, v0Every: 0 }));
+  await publishMessages(
+    tally.js,
+    mixedTraffic(config.streams, { apps: [app], devicesPerApp: 20, requests: 120, seed: 3, startS: 1_730_000_000, days: 2, v0Every: 0 }),
+  );
   await waitForVersion(tally.db, tally.jsm, config.streams, 'core', 1, 120_000);
 }, 180_000);
 afterAll(async () => {
@@ -59,9 +62,17 @@ it('builds version 2, rolls back to 1, rebuilds 3 onto the frozen 2, and prunes'
   const [two, three] = [await readVersion(tally.db, owns, 2), await readVersion(tally.db, owns, 3)];
   expect(three.byCollection).toEqual(two.byCollection);
   // 4. Prune keeps only the active version 3, once the live processors have followed it.
-  await waitUntil(() => Promise.resolve(tally.processors?.status().every((s) => s.durable.includes('_core_v3_')) === true ? true : undefined), 10_000, 'processors on v3');
+  await waitUntil(
+    () => Promise.resolve(tally.processors?.status().every((s) => s.durable.includes('_core_v3_')) === true ? true : undefined),
+    10_000,
+    'processors on v3',
+  );
   const info = await describeProjection(deps(), corePipeline);
-  expect(info.versions.map((v) => [v.version, v.role])).toEqual([[1, 'previous'], [2, 'inactive'], [3, 'active']]);
+  expect(info.versions.map((v) => [v.version, v.role])).toEqual([
+    [1, 'previous'],
+    [2, 'inactive'],
+    [3, 'active'],
+  ]);
   expect(await pruneProjection(deps(), corePipeline)).toEqual([1, 2]);
   expect([...(await listVersionCollections(tally.db, owns)).keys()]).toEqual([3]);
   expect((await listCheckpoints(tally.db, 'core:v')).map((c) => c._id).sort()).toEqual(['core:v3:g0', 'core:v3:g1']);

@@ -28,7 +28,11 @@ beforeAll(async () => {
   tally = await startTestTally({ config });
   adminKey = await adminApiKey(tally.url);
   apps = [];
-  for (const [name, timezone] of [['one', 'America/New_York'], ['two', 'Asia/Kolkata'], ['three', 'Europe/Berlin']] as const) {
+  for (const [name, timezone] of [
+    ['one', 'America/New_York'],
+    ['two', 'Asia/Kolkata'],
+    ['three', 'Europe/Berlin'],
+  ] as const) {
     apps.push(await createApp(tally.url, adminKey, { name, timezone }));
   }
 }, 120_000);
@@ -63,7 +67,10 @@ describe('rebuild', () => {
     await waitForVersion(tally.db, tally.jsm, config.streams, 'core', 1, 60_000);
     const reset = await apiGet(tally.url, '/i/apps/reset', { api_key: adminKey, args: JSON.stringify({ app_id: apps[2]?._id, period: 'reset' }) });
     expect(reset.status).toBe(200);
-    await publishMessages(tally.js, mixedTraffic(config.streams, { apps, devicesPerApp: 30, requests: 300, seed: 12, startS: 1_731_200_000, days: 2, v0Every: 5 }));
+    await publishMessages(
+      tally.js,
+      mixedTraffic(config.streams, { apps, devicesPerApp: 30, requests: 300, seed: 12, startS: 1_731_200_000, days: 2, v0Every: 5 }),
+    );
     await waitForVersion(tally.db, tally.jsm, config.streams, 'core', 1, 120_000);
     const live = await readVersion(tally.db, owns, 1);
     expect(live.byCollection.get('events_data')?.length ?? 0).toBeGreaterThan(0);
@@ -74,11 +81,15 @@ describe('rebuild', () => {
     //    written once a second).
     const killed = rebuildProcess();
     const total = (await tally.jsm.streams.info(eventsStreamName(config.streams))).state.messages;
-    const partial = await waitUntil(async () => {
-      const r = await readRebuild(tally.db, 'core');
-      const applied = (await listCheckpoints(tally.db, checkpointPrefix(corePipeline.name, 2))).reduce((n, c) => n + c.appliedEvents + c.deadLetters, 0);
-      return r !== null && r.state === 'running' && applied > 0 && applied < total / 2 ? r : undefined;
-    }, 60_000, 'the rebuild to be part-way');
+    const partial = await waitUntil(
+      async () => {
+        const r = await readRebuild(tally.db, 'core');
+        const applied = (await listCheckpoints(tally.db, checkpointPrefix(corePipeline.name, 2))).reduce((n, c) => n + c.appliedEvents + c.deadLetters, 0);
+        return r !== null && r.state === 'running' && applied > 0 && applied < total / 2 ? r : undefined;
+      },
+      60_000,
+      'the rebuild to be part-way',
+    );
     killed.kill('SIGKILL');
     await new Promise((res) => killed.once('exit', res));
     expect(partial.version).toBe(2);
@@ -157,10 +168,14 @@ describe('rebuild', () => {
         expect(started.body).toMatchObject({ result: 'Rebuild started', projection: 'core', version: next });
         const again = await apiGet(tally.url, '/i/system/rebuild', { api_key: adminKey, action: 'start', projection: 'core' });
         expect(again.status).toBe(409);
-        await waitUntil(async () => {
-          const res = await apiGet(tally.url, '/o/system/rebuilds', { api_key: adminKey });
-          return at(res.body, 'rebuilds', 0, 'rebuild', 'state') === 'switched' ? true : undefined;
-        }, 240_000, 'the rebuild to switch');
+        await waitUntil(
+          async () => {
+            const res = await apiGet(tally.url, '/o/system/rebuilds', { api_key: adminKey });
+            return at(res.body, 'rebuilds', 0, 'rebuild', 'state') === 'switched' ? true : undefined;
+          },
+          240_000,
+          'the rebuild to switch',
+        );
         expect((await readPointer(tally.db, 'core')).active).toBe(next);
         await new Promise((r) => setTimeout(r, 1_000));
       } finally {

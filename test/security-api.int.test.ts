@@ -33,7 +33,8 @@ function raw(method: string, path: string, headers: Readonly<Record<string, stri
   });
 }
 
-const createToken = async (creds: Record<string, string>, params: Record<string, unknown> = {}) => apiGet(tally.url, '/i/token/create', { ...creds, ...params });
+const createToken = async (creds: Record<string, string>, params: Record<string, unknown> = {}) =>
+  apiGet(tally.url, '/i/token/create', { ...creds, ...params });
 const tokenOf = async (params: Record<string, unknown>): Promise<string> => {
   const res = await createToken({ api_key: adminKey }, params);
   expect(res.status, res.text).toBe(200);
@@ -85,20 +86,34 @@ describe('finding 3: a limited token never widens its rights nor reads credentia
   it('an app-limited token acts as its member narrowed to those apps, even where no app_id is given', async () => {
     const onlyA = await tokenOf({ apps: appA._id, ttl: '0' });
     const before = await tokenCount();
-    expect(await apiGet(tally.url, '/i/token/create', { auth_token: onlyA })).toMatchObject({ status: 401, body: { result: 'A limited token cannot manage tokens' } });
+    expect(await apiGet(tally.url, '/i/token/create', { auth_token: onlyA })).toMatchObject({
+      status: 401,
+      body: { result: 'A limited token cannot manage tokens' },
+    });
     const me = await apiGet(tally.url, '/o/users/me', { auth_token: onlyA });
     expect(me.status).toBe(200);
     expect(me.body).not.toHaveProperty('api_key');
     expect(me.body).toMatchObject({ global_admin: false, permission: { _: { a: [appA._id] } } });
     const newAdmin = { username: 'x', email: 'x@example.com', password: 'Xx#12345678', full_name: 'X', global_admin: true };
-    expect(await apiGet(tally.url, '/i/users/create', { auth_token: onlyA, app_id: appA._id, args: newAdmin })).toMatchObject({ status: 401, body: { result: 'User does not have right' } });
-    expect(await apiGet(tally.url, '/i/apps/update', { auth_token: onlyA, app_id: appA._id, args: { app_id: appB, name: 'Taken over' } })).toMatchObject({ status: 401, body: { result: 'User does not have right' } });
-    expect(await apiGet(tally.url, '/o', { app_id: appB, method: 'sessions', auth_token: onlyA })).toMatchObject({ status: 400, body: { result: 'Token not valid' } });
+    expect(await apiGet(tally.url, '/i/users/create', { auth_token: onlyA, app_id: appA._id, args: newAdmin })).toMatchObject({
+      status: 401,
+      body: { result: 'User does not have right' },
+    });
+    expect(await apiGet(tally.url, '/i/apps/update', { auth_token: onlyA, app_id: appA._id, args: { app_id: appB, name: 'Taken over' } })).toMatchObject({
+      status: 401,
+      body: { result: 'User does not have right' },
+    });
+    expect(await apiGet(tally.url, '/o', { app_id: appB, method: 'sessions', auth_token: onlyA })).toMatchObject({
+      status: 400,
+      body: { result: 'Token not valid' },
+    });
     expect((await apiGet(tally.url, '/o', { app_id: appA._id, method: 'sessions', auth_token: onlyA })).status).toBe(200);
     const mine = await apiGet(tally.url, '/o/apps/mine', { auth_token: onlyA });
     expect(Object.keys(at(mine.body, 'admin_of') ?? {})).toEqual([appA._id]);
     expect(await tokenCount()).toBe(before);
-    expect((await tally.db.collection('members').countDocuments({ username: 'x' })) + (await tally.db.collection('apps').countDocuments({ name: 'Taken over' }))).toBe(0);
+    expect(
+      (await tally.db.collection('members').countDocuments({ username: 'x' })) + (await tally.db.collection('apps').countDocuments({ name: 'Taken over' })),
+    ).toBe(0);
   });
 
   it('limited tokens (app, endpoint, expiring, single use) cannot create, delete or list tokens', async () => {
@@ -141,7 +156,10 @@ describe('finding 4: endpoint restrictions are literal paths, never regular expr
     for (const endpoint of ['(a|a)*b', '/o/users/(me|all)', '/o/.+', '^/o$|^/i']) {
       expect(await createToken({ api_key: adminKey }, { endpoint }), endpoint).toMatchObject({ status: 400, body: { result: 'Invalid parameter "endpoint"' } });
     }
-    expect(await createToken({ api_key: adminKey }, { endpointquery: [{ endpoint: '/o', params: { method: '(a|a)*b' } }] })).toMatchObject({ status: 400, body: { result: 'Invalid parameter "endpointquery"' } });
+    expect(await createToken({ api_key: adminKey }, { endpointquery: [{ endpoint: '/o', params: { method: '(a|a)*b' } }] })).toMatchObject({
+      status: 400,
+      body: { result: 'Invalid parameter "endpointquery"' },
+    });
   });
 
   it('a stored regex-ish endpoint is matched literally', async () => {
@@ -150,10 +168,15 @@ describe('finding 4: endpoint restrictions are literal paths, never regular expr
     const stored = (id: string, endpoint: unknown) => ({ _id: id, ttl: 0, ends: nowS, multi: true, owner, app: '', endpoint, purpose: '', temporary: false });
     const regexish = 'a'.repeat(40);
     const redos = 'b'.repeat(40);
-    await tally.db.collection<ReturnType<typeof stored>>('auth_tokens').insertMany([stored(regexish, ['^/o/users/(me|all)$']), stored(redos, ['(a|a)*b', { endpoint: '/o', params: { method: '(a|a)*b' } }])]);
+    await tally.db
+      .collection<ReturnType<typeof stored>>('auth_tokens')
+      .insertMany([stored(regexish, ['^/o/users/(me|all)$']), stored(redos, ['(a|a)*b', { endpoint: '/o', params: { method: '(a|a)*b' } }])]);
     expect(await apiGet(tally.url, '/o/users/me', { auth_token: regexish })).toMatchObject({ status: 400, body: { result: 'Token not valid' } });
     expect(await apiGet(tally.url, '/o/users/me', { auth_token: redos })).toMatchObject({ status: 400, body: { result: 'Token not valid' } });
-    expect(await apiGet(tally.url, '/o', { app_id: appA._id, method: 'sessions', auth_token: redos })).toMatchObject({ status: 400, body: { result: 'Token not valid' } });
+    expect(await apiGet(tally.url, '/o', { app_id: appA._id, method: 'sessions', auth_token: redos })).toMatchObject({
+      status: 400,
+      body: { result: 'Token not valid' },
+    });
   });
 
   it('Countly-style plain paths and anchors keep working', async () => {

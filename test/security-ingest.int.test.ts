@@ -27,7 +27,10 @@ async function stored(act: () => Promise<unknown>) {
   return readRequests(tally.jsm, tally.config.streams, before);
 }
 
-const sha256 = (text: string): string => createHash('sha256').update(text + SALT).digest('hex');
+const sha256 = (text: string): string =>
+  createHash('sha256')
+    .update(text + SALT)
+    .digest('hex');
 /** A form payload signed as the SDKs sign it: checksum256 appended, computed over the rest. */
 const signed = (params: Record<string, unknown>): string => {
   const payload = encodeParams(params);
@@ -62,7 +65,10 @@ describe('checksums cover every parameter used (finding 6)', () => {
     const json = JSON.stringify({ app_key: salted.key, device_id: 'dev-ok', timestamp: '3', events: [{ key: 'json' }] });
     const got = await stored(async () => {
       expect((await fetch(`${tally.url}/i?${signed({ app_key: salted.key, device_id: 'dev-ok', timestamp: '1' })}`)).status).toBe(200);
-      const form = await send(tally.url, { body: signed({ app_key: salted.key, device_id: 'dev-ok', timestamp: '2' }), contentType: 'application/x-www-form-urlencoded' });
+      const form = await send(tally.url, {
+        body: signed({ app_key: salted.key, device_id: 'dev-ok', timestamp: '2' }),
+        contentType: 'application/x-www-form-urlencoded',
+      });
       expect(form.body).toEqual({ result: 'Success' });
       const fromQuery = await send(tally.url, { query: { checksum256: sha256(json) }, body: json, contentType: 'application/json' });
       expect(fromQuery.body).toEqual({ result: 'Success' });
@@ -78,7 +84,12 @@ describe('checksums cover every parameter used (finding 6)', () => {
     const signedRequests = JSON.stringify([{ app_key: salted.key, device_id: 'dev-bulk', timestamp: '1' }]);
     const forgedRequests = JSON.stringify([{ app_key: salted.key, device_id: 'dev-bulk', timestamp: '2', events: JSON.parse(FORGED) as unknown }]);
     const got = await stored(async () => {
-      const r = await send(tally.url, { path: '/i/bulk', query: { requests: forgedRequests }, body: signed({ requests: signedRequests }), contentType: 'application/x-www-form-urlencoded' });
+      const r = await send(tally.url, {
+        path: '/i/bulk',
+        query: { requests: forgedRequests },
+        body: signed({ requests: signedRequests }),
+        contentType: 'application/x-www-form-urlencoded',
+      });
       expect(r.status).toBe(200);
       expect(warningReasons(r)).toEqual(['bulk_item_checksum_mismatch']);
       const ok = await send(tally.url, { path: '/i/bulk', body: signed({ requests: signedRequests }), contentType: 'application/x-www-form-urlencoded' });
@@ -104,7 +115,13 @@ function postChunked(path: string, contentType: string, chunks: readonly Buffer[
   const url = new URL(path, tally.url);
   return new Promise((resolve, reject) => {
     let ended = false;
-    const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'POST', headers: { 'content-type': contentType, 'transfer-encoding': 'chunked' } });
+    const req = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      path,
+      method: 'POST',
+      headers: { 'content-type': contentType, 'transfer-encoding': 'chunked' },
+    });
     const timer = setTimeout(() => {
       ended = true;
       req.end();
@@ -131,7 +148,9 @@ function postChunked(path: string, contentType: string, chunks: readonly Buffer[
 const BOUNDARY = 'sec-boundary';
 /** One multipart file part of `size` bytes; many of them make a body well past the limit. */
 const filePart = (i: number, size: number): Buffer =>
-  Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="f${i}"; filename="f${i}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n${'x'.repeat(size)}\r\n`);
+  Buffer.from(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="f${i}"; filename="f${i}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n${'x'.repeat(size)}\r\n`,
+  );
 
 describe('chunked bodies are cut off at config.ingest.bodyLimitBytes (finding 7)', () => {
   const overLimit = (n: number) => Array.from({ length: n }, () => Buffer.from('x'.repeat(BODY_LIMIT / 2)));
@@ -154,7 +173,10 @@ describe('chunked bodies are cut off at config.ingest.bodyLimitBytes (finding 7)
   it('a chunked multipart body under the limit is still read', async () => {
     const app = await newApp(tally);
     const body = Buffer.from(
-      [`app_key`, app.key, 'device_id', 'dev-small'].reduce((acc, v, i, all) => (i % 2 === 0 ? `${acc}--${BOUNDARY}\r\nContent-Disposition: form-data; name="${v}"\r\n\r\n${all[i + 1] ?? ''}\r\n` : acc), '') + `--${BOUNDARY}--\r\n`,
+      [`app_key`, app.key, 'device_id', 'dev-small'].reduce(
+        (acc, v, i, all) => (i % 2 === 0 ? `${acc}--${BOUNDARY}\r\nContent-Disposition: form-data; name="${v}"\r\n\r\n${all[i + 1] ?? ''}\r\n` : acc),
+        '',
+      ) + `--${BOUNDARY}--\r\n`,
     );
     const got = await stored(async () => {
       const answer = await postChunked('/i', `multipart/form-data; boundary=${BOUNDARY}`, [body], 0);

@@ -20,8 +20,17 @@ const DAY_S = 1_735_689_600; // 2025-01-01T00:00:00Z
 function request(deviceId: string, params: Record<string, unknown>): { subject: string; event: SdkRequestReceived } {
   n += 1;
   const event: SdkRequestReceived = {
-    v: 1, type: 'SdkRequestReceived', id: `sec-${n}`, requestId: `r${n}`, appId: APP, appKey: 'k', appTimezone: 'UTC',
-    deviceId, receivedAtMs: DAY_S * 1000 + n, ip: null, params: { timestamp: DAY_S + n, ...params },
+    v: 1,
+    type: 'SdkRequestReceived',
+    id: `sec-${n}`,
+    requestId: `r${n}`,
+    appId: APP,
+    appKey: 'k',
+    appTimezone: 'UTC',
+    deviceId,
+    receivedAtMs: DAY_S * 1000 + n,
+    ip: null,
+    params: { timestamp: DAY_S + n, ...params },
   };
   return { subject: eventSubject(config.streams, APP, partitionOf(deviceId, config.streams.partitions)), event };
 }
@@ -50,7 +59,10 @@ it('poison content is dead-lettered with its reason; every other device is count
   const poison = [
     request('p-seg', { events: [{ key: 'e', count: 1, segmentation: { constructor: 'x' } }] }),
     request('p-custom', { user_details: { custom: { constructor: 'x' } } }),
-    request('p-proto', { events: [{ key: 'hasOwnProperty', count: 1, segmentation: { toString: 'valueOf', __proto__x: 'constructor' } }], metrics: { _os: 'constructor', _device: '__proto__' } }),
+    request('p-proto', {
+      events: [{ key: 'hasOwnProperty', count: 1, segmentation: { toString: 'valueOf', __proto__x: 'constructor' } }],
+      metrics: { _os: 'constructor', _device: '__proto__' },
+    }),
     request('p-sum', { events: [{ key: 'big', count: 1, sum: HUGE }] }),
     request('p-sum', { events: [{ key: 'big', count: 1, sum: HUGE }] }),
   ];

@@ -37,7 +37,9 @@ function startChild(roles: string): Promise<Started> {
 
 afterAll(async () => {
   for (const c of children) c.kill('SIGTERM');
-  await Promise.all(children.map((c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())))));
+  await Promise.all(
+    children.map((c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())))),
+  );
   await dropAll(config);
 });
 
@@ -46,10 +48,14 @@ it('processes starting at the same instant converge on one admin and all come up
   const started = await Promise.all(ROLE_SETS.map((roles) => startChild(roles)));
   // 2. Each one answers its health check.
   for (const { url } of started) {
-    const status = await waitUntil(async () => {
-      const res = await fetch(`${url}/healthz`);
-      return res.status === 200 ? res.status : undefined;
-    }, 20_000, `${url}/healthz`);
+    const status = await waitUntil(
+      async () => {
+        const res = await fetch(`${url}/healthz`);
+        return res.status === 200 ? res.status : undefined;
+      },
+      20_000,
+      `${url}/healthz`,
+    );
     expect(status).toBe(200);
   }
   // 3. Exactly one admin was created.

@@ -48,8 +48,7 @@ export function durationLabel(minutes: number): string {
 }
 
 /** `numerator / denominator` with one decimal (`avg_requests`); `0.0` when the denominator is 0. */
-export const ratioLabel = (numerator: number, denominator: number): string =>
-  (denominator === 0 ? 0 : numerator / denominator).toFixed(1);
+export const ratioLabel = (numerator: number, denominator: number): string => (denominator === 0 ? 0 : numerator / denominator).toFixed(1);
 
 export interface BarItem {
   name: string;

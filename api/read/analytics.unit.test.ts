@@ -84,13 +84,21 @@ describe('topThree', () => {
       { name: 'c', value: 17 },
       { name: 'd', value: 1 },
     ]);
-    expect(short.map((t) => [t.name, t.percent])).toEqual([['c', 54.9], ['b', 29], ['a', 16.1]]);
+    expect(short.map((t) => [t.name, t.percent])).toEqual([
+      ['c', 54.9],
+      ['b', 29],
+      ['a', 16.1],
+    ]);
     const excess = topThree([
       { name: 'a', value: 2 },
       { name: 'b', value: 3 },
       { name: 'c', value: 2 },
     ]);
-    expect(excess.map((t) => [t.name, t.percent])).toEqual([['b', 42.9], ['a', 28.6], ['c', 28.5]]);
+    expect(excess.map((t) => [t.name, t.percent])).toEqual([
+      ['b', 42.9],
+      ['a', 28.6],
+      ['c', 28.5],
+    ]);
   });
 
   it('handles fewer items and zero totals', () => {

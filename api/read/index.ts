@@ -21,14 +21,4 @@ export {
   shortNumber,
   topThree,
 } from './analytics.ts';
-export type {
-  BarItem,
-  EstimateOptions,
-  EventTick,
-  PercentChange,
-  SessionTick,
-  Tick,
-  TopItem,
-  UniqueEstimate,
-  UserCounts,
-} from './analytics.ts';
+export type { BarItem, EstimateOptions, EventTick, PercentChange, SessionTick, Tick, TopItem, UniqueEstimate, UserCounts } from './analytics.ts';

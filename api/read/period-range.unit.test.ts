@@ -119,7 +119,13 @@ describe('parsePeriod: uniqueMap', () => {
     const p = parsePeriod('3months', NOW, NY);
     expect(p.uniqueMap).toEqual({
       2024: {
-        8: { w31: { 1: {}, 2: {}, 3: {}, 4: {} }, w32: { 5: {}, 6: {}, 7: {}, 8: {}, 9: {}, 10: {}, 11: {} }, w33: expect.any(Object), w34: expect.any(Object), w35: expect.any(Object) },
+        8: {
+          w31: { 1: {}, 2: {}, 3: {}, 4: {} },
+          w32: { 5: {}, 6: {}, 7: {}, 8: {}, 9: {}, 10: {}, 11: {} },
+          w33: expect.any(Object),
+          w34: expect.any(Object),
+          w35: expect.any(Object),
+        },
         9: {},
         10: { w40: { 1: {}, 2: {}, 3: {}, 4: {}, 5: {}, 6: {} }, w41: expect.any(Object), w42: { 14: {}, 15: {} } },
       },

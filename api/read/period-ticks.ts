@@ -62,13 +62,20 @@ export function buildUniqueMap(days: readonly CalendarDate[]): UniqueMap {
     const weeks = child(months, String(day.m), () => ({}));
     const edgeMonth = (day.y === first.y && day.m === first.m) || (day.y === last.y && day.m === last.m);
     if (!edgeMonth) continue;
-    child(child(weeks, `w${countlyWeek(day)}`, () => ({})), String(day.d), () => ({}));
+    child(
+      child(weeks, `w${countlyWeek(day)}`, () => ({})),
+      String(day.d),
+      () => ({}),
+    );
   }
   return map;
 }
 
 /** Month (`YYYY:M`) and year (`YYYY:0`) document ids touched by the current or previous days. */
-export function dbDateIds(current: readonly CalendarDate[], previous: readonly CalendarDate[]): {
+export function dbDateIds(
+  current: readonly CalendarDate[],
+  previous: readonly CalendarDate[],
+): {
   reqMonthDbDateIds: string[];
   reqZeroDbDateIds: string[];
 } {

@@ -112,10 +112,7 @@ function activeFields(bounds: Bounds, days: readonly CalendarDate[], previous: r
   };
 }
 
-type UniqueFields = Pick<
-  PeriodObject,
-  'uniquePeriodArr' | 'uniquePeriodCheckArr' | 'previousUniquePeriodArr' | 'previousUniquePeriodCheckArr'
->;
+type UniqueFields = Pick<PeriodObject, 'uniquePeriodArr' | 'uniquePeriodCheckArr' | 'previousUniquePeriodArr' | 'previousUniquePeriodCheckArr'>;
 
 function uniqueFields(bounds: Bounds, days: CalendarDate[], previous: CalendarDate[]): UniqueFields {
   const estimate = !bounds.simple && days.length > 1;

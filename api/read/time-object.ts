@@ -127,12 +127,7 @@ function addMonthDoc(out: TimeTree, year: string, month: number, d: TimeTree, ro
  * metric families) or §4.6 (event collections; `segmented` for `segmentation=<key>`).
  * Returns `{}` when no document has an `m`. Inputs are not modified.
  */
-export function buildTimeObject(
-  yearDocs: readonly TimeDoc[],
-  monthDocs: readonly TimeDoc[],
-  family: Family,
-  opts: TimeObjectOptions = {},
-): TimeObject {
+export function buildTimeObject(yearDocs: readonly TimeDoc[], monthDocs: readonly TimeDoc[], family: Family, opts: TimeObjectOptions = {}): TimeObject {
   const out: TimeTree = {};
   let meta: Record<string, string[]> | undefined;
   const skipHours = family === 'users' || (family === 'event' && opts.segmented !== true);

@@ -53,7 +53,9 @@ describe('buildTimeObject: users family (§4.5)', () => {
     const out = buildTimeObject([], [shard('A', 15, 2), shard('B', 15, 3), shard('C', 16, 1), september], 'users');
     expect(out).toStrictEqual({
       2024: {
-        t: 10, d: 90, e: 4,
+        t: 10,
+        d: 90,
+        e: 4,
         9: { t: 4, e: 4, 30: { t: 4, e: 4 } },
         10: { t: 6, d: 90, 15: { t: 5, u: 2, d: 60, ds: { 2: 2 }, 9: { t: 5 } }, 16: { t: 1, u: 1, d: 30, ds: { 2: 1 }, 9: { t: 1 } } },
       },

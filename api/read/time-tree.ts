@@ -10,12 +10,10 @@ export interface TimeTree {
 /** Keys that would reach the object prototype when assigned; such data is dropped. */
 export const isUnsafeKey = (key: string): boolean => key === '__proto__';
 
-export const isTree = (node: TimeNode | undefined): node is TimeTree =>
-  typeof node === 'object' && node !== null && !Array.isArray(node);
+export const isTree = (node: TimeNode | undefined): node is TimeTree => typeof node === 'object' && node !== null && !Array.isArray(node);
 
 /** Stored documents are not checked cell by cell: anything but a number, list or object (null) is skipped. */
-const isNode = (value: unknown): boolean =>
-  typeof value === 'number' || Array.isArray(value) || (typeof value === 'object' && value !== null);
+const isNode = (value: unknown): boolean => typeof value === 'number' || Array.isArray(value) || (typeof value === 'object' && value !== null);
 
 /** Countly's array union: keys of an object filled from both lists back to front. */
 export function unionValues(x: readonly string[], y: readonly string[]): string[] {

@@ -26,7 +26,12 @@ async function replayOne(client: MongoClient, r: CapturedRead): Promise<number> 
   if (r.commandName === 'aggregate') {
     const stages = field(c, 'pipeline');
     const pipeline = Array.isArray(stages) ? stages.filter(isDocument) : [];
-    return (await db.collection(String(field(c, 'aggregate'))).aggregate(pipeline).toArray()).length;
+    return (
+      await db
+        .collection(String(field(c, 'aggregate')))
+        .aggregate(pipeline)
+        .toArray()
+    ).length;
   }
   // count and distinct answer in one reply: send them as they were sent.
   await db.command(c);

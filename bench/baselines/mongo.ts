@@ -41,7 +41,9 @@ function eventUpserts(appId: string, e: CountlyEvent): AnyBulkWriteOperation<Agg
   const [segment, value] = Object.entries(e.segmentation)[0] ?? [];
   if (segment !== undefined && value !== undefined) {
     const segInc = { [`d.${day}.${value}.c`]: e.count, [`d.${day}.${hour}.${value}.c`]: e.count };
-    ops.push({ updateOne: { filter: { _id: `${appId}_${e.key}_${segment}_${month}` }, update: { $inc: segInc, $set: { m: month, s: segment } }, upsert: true } });
+    ops.push({
+      updateOne: { filter: { _id: `${appId}_${e.key}_${segment}_${month}` }, update: { $inc: segInc, $set: { m: month, s: segment } }, upsert: true },
+    });
   }
   return ops;
 }

@@ -26,18 +26,41 @@ async function run(ctx: BenchContext): Promise<Figure[]> {
     if (app === undefined) return [];
     const devices = ctx.budget.cardinalityDevices;
     const timeoutMs = Math.max(ctx.budget.foldTimeoutMs, devices * FOLD_MS_PER_DEVICE_ALLOWED);
-    const r = await ctx.tallyPhase('cardinality-fold', () => publishAndApply(tally, countedMessages(tally.config.streams, requests(app.id, devices)), timeoutMs));
+    const r = await ctx.tallyPhase('cardinality-fold', () =>
+      publishAndApply(tally, countedMessages(tally.config.streams, requests(app.id, devices)), timeoutMs),
+    );
     const totals = await checkpointTotals(tally.handle.db);
     const collections = (await tally.handle.db.listCollections().toArray()).map((c) => c.name).filter((n) => n.endsWith('_v1'));
     const largest = await largestDocument(tally.handle.db, collections);
     const f = r.result;
     const seconds = f.durationMs / 1000;
-    const read = await ctx.baselines.jsOrderedReadOf(tally.handle.js, tally.config.streams, f.firstSeq, f.envelopes, `raw JetStream ordered-consumer read of the same ${f.envelopes} envelopes`);
+    const read = await ctx.baselines.jsOrderedReadOf(
+      tally.handle.js,
+      tally.config.streams,
+      f.firstSeq,
+      f.envelopes,
+      `raw JetStream ordered-consumer read of the same ${f.envelopes} envelopes`,
+    );
     const common = { scenario: SCENARIO, count: f.envelopes, errors: totals.deadLetters, phase: { cpu: r.cpu, loopDelay: r.loopDelay } };
     const partitions = new Set(Array.from({ length: Math.min(devices, 1_000) }, (_, i) => partitionOf(`card-${i}`, tally.config.streams.partitions))).size;
     return [
-      rateFigure({ ...common, id: 'cardinality.fold.rate', label: 'new devices folded per s (first session, 5 segmented events, 4 metrics each)', value: f.envelopes / seconds, unit: 'devices/s', baseline: read, note: `${devices} devices = ${f.events} events in ${seconds.toFixed(1)} s over ${partitions} partitions; ${r.note}` }),
-      rateFigure({ ...common, id: 'cardinality.largestDocument', label: 'largest projection document, BSON bytes', value: largest.bytes, unit: 'bytes', note: `${largest.collection} ${String(largest.id)}, of ${largest.documents} documents in ${collections.length} collections` }),
+      rateFigure({
+        ...common,
+        id: 'cardinality.fold.rate',
+        label: 'new devices folded per s (first session, 5 segmented events, 4 metrics each)',
+        value: f.envelopes / seconds,
+        unit: 'devices/s',
+        baseline: read,
+        note: `${devices} devices = ${f.events} events in ${seconds.toFixed(1)} s over ${partitions} partitions; ${r.note}`,
+      }),
+      rateFigure({
+        ...common,
+        id: 'cardinality.largestDocument',
+        label: 'largest projection document, BSON bytes',
+        value: largest.bytes,
+        unit: 'bytes',
+        note: `${largest.collection} ${String(largest.id)}, of ${largest.documents} documents in ${collections.length} collections`,
+      }),
     ];
   } finally {
     await tally.destroy();

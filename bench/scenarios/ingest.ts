@@ -37,7 +37,13 @@ async function single(ctx: BenchContext, tally: BenchTally): Promise<Figure[]> {
   return [
     rateFigure({ ...common, id: 'ingest.i.rate', label: `GET /i flat out (${how})`, value: r.result.okPerS, unit: 'req/s', baseline: publish }),
     rateFigure({ ...common, id: 'ingest.i.rate.http', label: 'GET /i, same run, vs bare fastify', value: r.result.okPerS, unit: 'req/s', baseline: bare }),
-    latencyFigure({ ...common, id: 'ingest.i.latency', label: `GET /i latency flat out (${how})`, latency: summarize(decodeHistogram(r.result.histogram)), baseline: bare }),
+    latencyFigure({
+      ...common,
+      id: 'ingest.i.latency',
+      label: `GET /i latency flat out (${how})`,
+      latency: summarize(decodeHistogram(r.result.histogram)),
+      baseline: bare,
+    }),
   ];
 }
 
@@ -47,9 +53,29 @@ async function bulk(ctx: BenchContext, tally: BenchTally): Promise<Figure[]> {
   const common = outcome(r);
   const how = `${ctx.budget.bulkItems} items/call, ${ctx.budget.bulkConnections} calls in flight`;
   return [
-    rateFigure({ ...common, id: 'ingest.bulk.rate', label: `POST /i/bulk flat out (${how})`, value: r.result.okItemsPerS, unit: 'events/s', baseline: publish }),
-    rateFigure({ ...common, id: 'ingest.bulk.rate.http', label: 'POST /i/bulk, same run, vs bare fastify', value: r.result.okItemsPerS, unit: 'events/s', baseline: bare }),
-    latencyFigure({ ...common, id: 'ingest.bulk.latency', label: `POST /i/bulk latency per call (${how})`, latency: summarize(decodeHistogram(r.result.histogram)), baseline: publish }),
+    rateFigure({
+      ...common,
+      id: 'ingest.bulk.rate',
+      label: `POST /i/bulk flat out (${how})`,
+      value: r.result.okItemsPerS,
+      unit: 'events/s',
+      baseline: publish,
+    }),
+    rateFigure({
+      ...common,
+      id: 'ingest.bulk.rate.http',
+      label: 'POST /i/bulk, same run, vs bare fastify',
+      value: r.result.okItemsPerS,
+      unit: 'events/s',
+      baseline: bare,
+    }),
+    latencyFigure({
+      ...common,
+      id: 'ingest.bulk.latency',
+      label: `POST /i/bulk latency per call (${how})`,
+      latency: summarize(decodeHistogram(r.result.histogram)),
+      baseline: publish,
+    }),
   ];
 }
 

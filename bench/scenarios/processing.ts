@@ -44,12 +44,26 @@ async function foldFigures(ctx: BenchContext, tally: BenchTally): Promise<{ figu
   const f = r.result;
   const seconds = f.durationMs / 1000;
   const perEnvelope = f.events / f.envelopes;
-  const read = await ctx.baselines.jsOrderedReadOf(tally.handle.js, tally.config.streams, f.firstSeq, f.envelopes, `raw JetStream ordered-consumer read of the same ${f.envelopes} envelopes`);
-  const readEvents: BaselineFigure = { ...read, label: `${read.label}, in events (×${perEnvelope.toFixed(2)} events/envelope)`, value: read.value * perEnvelope, unit: 'events/s' };
+  const read = await ctx.baselines.jsOrderedReadOf(
+    tally.handle.js,
+    tally.config.streams,
+    f.firstSeq,
+    f.envelopes,
+    `raw JetStream ordered-consumer read of the same ${f.envelopes} envelopes`,
+  );
+  const readEvents: BaselineFigure = {
+    ...read,
+    label: `${read.label}, in events (×${perEnvelope.toFixed(2)} events/envelope)`,
+    value: read.value * perEnvelope,
+    unit: 'events/s',
+  };
 
   const applied = after.applied - before.applied;
   const deadLetters = after.deadLetters - before.deadLetters;
-  const checked = applied + deadLetters === f.envelopes && after.pending === 0 ? 'checkpoints agree' : `CHECKPOINTS DISAGREE: ${applied} applied + ${deadLetters} dead-lettered of ${f.envelopes}, ${after.pending} pending`;
+  const checked =
+    applied + deadLetters === f.envelopes && after.pending === 0
+      ? 'checkpoints agree'
+      : `CHECKPOINTS DISAGREE: ${applied} applied + ${deadLetters} dead-lettered of ${f.envelopes}, ${after.pending} pending`;
   const common = { scenario: SCENARIO, count: f.events, errors: deadLetters, phase: { cpu: r.cpu, loopDelay: r.loopDelay } };
   const what = `${f.envelopes} envelopes = ${f.events} events (Countly events + sessions begun) in ${seconds.toFixed(1)} s after a warm-up of ${warm.envelopes}; ${checked}`;
   const eventsPerWrite = f.events / Math.max(1, writes.writeStatements);
@@ -57,9 +71,32 @@ async function foldFigures(ctx: BenchContext, tally: BenchTally): Promise<{ figu
   return {
     envelopesPerS: f.envelopes / seconds,
     figures: [
-      rateFigure({ ...common, id: 'processing.fold.rate', label: 'events folded per s, backlog, publish → all applied', value: f.events / seconds, unit: 'events/s', baseline: readEvents, note: `${what}; ${(f.envelopes / seconds).toFixed(0)} envelopes/s; ${r.note}` }),
-      rateFigure({ ...common, id: 'processing.fold.writes', label: 'database write statements per s while folding', value: writes.writeStatements / seconds, unit: 'writes/s', baseline: writeBase, note: `${writeNote(writes, f.events)}; ${r.note}` }),
-      rateFigure({ ...common, id: 'processing.fold.eventsPerWrite', label: 'events per database write statement (backlog)', value: eventsPerWrite, unit: 'events/write', note: `${writeNote(writes, f.events)}; at the raw bulkWrite ceiling (${Math.round(writeBase.value)} upserts/s) this ratio caps folding at about ${ceiling} events/s` }),
+      rateFigure({
+        ...common,
+        id: 'processing.fold.rate',
+        label: 'events folded per s, backlog, publish → all applied',
+        value: f.events / seconds,
+        unit: 'events/s',
+        baseline: readEvents,
+        note: `${what}; ${(f.envelopes / seconds).toFixed(0)} envelopes/s; ${r.note}`,
+      }),
+      rateFigure({
+        ...common,
+        id: 'processing.fold.writes',
+        label: 'database write statements per s while folding',
+        value: writes.writeStatements / seconds,
+        unit: 'writes/s',
+        baseline: writeBase,
+        note: `${writeNote(writes, f.events)}; ${r.note}`,
+      }),
+      rateFigure({
+        ...common,
+        id: 'processing.fold.eventsPerWrite',
+        label: 'events per database write statement (backlog)',
+        value: eventsPerWrite,
+        unit: 'events/write',
+        note: `${writeNote(writes, f.events)}; at the raw bulkWrite ceiling (${Math.round(writeBase.value)} upserts/s) this ratio caps folding at about ${ceiling} events/s`,
+      }),
     ],
   };
 }
@@ -89,7 +126,14 @@ async function freshnessFigure(ctx: BenchContext, tally: BenchTally, envelopesPe
   const res = r.result;
   const eventsPerS = (res.events / res.published) * ratePerS;
   const delivered = summarize(res.delivered);
-  const baseline = ctx.baselines.record({ id: 'js.delivery', label: 'raw ordered consumer, publish → delivered, same messages', value: delivered.p50Ms, unit: 'ms p50', latency: delivered, note: `${delivered.count} messages; ${r.note}` });
+  const baseline = ctx.baselines.record({
+    id: 'js.delivery',
+    label: 'raw ordered consumer, publish → delivered, same messages',
+    value: delivered.p50Ms,
+    unit: 'ms p50',
+    latency: delivered,
+    note: `${delivered.count} messages; ${r.note}`,
+  });
   const failed = res.failedPublishes > 0 ? `; ${res.failedPublishes} publishes failed, first: ${res.firstError ?? '?'}` : '';
   const live = `at this load ${(res.events / Math.max(1, writes.writeStatements)).toFixed(2)} events per write statement: ${writeNote(writes, res.events)}`;
   return latencyFigure({

@@ -47,7 +47,9 @@ async function seedHistory(ctx: BenchContext, tally: BenchTally): Promise<{ stat
     seed: deriveSeed(ctx.seed, HISTORY_SALT),
   };
   const requests = historyRequests(ctx.workload(tally.apps, HISTORY_SALT), tally.apps, opts, stats);
-  const r = await ctx.tallyPhase('read-seed', () => publishAndApply(tally, countedMessages(tally.config.streams, requestEnvelopes(requests, tally.apps, { idPrefix: 'history' })), b.foldTimeoutMs));
+  const r = await ctx.tallyPhase('read-seed', () =>
+    publishAndApply(tally, countedMessages(tally.config.streams, requestEnvelopes(requests, tally.apps, { idPrefix: 'history' })), b.foldTimeoutMs),
+  );
   const totals = await checkpointTotals(tally.handle.db);
   if (totals.deadLetters > 0) throw new BenchSetupError(`${totals.deadLetters} history envelopes were dead-lettered`);
   const s = r.result.durationMs / 1000;
@@ -73,9 +75,24 @@ function queries(tally: BenchTally, stats: HistoryStats): Query[] {
   return [
     { id: 'read.o.30d', label: '/o?method=sessions, period 30days', path: `/o?${auth}&method=sessions&period=30days`, expect: /"t":[1-9]/ },
     { id: 'read.o.1y', label: '/o?method=sessions, period 365days', path: `/o?${auth}&method=sessions&period=365days`, expect: /"t":[1-9]/ },
-    { id: 'read.o.events.30d', label: `/o?method=events (top key, segmentation ${segment}), 30days`, path: `/o?${auth}&${events}&period=30days`, expect: /"c":[1-9]/ },
-    { id: 'read.o.events.1y', label: `/o?method=events (top key, segmentation ${segment}), 365days`, path: `/o?${auth}&${events}&period=365days`, expect: /"c":[1-9]/ },
-    { id: 'read.dashboard', label: '/o/analytics/dashboard (30days, 7days, today)', path: `/o/analytics/dashboard?${auth}`, expect: /"total_sessions":\{"total":[1-9]/ },
+    {
+      id: 'read.o.events.30d',
+      label: `/o?method=events (top key, segmentation ${segment}), 30days`,
+      path: `/o?${auth}&${events}&period=30days`,
+      expect: /"c":[1-9]/,
+    },
+    {
+      id: 'read.o.events.1y',
+      label: `/o?method=events (top key, segmentation ${segment}), 365days`,
+      path: `/o?${auth}&${events}&period=365days`,
+      expect: /"c":[1-9]/,
+    },
+    {
+      id: 'read.dashboard',
+      label: '/o/analytics/dashboard (30days, 7days, today)',
+      path: `/o/analytics/dashboard?${auth}`,
+      expect: /"total_sessions":\{"total":[1-9]/,
+    },
   ];
 }
 
@@ -108,7 +125,15 @@ async function measure(ctx: BenchContext, tally: BenchTally, q: Query, historyNo
   const { reads, bytes } = await capture(tally, q);
   const sizes = await collectionSizes(tally, reads);
   const baseline = await ctx.baselines.mongoReadReplay(`mongo.find.${q.id}`, `raw driver: the same reads (${q.id})`, reads, b.readWarmupMs, b.readDurationMs);
-  const load = { origin: tally.origin, connections: 1, warmupMs: b.readWarmupMs, durationMs: b.readDurationMs, maxRequests: b.maxRequests, ratePerS: 0, requestTimeoutMs: b.requestTimeoutMs };
+  const load = {
+    origin: tally.origin,
+    connections: 1,
+    warmupMs: b.readWarmupMs,
+    durationMs: b.readDurationMs,
+    maxRequests: b.maxRequests,
+    ratePerS: 0,
+    requestTimeoutMs: b.requestTimeoutMs,
+  };
   const r = await ctx.tallyPhase(`read ${q.id}`, () => ctx.load.run({ kind: 'get-paths', paths: [q.path] }, load));
   const res = r.result;
   const failed = res.failed > 0 ? `; ${res.failed} failed, first: ${res.firstError ?? '?'}` : '';

@@ -74,7 +74,12 @@ async function appliedIds(db: Db, collection: string, ids: readonly string[], to
 
 async function notYetApplied(db: Db, collection: string, list: readonly UpsertOp[], opts: ApplyOptions): Promise<UpsertOp[]> {
   const startedMs = performance.now();
-  const done = await appliedIds(db, collection, list.map((o) => o.id), opts.toSeq);
+  const done = await appliedIds(
+    db,
+    collection,
+    list.map((o) => o.id),
+    opts.toSeq,
+  );
   await opts.afterWrite?.(performance.now() - startedMs);
   return list.filter((o) => !done.has(o.id));
 }
@@ -84,7 +89,11 @@ const MAX_INSERT_DOCS = 500;
 
 async function insertAll(db: Db, collection: string, ops: readonly UpsertOp[], opts: ApplyOptions, refused: RefusedWrite[]): Promise<void> {
   const storeFields = { [WATERMARK]: opts.toSeq, [OWNER]: opts.group };
-  const insert = (list: readonly UpsertOp[]) => db.collection(collection).insertMany(list.map((o) => insertedDocument(o, storeFields)), { ordered: false });
+  const insert = (list: readonly UpsertOp[]) =>
+    db.collection(collection).insertMany(
+      list.map((o) => insertedDocument(o, storeFields)),
+      { ordered: false },
+    );
   for (let i = 0; i < ops.length; i += MAX_INSERT_DOCS) {
     opts.assertOwner?.();
     const startedMs = performance.now();
@@ -99,7 +108,14 @@ async function insertAll(db: Db, collection: string, ops: readonly UpsertOp[], o
  * ops whose documents do not carry this batch yet are written one by one, and those refused
  * again are set aside in `refused`.
  */
-async function writeSettingAsideRefused(db: Db, collection: string, ops: readonly UpsertOp[], opts: ApplyOptions, write: (ops: readonly UpsertOp[]) => Promise<unknown>, refused: RefusedWrite[]): Promise<void> {
+async function writeSettingAsideRefused(
+  db: Db,
+  collection: string,
+  ops: readonly UpsertOp[],
+  opts: ApplyOptions,
+  write: (ops: readonly UpsertOp[]) => Promise<unknown>,
+  refused: RefusedWrite[],
+): Promise<void> {
   try {
     await write(ops);
     return;
@@ -107,7 +123,12 @@ async function writeSettingAsideRefused(db: Db, collection: string, ops: readonl
     // Decision: a content refusal isolates the refused op; anything else fails the batch (retried).
     if (contentRefusal(err) === undefined) throw err;
   }
-  const done = await appliedIds(db, collection, ops.map((o) => o.id), opts.toSeq);
+  const done = await appliedIds(
+    db,
+    collection,
+    ops.map((o) => o.id),
+    opts.toSeq,
+  );
   for (const op of ops.filter((o) => !done.has(o.id))) {
     opts.assertOwner?.();
     try {
@@ -158,21 +179,34 @@ async function applyDeletes(db: Db, deletesApp: readonly DeleteAppOp[], deletes:
 export const MAX_BULK_OPS = 16;
 
 /** One collection's upserts: new documents inserted whole (first writes), the rest upserted in small bulkWrites. */
-async function applyUpserts(db: Db, collection: string, list: readonly UpsertOp[], opts: ApplyOptions, refused: RefusedWrite[]): Promise<{ written: number; inserted: number }> {
+async function applyUpserts(
+  db: Db,
+  collection: string,
+  list: readonly UpsertOp[],
+  opts: ApplyOptions,
+  refused: RefusedWrite[],
+): Promise<{ written: number; inserted: number }> {
   const fresh = opts.freshlyClaimed === true;
   const todo = fresh ? list : await notYetApplied(db, collection, list, opts);
   const tracker = fresh ? opts.firstWrites : undefined;
   const inserts = new Set(tracker === undefined ? [] : todo.filter((o) => tracker.isNew(collection, o.id)));
   await insertAll(db, collection, [...inserts], opts, refused);
   const updates = inserts.size === 0 ? todo : todo.filter((o) => !inserts.has(o));
-  const upsert = (ops: readonly UpsertOp[]) => db.collection<IdDoc>(collection).bulkWrite(ops.map((o) => upsertModel(o, opts)), { ordered: false });
+  const upsert = (ops: readonly UpsertOp[]) =>
+    db.collection<IdDoc>(collection).bulkWrite(
+      ops.map((o) => upsertModel(o, opts)),
+      { ordered: false },
+    );
   for (let i = 0; i < updates.length; i += MAX_BULK_OPS) {
     opts.assertOwner?.();
     const startedMs = performance.now();
     await writeSettingAsideRefused(db, collection, updates.slice(i, i + MAX_BULK_OPS), opts, upsert, refused);
     await opts.afterWrite?.(performance.now() - startedMs);
   }
-  tracker?.wrote(collection, todo.map((o) => o.id));
+  tracker?.wrote(
+    collection,
+    todo.map((o) => o.id),
+  );
   return { written: todo.length, inserted: inserts.size };
 }
 

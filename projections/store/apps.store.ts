@@ -96,6 +96,12 @@ export async function deleteApp(db: Db, id: string): Promise<boolean> {
 
 /** Apps matching a filter that the caller has already validated (e.g. `method=all_apps&filter=`). */
 export async function findAppsMatching(db: Db, filter: Readonly<Record<string, unknown>>): Promise<AppRecord[]> {
-  const docs = await guarded('app list', () => db.collection(APPS).find({ ...filter }).sort({ _id: 1 }).toArray());
+  const docs = await guarded('app list', () =>
+    db
+      .collection(APPS)
+      .find({ ...filter })
+      .sort({ _id: 1 })
+      .toArray(),
+  );
   return docs.map(parseApp);
 }

@@ -19,7 +19,9 @@ async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
 const keyOf = (path: string, user: string): string => JSON.stringify([path, user]);
 
 export async function readFailedLogins(db: Db, path: string, user: string): Promise<FailedLogins | undefined> {
-  const doc = await guarded('failed-login read', () => db.collection<{ _id: string; fails: number; lastFail: number }>(FAILED_LOGINS).findOne({ _id: keyOf(path, user) }));
+  const doc = await guarded('failed-login read', () =>
+    db.collection<{ _id: string; fails: number; lastFail: number }>(FAILED_LOGINS).findOne({ _id: keyOf(path, user) }),
+  );
   return doc === null ? undefined : { fails: doc.fails, lastFailS: doc.lastFail };
 }
 
@@ -63,11 +65,16 @@ export async function reserveLoginAttempt(db: Db, path: string, user: string, no
   const id = keyOf(path, user);
   // Each pass either reserves or moves the counter to a state the next pass can reserve from.
   for (let pass = 0; pass < 4; pass++) {
-    const taken = await guarded('failed-login reserve', () => col.findOneAndUpdate({ _id: id, left: { $gt: 0 } }, { $inc: { fails: 1, left: -1 }, $set: { lastFail: nowS } }));
+    const taken = await guarded('failed-login reserve', () =>
+      col.findOneAndUpdate({ _id: id, left: { $gt: 0 } }, { $inc: { fails: 1, left: -1 }, $set: { lastFail: nowS } }),
+    );
     if (taken !== null) return 'reserved';
     const doc = await guarded('failed-login read', () => col.findOne({ _id: id }));
     if (doc === null) await createCounter(db, id, nowS, policy.tries);
-    else if (doc.left === undefined) await guarded('failed-login upgrade', () => col.updateOne({ _id: id, left: { $exists: false } }, { $set: { left: legacyLeft(doc.fails, policy.tries) } }));
+    else if (doc.left === undefined)
+      await guarded('failed-login upgrade', () =>
+        col.updateOne({ _id: id, left: { $exists: false } }, { $set: { left: legacyLeft(doc.fails, policy.tries) } }),
+      );
     else if (nowS < doc.lastFail + Math.ceil(doc.fails / policy.tries) * policy.waitS) return 'blocked';
     else await guarded('failed-login round', () => col.updateOne({ _id: id, left: 0, fails: doc.fails }, { $set: { left: policy.tries } }));
   }
@@ -82,7 +89,12 @@ export async function clearFailedLogins(db: Db, path: string, user: string): Pro
 /** Brute-force counters of one user on several paths, keyed by path (missing paths have none). */
 export async function readFailedLoginsOfUser(db: Db, paths: readonly string[], user: string): Promise<Record<string, FailedLogins>> {
   const ids = paths.map((p) => keyOf(p, user));
-  const docs = await guarded('failed-login read', () => db.collection<{ _id: string; fails: number; lastFail: number }>(FAILED_LOGINS).find({ _id: { $in: ids } }).toArray());
+  const docs = await guarded('failed-login read', () =>
+    db
+      .collection<{ _id: string; fails: number; lastFail: number }>(FAILED_LOGINS)
+      .find({ _id: { $in: ids } })
+      .toArray(),
+  );
   const out: Record<string, FailedLogins> = {};
   for (const doc of docs) {
     const path = paths.find((p) => keyOf(p, user) === doc._id);

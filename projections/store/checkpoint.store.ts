@@ -49,7 +49,8 @@ async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
 /** Reads (or creates at 0) the checkpoint of one consumer group. */
 export async function readCheckpoint(db: Db, id: string, groups: number): Promise<Checkpoint> {
   const col = db.collection<CheckpointDoc>(CHECKPOINTS);
-  const create = () => col.updateOne({ _id: id }, { $setOnInsert: { seq: 0, pending: null, groups, updatedAtMs: 0, appliedEvents: 0, deadLetters: 0 } }, { upsert: true });
+  const create = () =>
+    col.updateOne({ _id: id }, { $setOnInsert: { seq: 0, pending: null, groups, updatedAtMs: 0, appliedEvents: 0, deadLetters: 0 } }, { upsert: true });
   return guarded(`checkpoint ${id}`, async () => {
     try {
       await create();
@@ -71,7 +72,10 @@ export async function readAppliedSeq(db: Db, id: string): Promise<number> {
 
 export async function listCheckpoints(db: Db, prefix: string): Promise<Checkpoint[]> {
   const docs = await guarded('checkpoint list', () =>
-    db.collection<CheckpointDoc>(CHECKPOINTS).find({ _id: { $regex: `^${prefix.replace(/[^\w]/g, '\\$&')}` } }).toArray(),
+    db
+      .collection<CheckpointDoc>(CHECKPOINTS)
+      .find({ _id: { $regex: `^${prefix.replace(/[^\w]/g, '\\$&')}` } })
+      .toArray(),
   );
   return docs.map((d) => checkpointSchema.parse(d));
 }
@@ -121,22 +125,32 @@ export async function claimBatch(db: Db, id: string, expectedSeq: number, pendin
 /** Completes a batch: moves the checkpoint to its last sequence and clears pending. */
 export async function completeBatch(db: Db, id: string, pending: PendingBatch): Promise<boolean> {
   const res = await guarded('batch completion', () =>
-    db.collection<CheckpointDoc>(CHECKPOINTS).updateOne(
-      { _id: id, 'pending.batchId': pending.batchId },
-      { $set: { seq: pending.toSeq, pending: null, updatedAtMs: Date.now() }, $inc: { appliedEvents: pending.events, deadLetters: pending.deadLetters } },
-    ),
+    db
+      .collection<CheckpointDoc>(CHECKPOINTS)
+      .updateOne(
+        { _id: id, 'pending.batchId': pending.batchId },
+        { $set: { seq: pending.toSeq, pending: null, updatedAtMs: Date.now() }, $inc: { appliedEvents: pending.events, deadLetters: pending.deadLetters } },
+      ),
   );
   if (res.modifiedCount === 1) await deleteJournal(db, id);
   return res.modifiedCount === 1;
 }
 
 /** Moves the checkpoint over a batch that produced no writes (all poison or nothing relevant). */
-export async function advanceCheckpoint(db: Db, id: string, expectedSeq: number, toSeq: number, counts: { events: number; deadLetters: number }): Promise<boolean> {
+export async function advanceCheckpoint(
+  db: Db,
+  id: string,
+  expectedSeq: number,
+  toSeq: number,
+  counts: { events: number; deadLetters: number },
+): Promise<boolean> {
   const res = await guarded('checkpoint advance', () =>
-    db.collection<CheckpointDoc>(CHECKPOINTS).updateOne(
-      { _id: id, seq: expectedSeq, pending: null },
-      { $set: { seq: toSeq, updatedAtMs: Date.now() }, $inc: { appliedEvents: counts.events, deadLetters: counts.deadLetters } },
-    ),
+    db
+      .collection<CheckpointDoc>(CHECKPOINTS)
+      .updateOne(
+        { _id: id, seq: expectedSeq, pending: null },
+        { $set: { seq: toSeq, updatedAtMs: Date.now() }, $inc: { appliedEvents: counts.events, deadLetters: counts.deadLetters } },
+      ),
   );
   return res.modifiedCount === 1;
 }
@@ -159,6 +173,8 @@ export async function deleteCheckpoints(db: Db, prefix: string): Promise<number>
 /** Creates a checkpoint at `seq` (a rebuild's starting point); no effect when it exists. */
 export async function seedCheckpoint(db: Db, id: string, seq: number, groups: number, counts: { appliedEvents: number; deadLetters: number }): Promise<void> {
   await guarded(`checkpoint ${id}`, () =>
-    db.collection<CheckpointDoc>(CHECKPOINTS).updateOne({ _id: id }, { $setOnInsert: { seq, pending: null, groups, updatedAtMs: 0, ...counts } }, { upsert: true }),
+    db
+      .collection<CheckpointDoc>(CHECKPOINTS)
+      .updateOne({ _id: id }, { $setOnInsert: { seq, pending: null, groups, updatedAtMs: 0, ...counts } }, { upsert: true }),
   );
 }

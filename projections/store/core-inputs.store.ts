@@ -7,7 +7,14 @@ import { OWNER } from './apply.store.ts';
 import { findByIds } from './by-ids.ts';
 import { groupBy } from '../group-by.ts';
 import { StoreReadFailedError } from '../errors.ts';
-import { appUserFromStored, eventRegistryFromStored, knownMetricMetaFromStored, knownSegmentMetaFromStored, visibilityFromStored, type BatchInputs } from '../batch-inputs.ts';
+import {
+  appUserFromStored,
+  eventRegistryFromStored,
+  knownMetricMetaFromStored,
+  knownSegmentMetaFromStored,
+  visibilityFromStored,
+  type BatchInputs,
+} from '../batch-inputs.ts';
 import { eventDocId } from '../events.fold.ts';
 import type { EventRegistry } from '../registry-draft.ts';
 import type { JsonObject } from '../json.ts';
@@ -46,7 +53,11 @@ async function loadUsers(db: Db, inputs: BatchInputs, name: Named, known: KnownA
     [...groupBy(inputs.appUsers, (u) => u.appId)].map(async ([appId, list]) => {
       const collection = name(appUsersCollection(appId));
       const unknown = known === undefined ? list : list.filter((u) => !(known.ownDevices.has(u.key) && known.absent(collection, u.id)));
-      const docs = await findByIds(db, collection, unknown.map((u) => u.id));
+      const docs = await findByIds(
+        db,
+        collection,
+        unknown.map((u) => u.id),
+      );
       const byId = new Map(docs.map((d): [unknown, Document] => [d._id, d]));
       for (const u of list) users[u.key] = appUserFromStored(stripInternal(byId.get(u.id)));
     }),
@@ -71,10 +82,14 @@ function allAbsent(known: KnownAbsent | undefined, collection: string, ids: () =
 
 async function loadVisibility(db: Db, inputs: BatchInputs, name: Named, group: number, known: KnownAbsent | undefined): Promise<CoreInputs['visibility']> {
   if (inputs.usersPeriods.length === 0) return {};
-  if (allAbsent(known, name('users'), () => inputs.usersPeriods.map((p) => p.id), group)) return Object.fromEntries(inputs.usersPeriods.map((p) => [p.id, visibilityFromStored([])]));
+  if (allAbsent(known, name('users'), () => inputs.usersPeriods.map((p) => p.id), group))
+    return Object.fromEntries(inputs.usersPeriods.map((p) => [p.id, visibilityFromStored([])]));
   const apps = [...new Set(inputs.usersPeriods.map((p) => p.appId))];
   const periods = [...new Set(inputs.usersPeriods.map((p) => p.period))];
-  const docs = await db.collection(name('users')).find({ a: { $in: apps }, m: { $in: periods }, [OWNER]: group }, { projection: { a: 1, m: 1, vis: 1 } }).toArray();
+  const docs = await db
+    .collection(name('users'))
+    .find({ a: { $in: apps }, m: { $in: periods }, [OWNER]: group }, { projection: { a: 1, m: 1, vis: 1 } })
+    .toArray();
   const byId = groupBy(docs, (d) => `${String(d.a)}_${String(d.m)}`);
   return Object.fromEntries(inputs.usersPeriods.map((p) => [p.id, visibilityFromStored(byId.get(p.id) ?? [])]));
 }
@@ -90,7 +105,10 @@ async function loadMetricMeta(db: Db, inputs: BatchInputs, name: Named, group: n
       }
       const docs = await db
         .collection(name(collection))
-        .find({ a: { $in: [...new Set(list.map((m) => m.appId))] }, m: { $in: [...new Set(list.map((m) => `${m.year}:0`))] }, [OWNER]: group }, { projection: { a: 1, m: 1, meta_v2: 1 } })
+        .find(
+          { a: { $in: [...new Set(list.map((m) => m.appId))] }, m: { $in: [...new Set(list.map((m) => `${m.year}:0`))] }, [OWNER]: group },
+          { projection: { a: 1, m: 1, meta_v2: 1 } },
+        )
         .toArray();
       const byKey = groupBy(docs, (d) => `${String(d.a)}|${String(d.m)}`);
       for (const m of list) out[m.key] = knownMetricMetaFromStored((byKey.get(`${m.appId}|${m.year}:0`) ?? []).map((d): unknown => d.meta_v2));
@@ -101,8 +119,12 @@ async function loadMetricMeta(db: Db, inputs: BatchInputs, name: Named, group: n
 
 async function loadRegistries(db: Db, inputs: BatchInputs, name: Named, group: number, known: KnownAbsent | undefined): Promise<CoreInputs['registries']> {
   if (inputs.eventApps.length === 0) return {};
-  if (allAbsent(known, name(EVENT_REGISTRY_COLLECTION), () => inputs.eventApps, group)) return Object.fromEntries(inputs.eventApps.map((a) => [a, eventRegistryFromStored([])]));
-  const docs = await db.collection(name(EVENT_REGISTRY_COLLECTION)).find({ a: { $in: inputs.eventApps }, [OWNER]: group }).toArray();
+  if (allAbsent(known, name(EVENT_REGISTRY_COLLECTION), () => inputs.eventApps, group))
+    return Object.fromEntries(inputs.eventApps.map((a) => [a, eventRegistryFromStored([])]));
+  const docs = await db
+    .collection(name(EVENT_REGISTRY_COLLECTION))
+    .find({ a: { $in: inputs.eventApps }, [OWNER]: group })
+    .toArray();
   const byApp = groupBy(docs, (d) => String(d.a));
   return Object.fromEntries(inputs.eventApps.map((a) => [a, eventRegistryFromStored(byApp.get(a) ?? [])]));
 }
@@ -110,7 +132,8 @@ async function loadRegistries(db: Db, inputs: BatchInputs, name: Named, group: n
 async function loadSegmentMeta(db: Db, inputs: BatchInputs, name: Named, group: number, known: KnownAbsent | undefined): Promise<CoreInputs['knownSegments']> {
   if (inputs.segmentMeta.length === 0) return {};
   const ids = () => inputs.segmentMeta.flatMap((s) => SHARDS.map((shard) => eventDocId(s.appId, s.eventHash, s.segKey, `${s.year}:0`, shard)));
-  if (allAbsent(known, name('events_data'), ids, group)) return Object.fromEntries(inputs.segmentMeta.map((s) => [s.key, knownSegmentMetaFromStored(s.segKey, [])]));
+  if (allAbsent(known, name('events_data'), ids, group))
+    return Object.fromEntries(inputs.segmentMeta.map((s) => [s.key, knownSegmentMetaFromStored(s.segKey, [])]));
   const docs = await db
     .collection(name('events_data'))
     .find(
@@ -126,7 +149,13 @@ async function loadSegmentMeta(db: Db, inputs: BatchInputs, name: Named, group: 
     .toArray();
   const byKey = groupBy(docs, (d) => `${String(d.a)}|${String(d.e)}|${String(d.s)}|${String(d.m)}`);
   return Object.fromEntries(
-    inputs.segmentMeta.map((s) => [s.key, knownSegmentMetaFromStored(s.segKey, (byKey.get(`${s.appId}|${s.eventHash}|${s.segKey}|${s.year}:0`) ?? []).map((d): unknown => d.meta_v2))]),
+    inputs.segmentMeta.map((s) => [
+      s.key,
+      knownSegmentMetaFromStored(
+        s.segKey,
+        (byKey.get(`${s.appId}|${s.eventHash}|${s.segKey}|${s.year}:0`) ?? []).map((d): unknown => d.meta_v2),
+      ),
+    ]),
   );
 }
 

@@ -5,7 +5,9 @@ describe('insertedDocument', () => {
   it('builds what an upsert creates: every operator sets its path, nested objects on dotted paths', () => {
     const doc = insertedDocument(
       {
-        kind: 'upsert', collection: 'events_data', id: 'a_e_s_2026:11_3_g0',
+        kind: 'upsert',
+        collection: 'events_data',
+        id: 'a_e_s_2026:11_3_g0',
         set: { a: 'a', m: '2026:11', 'meta_v2.seg.red': true },
         setOnInsert: { fs: 5 },
         inc: { 'd.15.red.c': 2, 'd.15.red.s': 1.5, 'd.16.blue.c': 1 },
@@ -16,8 +18,16 @@ describe('insertedDocument', () => {
       { _s: 42, _g: 0 },
     );
     expect(doc).toEqual({
-      _id: 'a_e_s_2026:11_3_g0', a: 'a', m: '2026:11', meta_v2: { seg: { red: true } }, fs: 5,
-      d: { 15: { red: { c: 2, s: 1.5 } }, 16: { blue: { c: 1 } } }, ls: 9, first: 3, _s: 42, _g: 0,
+      _id: 'a_e_s_2026:11_3_g0',
+      a: 'a',
+      m: '2026:11',
+      meta_v2: { seg: { red: true } },
+      fs: 5,
+      d: { 15: { red: { c: 2, s: 1.5 } }, 16: { blue: { c: 1 } } },
+      ls: 9,
+      first: 3,
+      _s: 42,
+      _g: 0,
     });
   });
 });

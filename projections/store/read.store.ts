@@ -40,7 +40,13 @@ export interface ReadBucketsOptions {
 }
 
 /** Bucket documents of one app and family for the given `m` values (`all`: every document, `fullRange=true`). */
-export async function readBuckets(db: Db, logical: string, appId: string, periods: readonly string[] | 'all', opts: ReadBucketsOptions = {}): Promise<Document[]> {
+export async function readBuckets(
+  db: Db,
+  logical: string,
+  appId: string,
+  periods: readonly string[] | 'all',
+  opts: ReadBucketsOptions = {},
+): Promise<Document[]> {
   if (periods.length === 0) return [];
   const name = await activeCollection(db, logical);
   if (logical === 'users' && periods !== 'all' && opts.partitionGroups !== undefined) {

@@ -72,7 +72,12 @@ export async function saveRebuild(db: Db, record: RebuildRecord): Promise<void> 
 }
 
 /** Updates the running rebuild of `version`; returns the record after the update (null if it is not that rebuild). */
-export async function updateRebuild(db: Db, projection: string, version: number, patch: Partial<Omit<RebuildRecord, '_id' | 'projection' | 'version'>>): Promise<RebuildRecord | null> {
+export async function updateRebuild(
+  db: Db,
+  projection: string,
+  version: number,
+  patch: Partial<Omit<RebuildRecord, '_id' | 'projection' | 'version'>>,
+): Promise<RebuildRecord | null> {
   const doc = await guardedWrite('rebuild progress', () =>
     db.collection<RebuildRecord>(REBUILDS).findOneAndUpdate({ _id: projection, version }, { $set: patch }, { returnDocument: 'after' }),
   );

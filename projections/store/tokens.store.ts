@@ -5,10 +5,7 @@ import { StoreUnavailableError } from '../errors.ts';
 import { AUTH_TOKENS } from './collections.ts';
 
 /** An endpoint restriction: a regular expression source, or one with required parameter patterns. */
-export const tokenEndpointSchema = z.union([
-  z.string(),
-  z.object({ endpoint: z.string(), params: z.record(z.string(), z.string()).optional() }),
-]);
+export const tokenEndpointSchema = z.union([z.string(), z.object({ endpoint: z.string(), params: z.record(z.string(), z.string()).optional() })]);
 export type TokenEndpoint = z.infer<typeof tokenEndpointSchema>;
 
 export const authTokenSchema = z.looseObject({

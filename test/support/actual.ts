@@ -21,7 +21,12 @@ export async function readActual(db: Db, apps: readonly string[], keys: readonly
       }
     }
     for (const key of keys) {
-      const docs = monthDocs(await db.collection(`events_data_v${version}`).find({ a: appId, e: eventHash(key, appId) }).toArray());
+      const docs = monthDocs(
+        await db
+          .collection(`events_data_v${version}`)
+          .find({ a: appId, e: eventHash(key, appId) })
+          .toArray(),
+      );
       for (const doc of docs) {
         const [year, month] = String(doc.m).split(':');
         const d = isObj(doc.d) ? doc.d : {};
@@ -35,7 +40,8 @@ export async function readActual(db: Db, apps: readonly string[], keys: readonly
             }
             if (typeof cell.s === 'number') add(actual.eventSums, `${appId}|${key}`, cell.s);
           } else {
-            for (const [value, v] of Object.entries(cell)) if (isObj(v) && typeof v.c === 'number') add(actual.eventCounts, `${appId}|${key}|${String(doc.s)}|${value}`, v.c);
+            for (const [value, v] of Object.entries(cell))
+              if (isObj(v) && typeof v.c === 'number') add(actual.eventCounts, `${appId}|${key}|${String(doc.s)}|${value}`, v.c);
           }
         }
       }

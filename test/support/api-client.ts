@@ -9,7 +9,12 @@ export interface Answer {
 }
 
 /** GET `path` with `params` (strings as given, anything else JSON-encoded). */
-export async function apiGet(baseUrl: string, path: string, params: Readonly<Record<string, unknown>> = {}, headers: Readonly<Record<string, string>> = {}): Promise<Answer> {
+export async function apiGet(
+  baseUrl: string,
+  path: string,
+  params: Readonly<Record<string, unknown>> = {},
+  headers: Readonly<Record<string, string>> = {},
+): Promise<Answer> {
   const url = new URL(path, baseUrl);
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, typeof v === 'string' ? v : JSON.stringify(v));
   const res = await fetch(url, { headers });
@@ -41,7 +46,10 @@ export async function createMemberViaApi(baseUrl: string, adminKey: string, args
 }
 
 /** The admin's key and a new app created through the API. */
-export async function adminAndApp(baseUrl: string, args: Readonly<Record<string, unknown>> = {}): Promise<{ adminKey: string; app: { _id: string; key: string; timezone: string } }> {
+export async function adminAndApp(
+  baseUrl: string,
+  args: Readonly<Record<string, unknown>> = {},
+): Promise<{ adminKey: string; app: { _id: string; key: string; timezone: string } }> {
   const adminKey = await adminApiKey(baseUrl);
   const app = await createApp(baseUrl, adminKey, { name: `App ${Math.random().toString(36).slice(2, 8)}`, ...args });
   return { adminKey, app };

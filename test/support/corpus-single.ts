@@ -31,8 +31,21 @@ export const CORPUS_LIMITS = { bodyLimitBytes: 262_144, maxEventsPerRequest: 50,
 const MISSING = 'Missing parameter "app_key" or "device_id"';
 const id = (k: CorpusKeys, extra: Record<string, unknown> = {}) => ({ app_key: k.app, device_id: 'corpus', ...extra });
 
-export const ok = (name: string, request: CorpusCase['request'], reasons: readonly string[] = [], stored = 1): CorpusCase => ({ name, request, status: 200, result: 'Success', stored, reasons });
-export const refused = (name: string, request: CorpusCase['request'], status: number, result: string | undefined): CorpusCase => ({ name, request, status, result, stored: 0 });
+export const ok = (name: string, request: CorpusCase['request'], reasons: readonly string[] = [], stored = 1): CorpusCase => ({
+  name,
+  request,
+  status: 200,
+  result: 'Success',
+  stored,
+  reasons,
+});
+export const refused = (name: string, request: CorpusCase['request'], status: number, result: string | undefined): CorpusCase => ({
+  name,
+  request,
+  status,
+  result,
+  stored: 0,
+});
 /** An accepted GET carrying `extra` parameters. */
 const get = (name: string, extra: Record<string, unknown>, reasons: readonly string[] = []) => ok(name, (k) => ({ query: id(k, extra) }), reasons);
 /** An accepted JSON POST carrying `extra` parameters as real JSON values. */
@@ -81,21 +94,44 @@ const transportCases: CorpusCase[] = [
   ok('JSON array body', (k) => ({ query: id(k), body: '[1,2]', contentType: 'application/json' }), ['wrong_type']),
   ok('text/plain body', (k) => ({ query: id(k), body: 'hello', contentType: 'text/plain' }), ['body_ignored']),
   ok('empty form body', (k) => ({ query: id(k), body: '', contentType: 'application/x-www-form-urlencoded' })),
-  refused('form body over the limit', (k) => ({ form: id(k, { pad: 'x'.repeat(CORPUS_LIMITS.bodyLimitBytes) }) }), 413, `Request body is larger than ${CORPUS_LIMITS.bodyLimitBytes} bytes`),
-  refused('JSON body over the limit', (k) => ({ json: id(k, { events: Array.from({ length: 40 }, () => ({ key: 'k'.repeat(7_000) })) }) }), 413, `Request body is larger than ${CORPUS_LIMITS.bodyLimitBytes} bytes`),
-  ok('multipart with an uploaded file', (k) => {
-    const form = new FormData();
-    for (const [name, value] of Object.entries(id(k))) form.append(name, value);
-    form.append('user_picture', new Blob([new Uint8Array([137, 80, 78, 71])]), 'me.png');
-    return { body: form };
-  }, ['file_ignored']),
-  refused('multipart body over the limit', (k) => {
-    const form = new FormData();
-    for (const [name, value] of Object.entries(id(k))) form.append(name, value);
-    for (let i = 0; i < 4; i++) form.append(`pad${i}`, 'x'.repeat(CORPUS_LIMITS.bodyLimitBytes / 2));
-    return { body: form };
-  }, 413, `Request body is larger than ${CORPUS_LIMITS.bodyLimitBytes} bytes`),
-  ok('JSON body nested 100k levels deep', (k) => ({ body: `{"app_key":"${k.app}","device_id":"deep","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, contentType: 'application/json' }), ['too_deep']),
+  refused(
+    'form body over the limit',
+    (k) => ({ form: id(k, { pad: 'x'.repeat(CORPUS_LIMITS.bodyLimitBytes) }) }),
+    413,
+    `Request body is larger than ${CORPUS_LIMITS.bodyLimitBytes} bytes`,
+  ),
+  refused(
+    'JSON body over the limit',
+    (k) => ({ json: id(k, { events: Array.from({ length: 40 }, () => ({ key: 'k'.repeat(7_000) })) }) }),
+    413,
+    `Request body is larger than ${CORPUS_LIMITS.bodyLimitBytes} bytes`,
+  ),
+  ok(
+    'multipart with an uploaded file',
+    (k) => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(id(k))) form.append(name, value);
+      form.append('user_picture', new Blob([new Uint8Array([137, 80, 78, 71])]), 'me.png');
+      return { body: form };
+    },
+    ['file_ignored'],
+  ),
+  refused(
+    'multipart body over the limit',
+    (k) => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(id(k))) form.append(name, value);
+      for (let i = 0; i < 4; i++) form.append(`pad${i}`, 'x'.repeat(CORPUS_LIMITS.bodyLimitBytes / 2));
+      return { body: form };
+    },
+    413,
+    `Request body is larger than ${CORPUS_LIMITS.bodyLimitBytes} bytes`,
+  ),
+  ok(
+    'JSON body nested 100k levels deep',
+    (k) => ({ body: `{"app_key":"${k.app}","device_id":"deep","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, contentType: 'application/json' }),
+    ['too_deep'],
+  ),
   ok('2000 unknown parameters in a form body', (k) => ({ form: id(k, Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`p${i}`, String(i)]))) })),
   refused('query string over the HTTP header limit', (k) => ({ query: id(k, { pad: 'x'.repeat(20_000) }) }), 431, undefined),
   { ...ok('JSONP with a valid callback', (k) => ({ query: id(k, { callback: 'cb' }) })), result: undefined },
@@ -111,7 +147,9 @@ const eventCases: CorpusCase[] = [
   ...brokenJson.map((text) => get(`events: broken JSON ${JSON.stringify(text)}`, { events: text }, ['invalid_json'])),
   ...notArrays.map((text) => get(`events: not an array ${text}`, { events: text }, ['wrong_type'])),
   ...[1, 'a', null, [], true].map((item) => events(`item ${JSON.stringify(item)}`, [item], ['event_not_object'])),
-  ...[{}, { key: null }, { key: {} }, { key: [] }, { key: '' }, { key: '$$$' }, { key: 'system.' }].map((e) => events(`key ${JSON.stringify(e)}`, [e], ['event_key_invalid'])),
+  ...[{}, { key: null }, { key: {} }, { key: [] }, { key: '' }, { key: '$$$' }, { key: 'system.' }].map((e) =>
+    events(`key ${JSON.stringify(e)}`, [e], ['event_key_invalid']),
+  ),
   events('numeric key', [{ key: 5 }]),
   events('boolean key', [{ key: true }]),
   events('127-character key', [{ key: 'k'.repeat(127) }]),
@@ -153,9 +191,25 @@ const eventCases: CorpusCase[] = [
   segments('array of 20', { a: Array.from({ length: 20 }, (_, i) => i) }, ['array_truncated']),
   segments('deeply nested array value', { a: [nested(30)] }, ['too_deep']),
   segments('NUL, unicode and huge numbers as values', { nul: 'a\u0000b', uni: '𝔘𝔫𝔦', big: 1e308, neg: -0, n: null }, []),
-  ok('events: __proto__ segment key', (k) => ({ body: `{"app_key":"${k.app}","device_id":"p","events":[{"key":"p","segmentation":{"__proto__":{"x":1},"ok":1}}]}`, contentType: 'application/json' }), ['unsafe_key']),
-  refused('events: more than the limit', (k) => ({ json: id(k, { events: Array.from({ length: 51 }, () => ({ key: 'e' })) }) }), 413, 'Too many events: 51 in one request, the limit is 50'),
-  events('mixed valid and invalid', [{ key: 'good' }, 7, { key: '' }, { key: 'also-good', segmentation: { $x: 1 } }], ['event_not_object', 'event_key_invalid', 'key_rewritten']),
+  ok(
+    'events: __proto__ segment key',
+    (k) => ({
+      body: `{"app_key":"${k.app}","device_id":"p","events":[{"key":"p","segmentation":{"__proto__":{"x":1},"ok":1}}]}`,
+      contentType: 'application/json',
+    }),
+    ['unsafe_key'],
+  ),
+  refused(
+    'events: more than the limit',
+    (k) => ({ json: id(k, { events: Array.from({ length: 51 }, () => ({ key: 'e' })) }) }),
+    413,
+    'Too many events: 51 in one request, the limit is 50',
+  ),
+  events(
+    'mixed valid and invalid',
+    [{ key: 'good' }, 7, { key: '' }, { key: 'also-good', segmentation: { $x: 1 } }],
+    ['event_not_object', 'event_key_invalid', 'key_rewritten'],
+  ),
 ];
 
 const objectParamCases: CorpusCase[] = [
@@ -191,18 +245,42 @@ const scalarCases: CorpusCase[] = [
   get('hour as words', { hour: 'noon' }, ['invalid_number']),
   get('$ parameter name', { $where: '1' }, ['unsafe_param_name']),
   get('dotted parameter name', { 'a.b': '1' }, ['unsafe_param_name']),
-  ok('__proto__ parameter name', (k) => ({ body: `{"app_key":"${k.app}","device_id":"p","__proto__":{"admin":true}}`, contentType: 'application/json' }), ['unsafe_param_name']),
+  ok('__proto__ parameter name', (k) => ({ body: `{"app_key":"${k.app}","device_id":"p","__proto__":{"admin":true}}`, contentType: 'application/json' }), [
+    'unsafe_param_name',
+  ]),
   json('unknown parameter with $ keys inside', { extra: { $set: { a: 1 } } }, ['key_rewritten']),
 ];
 
 const checksumCases: CorpusCase[] = [
   refused('salted: no checksum', (k) => ({ query: { app_key: k.salted, device_id: 'd' } }), 200, 'Request does not have checksum'),
-  refused('salted: wrong checksum', (k) => ({ query: { app_key: k.salted, device_id: 'd', checksum: 'F'.repeat(40) } }), 200, 'Request does not match checksum'),
-  refused('salted: wrong checksum256', (k) => ({ query: { app_key: k.salted, device_id: 'd', checksum256: '0'.repeat(64) } }), 200, 'Request does not match checksum'),
+  refused(
+    'salted: wrong checksum',
+    (k) => ({ query: { app_key: k.salted, device_id: 'd', checksum: 'F'.repeat(40) } }),
+    200,
+    'Request does not match checksum',
+  ),
+  refused(
+    'salted: wrong checksum256',
+    (k) => ({ query: { app_key: k.salted, device_id: 'd', checksum256: '0'.repeat(64) } }),
+    200,
+    'Request does not match checksum',
+  ),
   refused('salted: empty checksum', (k) => ({ query: { app_key: k.salted, device_id: 'd', checksum: '' } }), 200, 'Request does not match checksum'),
-  refused('salted: checksum with another salt', (k) => ({ path: `/i?app_key=${k.salted}&device_id=d&checksum=${sha('sha1', `app_key=${k.salted}&device_id=dother`)}` }), 200, 'Request does not match checksum'),
-  refused('salted: checksum as an object', (k) => ({ json: { app_key: k.salted, device_id: 'd', checksum: { $ne: 1 } } }), 200, 'Request does not have checksum'),
-  ok('salted: right lowercase SHA-1', (k) => ({ path: `/i?app_key=${k.salted}&device_id=d&checksum=${sha('sha1', `app_key=${k.salted}&device_id=d${k.salt}`)}` })),
+  refused(
+    'salted: checksum with another salt',
+    (k) => ({ path: `/i?app_key=${k.salted}&device_id=d&checksum=${sha('sha1', `app_key=${k.salted}&device_id=dother`)}` }),
+    200,
+    'Request does not match checksum',
+  ),
+  refused(
+    'salted: checksum as an object',
+    (k) => ({ json: { app_key: k.salted, device_id: 'd', checksum: { $ne: 1 } } }),
+    200,
+    'Request does not have checksum',
+  ),
+  ok('salted: right lowercase SHA-1', (k) => ({
+    path: `/i?app_key=${k.salted}&device_id=d&checksum=${sha('sha1', `app_key=${k.salted}&device_id=d${k.salt}`)}`,
+  })),
   ok('salted: right SHA-256 in a form body', (k) => {
     const data = `app_key=${k.salted}&device_id=d2`;
     return { body: `${data}&checksum256=${sha('sha256', data + k.salt).toUpperCase()}`, contentType: 'application/x-www-form-urlencoded' };

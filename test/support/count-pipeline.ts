@@ -47,9 +47,17 @@ export const countPipeline: Pipeline<null> = {
   fold(_prepared, events, target) {
     const { state, poisoned } = foldIsolated<CountState>({ perDoc: {}, resets: [] }, events, evolve(target.group));
     const ops: WriteOp[] = [];
-    for (const appId of new Set(state.resets)) for (const c of ['count_apps', 'count_devices']) ops.push({ kind: 'deleteApp', collection: c, appId, scope: 'field' });
+    for (const appId of new Set(state.resets))
+      for (const c of ['count_apps', 'count_devices']) ops.push({ kind: 'deleteApp', collection: c, appId, scope: 'field' });
     for (const [key, v] of Object.entries(state.perDoc)) {
-      ops.push({ kind: 'upsert', collection: v.collection, id: key.slice(key.indexOf('/') + 1), set: { a: v.appId }, inc: { n: v.n }, max: { lastSeq: v.lastSeq } });
+      ops.push({
+        kind: 'upsert',
+        collection: v.collection,
+        id: key.slice(key.indexOf('/') + 1),
+        set: { a: v.appId },
+        inc: { n: v.n },
+        max: { lastSeq: v.lastSeq },
+      });
     }
     return { ops, poisoned };
   },

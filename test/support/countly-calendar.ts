@@ -24,7 +24,11 @@ function format(timeZone: string): Intl.DateTimeFormat {
 }
 
 export function calendar(ms: number, timeZone: string): Calendar {
-  const parts = Object.fromEntries(format(timeZone).formatToParts(new Date(ms)).map((p) => [p.type, Number(p.value)]));
+  const parts = Object.fromEntries(
+    format(timeZone)
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, Number(p.value)]),
+  );
   const year = parts.year ?? 0;
   const month = parts.month ?? 0;
   const day = parts.day ?? 0;

@@ -12,9 +12,15 @@ import type { StoredRequest } from './stream.ts';
 
 /** App-user field → (collection, meta set) of the aggregated metric families (§2.7). */
 const FAMILIES: readonly (readonly [string, string, string])[] = [
-  ['c', 'carriers', 'carriers'], ['d', 'devices', 'devices'], ['mnf', 'devices', 'manufacturers'], ['av', 'device_details', 'app_versions'],
-  ['p', 'device_details', 'os'], ['dt', 'device_details', 'device_type'], ['pv', 'device_details', 'os_versions'],
-  ['r', 'device_details', 'resolutions'], ['la', 'langs', 'langs'],
+  ['c', 'carriers', 'carriers'],
+  ['d', 'devices', 'devices'],
+  ['mnf', 'devices', 'manufacturers'],
+  ['av', 'device_details', 'app_versions'],
+  ['p', 'device_details', 'os'],
+  ['dt', 'device_details', 'device_type'],
+  ['pv', 'device_details', 'os_versions'],
+  ['r', 'device_details', 'resolutions'],
+  ['la', 'langs', 'langs'],
 ];
 
 export interface ExpectedMerge {
@@ -40,7 +46,10 @@ export class CountlyModel {
   stubs = 0;
   private readonly visible = new Set<string>();
 
-  constructor(private readonly appKey: string, private readonly timeZone: string) {}
+  constructor(
+    private readonly appKey: string,
+    private readonly timeZone: string,
+  ) {}
 
   apply(r: StoredRequest): void {
     const f = factsOf(r);
@@ -198,7 +207,11 @@ export class CountlyModel {
       const c = calendar(e.timeMs, this.timeZone);
       const segs = this.registry.get(e.key) ?? new Set<string>();
       this.registry.set(e.key, segs);
-      const counters: [string, number | null][] = [['c', e.count], ['s', e.sum], ['dur', e.dur]];
+      const counters: [string, number | null][] = [
+        ['c', e.count],
+        ['s', e.sum],
+        ['dur', e.dur],
+      ];
       for (const [prop, n] of counters) if (n !== null) a.month(eventFamily(e.key, 'no-segment'), c, prop, n);
       for (const [k, v] of e.segments) {
         segs.add(k);
@@ -229,7 +242,8 @@ export class CountlyModel {
     if (f.userDetails !== null) applyUserDetails(doc, f.userDetails);
     if (s === null || s.newUser) return;
     const changes: Doc = {};
-    for (const [field, v] of Object.entries(f.metrics ?? {})) if (before[field] !== v) changes[field] = before[field] === undefined ? { n: v } : { o: before[field], n: v };
+    for (const [field, v] of Object.entries(f.metrics ?? {}))
+      if (before[field] !== v) changes[field] = before[field] === undefined ? { n: v } : { o: before[field], n: v };
     if (s.countryChanged) changes.cc = { o: before.cc, n: f.countryCode ?? 'Unknown' };
     if (Object.keys(changes).length > 0) this.metricChanges.push({ did: f.did, doc: { uid: doc.uid, ts: nowS, cd: f.receivedAtMs, ...changes } });
   }

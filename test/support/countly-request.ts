@@ -38,7 +38,8 @@ export interface Facts {
 
 const truthy = (v: unknown): boolean => Boolean(v);
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
-const isNumeric = (v: unknown): boolean => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
+const isNumeric = (v: unknown): boolean =>
+  (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
 const obj = (v: unknown): Record<string, unknown> | null => {
   const parsed: unknown = typeof v === 'string' ? JSON.parse(v) : v;
   return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.fromEntries(Object.entries(parsed)) : null;
@@ -62,7 +63,11 @@ function durationOf(raw: unknown): number | null {
 
 const OS_CODES: Readonly<Record<string, string>> = { android: 'a', ios: 'i', windows: 'mw', linux: 'l', macos: 'o' };
 const escape = (v: string): string => v.replace(/^\$/, '').replace(/\./g, ':');
-const titleCase = (v: string): string => v.split(' ').map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join(' ');
+const titleCase = (v: string): string =>
+  v
+    .split(' ')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase())
+    .join(' ');
 
 /** §2.7 normalisation for the metric keys the traffic sends. */
 function metricsOf(raw: Record<string, unknown>): Record<string, string> {

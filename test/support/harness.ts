@@ -65,7 +65,9 @@ export interface TestTally extends TallyHandle {
   destroy(): Promise<void>;
 }
 
-export async function startTestTally(opts: { config?: Readonly<TallyConfig>; roles?: readonly Role[]; pipelines?: readonly LivePipeline[] } = {}): Promise<TestTally> {
+export async function startTestTally(
+  opts: { config?: Readonly<TallyConfig>; roles?: readonly Role[]; pipelines?: readonly LivePipeline[] } = {},
+): Promise<TestTally> {
   const config = opts.config ?? testConfig();
   const logs = new LogCapture();
   const log = createLogger(config, logs);
@@ -107,7 +109,9 @@ export async function dropAll(config: Readonly<TallyConfig>): Promise<void> {
 
 /** Fetches the admin's API key through /api-key (the Countly bootstrap path). */
 export async function adminApiKey(baseUrl: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/api-key`, { headers: { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}` } });
+  const res = await fetch(`${baseUrl}/api-key`, {
+    headers: { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}` },
+  });
   if (res.status !== 200) throw new Error(`api-key answered ${res.status}`);
   return res.text();
 }

@@ -17,7 +17,6 @@ export interface MixedMessage {
   readonly msgID: string;
 }
 
-
 const OS = ['Android', 'iOS', 'Windows'];
 const CARRIERS = ['Vodafone', 'T-Mobile', 'Orange'];
 
@@ -66,17 +65,32 @@ export function mixedTraffic(streams: StreamsConfig, o: MixedOptions): MixedMess
     if (!begun.has(key) || rand() < 0.1) {
       begun.add(key);
       params.begin_session = '1';
-      params.metrics = JSON.stringify({ _os: pick(OS), _os_version: `${1 + Math.floor(rand() * 14)}.${Math.floor(rand() * 3)}`, _device: `model-${Math.floor(rand() * 20)}`, _carrier: pick(CARRIERS), _app_version: `1.${Math.floor(rand() * 4)}`, _resolution: '1080x1920', _locale: 'en_US' });
+      params.metrics = JSON.stringify({
+        _os: pick(OS),
+        _os_version: `${1 + Math.floor(rand() * 14)}.${Math.floor(rand() * 3)}`,
+        _device: `model-${Math.floor(rand() * 20)}`,
+        _carrier: pick(CARRIERS),
+        _app_version: `1.${Math.floor(rand() * 4)}`,
+        _resolution: '1080x1920',
+        _locale: 'en_US',
+      });
     } else if (rand() < 0.3) {
       params.session_duration = String(10 + Math.floor(rand() * 120));
       if (rand() < 0.4) params.end_session = '1';
     }
     const events = Array.from({ length: Math.floor(rand() * 4) }, () => ({
-      key: `ev${Math.floor(rand() * 4)}`, count: 1 + Math.floor(rand() * 3), sum: Math.round(rand() * 1000) / 10, dur: Math.floor(rand() * 60),
+      key: `ev${Math.floor(rand() * 4)}`,
+      count: 1 + Math.floor(rand() * 3),
+      sum: Math.round(rand() * 1000) / 10,
+      dur: Math.floor(rand() * 60),
       segmentation: { plan: `p${Math.floor(rand() * 4)}`, level: Math.floor(rand() * 6) },
     }));
     if (events.length > 0) params.events = JSON.stringify(events);
-    if (rand() < 0.08) params.user_details = JSON.stringify({ name: `User ${device}`, custom: { tier: pick(['gold', 'silver']), visits: { $inc: 1 }, tags: { $addToSet: pick(['a', 'b', 'c']) } } });
+    if (rand() < 0.08)
+      params.user_details = JSON.stringify({
+        name: `User ${device}`,
+        custom: { tier: pick(['gold', 'silver']), visits: { $inc: 1 }, tags: { $addToSet: pick(['a', 'b', 'c']) } },
+      });
     out.push(message(streams, app, device, `mixed-${o.seed}-${i}`, params, ts + 3, o.v0Every > 0 && i % o.v0Every === 0));
   }
   return out;

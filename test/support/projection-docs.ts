@@ -52,7 +52,8 @@ export async function readStoredAggregates(db: Db, appId: string, eventKeys: Ite
   const keys = new Map<string, string>();
   const segments = new Map<string, Set<string>>();
   for (const doc of await db.collection(`events_v${version}`).find({ a: appId }).toArray()) {
-    for (const [hash, entry] of Object.entries(isObject(doc.list) ? doc.list : {})) keys.set(hash, isObject(entry) ? String(entry.key) : `unknown hash ${hash}`);
+    for (const [hash, entry] of Object.entries(isObject(doc.list) ? doc.list : {}))
+      keys.set(hash, isObject(entry) ? String(entry.key) : `unknown hash ${hash}`);
     for (const [hash, own] of Object.entries(isObject(doc.segments) ? doc.segments : {})) {
       const segs = segments.get(hash) ?? new Set<string>();
       segments.set(hash, segs);
@@ -65,7 +66,8 @@ export async function readStoredAggregates(db: Db, appId: string, eventKeys: Ite
 }
 
 /** Counters as a plain object (sorted keys), for readable diffs. */
-export const asObject = (counters: ReadonlyMap<string, number>): Record<string, number> => Object.fromEntries([...counters].sort(([a], [b]) => (a < b ? -1 : 1)));
+export const asObject = (counters: ReadonlyMap<string, number>): Record<string, number> =>
+  Object.fromEntries([...counters].sort(([a], [b]) => (a < b ? -1 : 1)));
 
 /** The registry as sorted lists. */
 export const registryObject = (registry: ReadonlyMap<string, ReadonlySet<string>>): Record<string, string[]> =>

@@ -16,7 +16,15 @@ export const SCENARIO_TIMEZONE = 'Australia/Darwin';
 export const local = (mo: number, d: number, h: number, mi: number, s = 0, y = 2024): number => wallClockS(570, y, mo, d, h, mi, s);
 export const SCENARIO_DEVICES = ['andy', 'bea', 'cleo', 'dora', 'eve-old', 'eve-new', 'live-1', 'live-2'] as const;
 
-const ANDY = { _os: 'Android', _os_version: '14.1', _device: 'Pixel 8', _app_version: '2', _carrier: 'vodafone in', _resolution: '1080x2400', _locale: 'en_IN' };
+const ANDY = {
+  _os: 'Android',
+  _os_version: '14.1',
+  _device: 'Pixel 8',
+  _app_version: '2',
+  _carrier: 'vodafone in',
+  _resolution: '1080x2400',
+  _locale: 'en_IN',
+};
 const BEA = { _os: 'iOS', _os_version: '17.4.1', _device: 'iPhone15,2', _app_version: '1.5.0', _carrier: 'airtel', _resolution: '1179x2556' };
 const CLEO = { _os: 'Windows', _os_version: '10', _device: 'Desktop', _app_version: '3.1', _resolution: '1920x1080' };
 const EVE_OLD = { _os: 'Android', _os_version: '13', _device: 'Galaxy S21', _app_version: '2', _resolution: '1080x2400' };
@@ -98,7 +106,16 @@ const ofDevice = (rs: readonly StoredRequest[], did: string): StoredRequest[] =>
 
 /** Live traffic now, through the main API: a session of live-1, then `change_id('live-2', merge)` and a session of live-2. */
 export async function sendLiveTraffic(tally: TestTally, appKey: string, storagePath: string): Promise<void> {
-  Countly.init({ app_key: appKey, url: tally.url, device_id: 'live-1', storage_path: storagePath, interval: 50, fail_timeout: 1, app_version: '3', metrics: LIVE });
+  Countly.init({
+    app_key: appKey,
+    url: tally.url,
+    device_id: 'live-1',
+    storage_path: storagePath,
+    interval: 50,
+    fail_timeout: 1,
+    app_version: '3',
+    metrics: LIVE,
+  });
   Countly.begin_session(true);
   Countly.add_event({ key: 'purchase', count: 1, sum: 2.5, segmentation: { plan: 'pro' } });
   Countly.user_details({ name: 'Lin', custom: { tier: 'gold' } });
@@ -108,7 +125,12 @@ export async function sendLiveTraffic(tally: TestTally, appKey: string, storageP
   Countly.session_duration(30);
   Countly.end_session(45);
   // The SDK moves queued events into its request queue on its next beat: wait for both.
-  await waitForRequests(tally.jsm, tally.config.streams, (rs) => ofDevice(rs, 'live-1').some((r) => r.params.end_session === '1') && ofDevice(rs, 'live-1').some((r) => Array.isArray(r.params.events)), 30_000);
+  await waitForRequests(
+    tally.jsm,
+    tally.config.streams,
+    (rs) => ofDevice(rs, 'live-1').some((r) => r.params.end_session === '1') && ofDevice(rs, 'live-1').some((r) => Array.isArray(r.params.events)),
+    30_000,
+  );
   await processedThroughHead(tally);
   Countly.change_id('live-2', true);
   Countly.begin_session(true);

@@ -23,7 +23,6 @@ export interface Expected {
   readonly sessions: Map<string, number>;
 }
 
-
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 /** `YYYY.M.D` of a unix time in a timezone, via Intl (not the fold's time code). */
 export function localDay(unixS: number, timezone: string): string {
@@ -65,8 +64,17 @@ export function generateTraffic(streams: StreamsConfig, o: TrafficOptions): { it
       add(expected.sessions, app.id, 1);
     }
     const event: SdkRequestReceived = {
-      v: 1, type: 'SdkRequestReceived', id: `traffic-${o.seed}-${i}`, requestId: `r${i}`, appId: app.id, appKey: app.key,
-      appTimezone: app.timezone, deviceId: device, receivedAtMs: (ts + 5) * 1000, ip: null, params,
+      v: 1,
+      type: 'SdkRequestReceived',
+      id: `traffic-${o.seed}-${i}`,
+      requestId: `r${i}`,
+      appId: app.id,
+      appKey: app.key,
+      appTimezone: app.timezone,
+      deviceId: device,
+      receivedAtMs: (ts + 5) * 1000,
+      ip: null,
+      params,
     };
     return { subject: eventSubject(streams, app.id, partitionOf(device, streams.partitions)), event };
   });

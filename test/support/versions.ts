@@ -61,11 +61,22 @@ export async function publishMessages(js: JetStreamClient, msgs: readonly MixedM
 }
 
 /** Waits until every group checkpoint of `pipeline` v`version` accounts for the whole stream. */
-export async function waitForVersion(db: Db, jsm: JetStreamManager, streams: StreamsConfig, pipeline: string, version: number, timeoutMs: number): Promise<void> {
+export async function waitForVersion(
+  db: Db,
+  jsm: JetStreamManager,
+  streams: StreamsConfig,
+  pipeline: string,
+  version: number,
+  timeoutMs: number,
+): Promise<void> {
   const total = (await jsm.streams.info(eventsStreamName(streams))).state.messages;
-  await waitUntil(async () => {
-    const cps = await listCheckpoints(db, `${pipeline}:v${version}:`);
-    const accounted = cps.reduce((s, c) => s + c.appliedEvents + c.deadLetters, 0);
-    return cps.length === streams.partitionGroups && accounted === total && cps.every((c) => c.pending === null) ? true : undefined;
-  }, timeoutMs, `${pipeline} v${version} to cover ${total} events`);
+  await waitUntil(
+    async () => {
+      const cps = await listCheckpoints(db, `${pipeline}:v${version}:`);
+      const accounted = cps.reduce((s, c) => s + c.appliedEvents + c.deadLetters, 0);
+      return cps.length === streams.partitionGroups && accounted === total && cps.every((c) => c.pending === null) ? true : undefined;
+    },
+    timeoutMs,
+    `${pipeline} v${version} to cover ${total} events`,
+  );
 }
