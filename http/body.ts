@@ -22,9 +22,8 @@ export interface BodyIssue {
 }
 
 function formToObject(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(text)) out[k] = v;
-  return out;
+  // fromEntries defines properties, so a `__proto__` field stays data as in the other parsers; the later duplicate wins.
+  return Object.fromEntries(new URLSearchParams(text));
 }
 
 /** Replaces fastify's parsers with Countly's: form, JSON, multipart, and anything else ignored. */

@@ -44,6 +44,16 @@ async function deadLetter<P>(ctx: RunnerContext<P>, msgs: readonly JsMsg[], item
   }
 }
 
+/** A refused write's dead-letter record stays below NATS's default 1 MB payload limit, bytes. */
+const MAX_REFUSAL_RECORD_BYTES = 512 * 1024;
+
+/** The record of a refusal: the document, the batch, the reason and the update (left out, with its size, when too large to publish). */
+function refusalRecord(r: RefusedWrite, range: { fromSeq: number; toSeq: number }): Uint8Array {
+  const whole = new TextEncoder().encode(JSON.stringify({ ...r, ...range }));
+  if (whole.length <= MAX_REFUSAL_RECORD_BYTES) return whole;
+  return new TextEncoder().encode(JSON.stringify({ collection: r.collection, id: r.id, reason: r.reason, ...range, opBytes: whole.length }));
+}
+
 /**
  * Reports the writes the database refused for their content: each goes to the dead-letter
  * stream as a record of the document, the batch and the reason (the batch's events were
@@ -57,7 +67,7 @@ async function setAsideRefused<P>(ctx: RunnerContext<P>, refused: readonly Refus
     h.set('Tally-Seq', `${range.fromSeq}-${range.toSeq}`);
     h.set('Tally-Consumer', ctx.durable);
     h.set('Tally-Kind', 'refused-write');
-    const record = new TextEncoder().encode(JSON.stringify({ ...r, ...range }));
+    const record = refusalRecord(r, range);
     await ctx.js.publish(deadLetterSubject(ctx.config.streams, ctx.durable), record, {
       msgID: `${ctx.durable}:refused:${range.toSeq}:${r.collection}/${r.id}`,
       headers: h,

@@ -26,7 +26,7 @@ it('sets aside a refused update and applies the rest exactly once, also when rep
   const ops: WriteOp[] = Array.from({ length: 40 }, (_, i) => ({ kind: 'upsert', collection: 'c', id: `d${i}`, inc: { n: i + 1 } }));
   ops.splice(20, 0, { kind: 'upsert', collection: 'c', id: 'text', inc: { n: 1 } });
   const first = await applyOps(db, ops, { toSeq: 7, group: 0, collectionName, freshlyClaimed: true });
-  expect(first.refused).toEqual([{ collection: 'c_v1', id: 'text', reason: expect.stringMatching(/^14: /) as unknown }]);
+  expect(first.refused).toEqual([{ collection: 'c_v1', id: 'text', reason: expect.stringMatching(/^14: /) as unknown, op: ops[20] }]);
   const counters = async () => new Map((await db.collection<{ _id: string; n: unknown }>('c_v1').find({}).toArray()).map((d) => [d._id, d.n]));
   const expected = new Map<string, unknown>([['text', 'not a number'], ...Array.from({ length: 40 }, (_, i) => [`d${i}`, i + 1] as [string, number])]);
   expect(await counters()).toEqual(expected);

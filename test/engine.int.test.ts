@@ -178,6 +178,12 @@ describe('processing engine', () => {
     expect(info.state.messages).toBeGreaterThan(dlqBefore);
     const last = await tally.jsm.streams.getMessage(deadLetterStreamName(config.streams), { seq: info.state.last_seq });
     expect(last?.header.get('Tally-Kind')).toBe('refused-write');
+    // The record carries the update the batch computed for the document, to apply once fixed.
+    expect(last?.json()).toMatchObject({
+      collection: 'count_devices_v1',
+      id: `${APP}:dev-refused`,
+      op: { kind: 'upsert', collection: 'count_devices', id: `${APP}:dev-refused` },
+    });
     expect(last?.header.get('Tally-Reason')).toMatch(new RegExp(`^write refused by the database: count_devices_v1/${APP}:dev-refused: 14: `));
     expect(tally.processors!.status().reduce((s, g) => s + g.refusedWrites, 0)).toBeGreaterThan(refusedBefore);
     expect(tally.processors!.status().every((g) => g.healthy)).toBe(true);

@@ -136,7 +136,7 @@ async function writeSettingAsideRefused(
     } catch (err) {
       const reason = contentRefusal(err);
       if (reason === undefined) throw err;
-      refused.push({ collection, id: op.id, reason });
+      refused.push({ collection, id: op.id, reason, op });
     }
   }
 }

@@ -3,7 +3,8 @@
 // stop the group for good: a claimed batch is replayed from its journal as it is, and would be
 // refused again at every retry. So the refused document's update is set aside, reported, and
 // the rest of the batch is applied.
-import { MongoBulkWriteError, MongoServerError, type WriteError } from 'mongodb';
+import { MongoBulkWriteError, type WriteError } from 'mongodb';
+import type { UpsertOp } from '../writes.ts';
 
 /**
  * Server error codes of a write refused for its content, never for the state of the servers:
@@ -20,11 +21,13 @@ export interface RefusedWrite {
   readonly collection: string;
   readonly id: string;
   readonly reason: string;
+  /** The update as the batch computed it (every event of the batch that touched the document), to apply by hand once the cause is fixed. */
+  readonly op: UpsertOp;
 }
 
 const isContentCode = (code: unknown): boolean => typeof code === 'number' && CONTENT_REFUSAL_CODES.has(code);
 
-/** The database's reason when `err` refused a write for its content only; undefined for anything else. */
+/** The database's reason when `err` refused writes of documents for their content only; undefined for anything else. */
 export function contentRefusal(err: unknown): string | undefined {
   if (err instanceof MongoBulkWriteError) {
     const list: WriteError[] = [];
@@ -36,6 +39,7 @@ export function contentRefusal(err: unknown): string | undefined {
     if (first === undefined || !list.every((w) => isContentCode(w.code))) return undefined;
     return `${first.code}: ${first.errmsg ?? err.message}`;
   }
-  if (err instanceof MongoServerError && isContentCode(err.code)) return `${String(err.code)}: ${err.message}`;
+  // Only per-document write errors are refusals of content: a command-level error (even BadValue,
+  // e.g. an option the server does not support) says nothing about one document.
   return undefined;
 }
