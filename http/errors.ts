@@ -14,7 +14,11 @@ export interface Refusal {
  */
 export const REFUSALS = {
   /** No route answers this path or sub-path. */
-  TALLY_HTTP_INVALID_PATH: { statusCode: 400 },
+  TALLY_HTTP_INVALID_PATH: { statusCode: 400, message: 'Invalid path' },
+  /** A URL that cannot be decoded, or that carries a `#` fragment (no client sends one). */
+  TALLY_HTTP_INVALID_URL: { statusCode: 400 },
+  /** The request is malformed in a way the HTTP framework caught (headers, body syntax). */
+  TALLY_HTTP_BAD_REQUEST: { statusCode: 400 },
   /** `/o?method=` names no read method. */
   TALLY_HTTP_UNKNOWN_METHOD: { statusCode: 400, message: 'Invalid method' },
   /** An HTTP method the route does not take (HEAD on a route that writes). */

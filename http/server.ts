@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { TallyError } from '../projections/index.ts';
 import { registerBodyParsers } from './body.ts';
-import { CountlyReplyError } from './errors.ts';
+import { CountlyReplyError, REFUSALS, type Refusal, type RefusalCode } from './errors.ts';
 import { sendMessage } from './reply.ts';
 
 export interface HttpServerOptions {
@@ -32,7 +32,14 @@ const ALLOWED_METHODS = new Set(['GET', 'POST', 'OPTIONS', 'HEAD']);
  */
 function sendTooLarge(request: FastifyRequest, reply: FastifyReply, opts: HttpServerOptions): FastifyReply {
   void reply.header('Connection', 'close');
-  return sendMessage(request, reply, 413, `Request body is larger than ${opts.bodyLimitBytes} bytes`);
+  return sendRefusal(request, reply, 'TALLY_HTTP_TOO_LARGE', `Request body is larger than ${opts.bodyLimitBytes} bytes`);
+}
+
+/** A refusal the edge answers itself (no handler threw it): logged with its code, answered in the envelope. */
+function sendRefusal(request: FastifyRequest, reply: FastifyReply, code: RefusalCode, text?: string): FastifyReply {
+  const refusal: Refusal = REFUSALS[code];
+  request.log.info({ code }, 'request refused');
+  return sendMessage(request, reply, refusal.statusCode, text ?? refusal.message ?? 'Bad request');
 }
 
 function installErrorHandler(app: FastifyInstance, opts: HttpServerOptions): void {
@@ -53,7 +60,10 @@ function installErrorHandler(app: FastifyInstance, opts: HttpServerOptions): voi
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendTooLarge(request, reply, opts);
     if (typeof code === 'string' && code.startsWith('FST_')) {
       const status = typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 400;
-      if (status < 500) return sendMessage(request, reply, status, err instanceof Error ? err.message : 'Bad request');
+      if (status < 500) {
+        request.log.info({ code: 'TALLY_HTTP_BAD_REQUEST', fastifyCode: code, status }, 'request refused');
+        return sendMessage(request, reply, status, err instanceof Error ? err.message : 'Bad request');
+      }
     }
     request.log.error({ err }, 'unhandled error');
     return sendMessage(request, reply, 500, 'Internal server error');
@@ -62,7 +72,7 @@ function installErrorHandler(app: FastifyInstance, opts: HttpServerOptions): voi
 
 /** fastify's `frameworkErrors`: a URL the router cannot decode (no hooks have run). */
 function refuseBadUrl(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  request.log.info({ code: err.code }, 'malformed URL refused');
+  request.log.info({ code: 'TALLY_HTTP_INVALID_URL', fastifyCode: err.code }, 'malformed URL refused');
   void reply
     .code(400)
     .headers({ ...COMMON_HEADERS, 'Content-Type': 'application/json; charset=utf-8' })
@@ -96,10 +106,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     const q = request.raw.url?.indexOf('?') ?? -1;
     request.rawQuery = q >= 0 ? (request.raw.url ?? '').slice(q + 1) : '';
     void reply.headers(COMMON_HEADERS);
-    if (!ALLOWED_METHODS.has(request.method)) return sendMessage(request, reply, 405, 'Method not allowed');
+    if (!ALLOWED_METHODS.has(request.method)) return sendRefusal(request, reply, 'TALLY_HTTP_METHOD_NOT_ALLOWED');
     // No client sends a fragment; the router ends the path at `#`, so a raw URL carrying one
     // could be checked by one rule and routed by another.
-    if (request.raw.url?.includes('#') === true) return sendMessage(request, reply, 400, 'Invalid URL: "#" is not allowed');
+    if (request.raw.url?.includes('#') === true) return sendRefusal(request, reply, 'TALLY_HTTP_INVALID_URL', 'Invalid URL: "#" is not allowed');
     // A declared length over the limit is refused before any byte is read; a body without one
     // (chunked) is cut off by fastify's bodyLimit as it is read.
     if (Number(request.headers['content-length'] ?? 0) > opts.bodyLimitBytes) return sendTooLarge(request, reply, opts);
@@ -111,7 +121,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     }
     return undefined;
   });
-  app.setNotFoundHandler((request, reply) => sendMessage(request, reply, 400, 'Invalid path'));
+  app.setNotFoundHandler((request, reply) => sendRefusal(request, reply, 'TALLY_HTTP_INVALID_PATH'));
   installErrorHandler(app, opts);
   return app;
 }
