@@ -6,6 +6,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Pure code without shared state: one module graph for all files saves the per-file start-up (30 s → 11 s).
+          isolate: false,
           include: ['**/*.unit.test.ts'],
           exclude: ['node_modules/**', 'data/**', '.services/**'],
         },

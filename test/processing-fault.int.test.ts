@@ -1,4 +1,4 @@
-// Fault injection: 100k events (10k requests × 10) through two processor processes that are
+// Fault injection: 60k events (6k requests × 10) through two processor processes that are
 // SIGKILLed and restarted at random moments (mid-flush included). The final projections must
 // equal expectations computed from the generated traffic, not from the fold code.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -53,7 +53,7 @@ it('SIGKILLing processor processes at random moments neither loses nor double-co
   const { items, expected } = generateTraffic(config.streams, {
     apps,
     devicesPerApp: 400,
-    requests: 10_000,
+    requests: 6_000,
     eventsPerRequest: 10,
     startS: 1_730_000_000,
     days: 3,
