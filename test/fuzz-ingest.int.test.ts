@@ -12,8 +12,8 @@ import { newApp, send, type TestApp } from './support/ingest-client.ts';
 import { processedThroughHead } from './support/processed.ts';
 
 const config = testConfig({ streams: { partitions: 8, partitionGroups: 2 }, consumers: { batchSize: 500, batchWaitMs: 50 } });
-const SINGLE_REQUESTS = 2_000;
-const BULK_REQUESTS = 50;
+const SINGLE_REQUESTS = 1_600;
+const BULK_REQUESTS = 40;
 const ITEMS_PER_BULK = 10;
 const CONCURRENCY = 12;
 let tally: TestTally;

@@ -56,10 +56,10 @@ async function injectRedeliveries(): Promise<void> {
 describe('rebuild', () => {
   it('rebuilds a version equal to the live one, document by document, across a SIGKILL of the rebuild', { timeout: 300_000 }, async () => {
     // 1. Live processing of a mixed workload, with consumers rewound to 1 twice while it runs.
-    const first = mixedTraffic(config.streams, { apps, devicesPerApp: 50, requests: 900, seed: 11, startS: 1_730_000_000, days: 4, v0Every: 7 });
-    await publishMessages(tally.js, first.slice(0, 450));
+    const first = mixedTraffic(config.streams, { apps, devicesPerApp: 50, requests: 700, seed: 11, startS: 1_730_000_000, days: 4, v0Every: 7 });
+    await publishMessages(tally.js, first.slice(0, 350));
     await injectRedeliveries();
-    await publishMessages(tally.js, first.slice(450));
+    await publishMessages(tally.js, first.slice(350));
     await injectRedeliveries();
     await waitForVersion(tally.db, tally.jsm, config.streams, 'core', 1, 120_000);
     // 2. Merges, a reset of app three, and more traffic after it.
