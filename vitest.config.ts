@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/support/longest-first.ts';
 
 export default defineConfig({
   test: {
@@ -21,6 +22,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Two cores: files run in parallel, each with its own stream prefix and database.
           maxWorkers: 2,
+          sequence: { sequencer: LongestFirstSequencer },
         },
       },
     ],
