@@ -7,7 +7,9 @@ import type { Db } from 'mongodb';
 import type { GroupStatus } from '../processors/index.ts';
 import { listCheckpoints } from '../projections/index.ts';
 import { partitionsOfGroup, type StreamsConfig } from '../streams.config.ts';
+import type { BenchContext } from './context.ts';
 import { BenchSetupError, BenchTimeoutError } from './errors.ts';
+import type { BaselineFigure } from './figures.ts';
 import { publishBatched, type CountedMessage } from './publish.ts';
 import type { BenchTally } from './tally.ts';
 
@@ -117,3 +119,13 @@ export async function publishAndApply(tally: BenchTally, messages: Iterable<Coun
   const doneMs = await waitApplied(processorStatus(tally), coverage, timeoutMs);
   return { envelopes: pub.count, events, firstSeq, durationMs: doneMs - startedMs };
 }
+
+/** The raw baseline of an applied backlog: an ordered-consumer read of the same envelopes, in this run. */
+export const readOfApplied = (ctx: BenchContext, tally: BenchTally, applied: Applied): Promise<BaselineFigure> =>
+  ctx.baselines.jsOrderedReadOf(
+    tally.handle.js,
+    tally.config.streams,
+    applied.firstSeq,
+    applied.envelopes,
+    `raw JetStream ordered-consumer read of the same ${applied.envelopes} envelopes`,
+  );

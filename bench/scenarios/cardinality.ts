@@ -7,9 +7,9 @@ import { partitionOf } from '../../projections/index.ts';
 import type { BenchContext, Scenario } from '../context.ts';
 import { largestDocument } from '../documents.ts';
 import { rateFigure, type Figure } from '../figures.ts';
-import { checkpointTotals, publishAndApply } from '../fold-watch.ts';
+import { checkpointTotals, publishAndApply, readOfApplied } from '../fold-watch.ts';
 import { countedMessages } from '../publish.ts';
-import { cardinalityRequest } from '../workload/cardinality.ts';
+import { cardinalityDevice, cardinalityRequest } from '../workload/cardinality.ts';
 
 const SCENARIO = 'cardinality';
 /** Each device costs about 5 ms to fold on 2 cores with FerretDB; the wait allows twice that. */
@@ -34,15 +34,10 @@ async function run(ctx: BenchContext): Promise<Figure[]> {
     const largest = await largestDocument(tally.handle.db, collections);
     const f = r.result;
     const seconds = f.durationMs / 1000;
-    const read = await ctx.baselines.jsOrderedReadOf(
-      tally.handle.js,
-      tally.config.streams,
-      f.firstSeq,
-      f.envelopes,
-      `raw JetStream ordered-consumer read of the same ${f.envelopes} envelopes`,
-    );
+    const read = await readOfApplied(ctx, tally, f);
     const common = { scenario: SCENARIO, count: f.envelopes, errors: totals.deadLetters, phase: { cpu: r.cpu, loopDelay: r.loopDelay } };
-    const partitions = new Set(Array.from({ length: Math.min(devices, 1_000) }, (_, i) => partitionOf(`card-${i}`, tally.config.streams.partitions))).size;
+    const partitions = new Set(Array.from({ length: Math.min(devices, 1_000) }, (_, i) => partitionOf(cardinalityDevice(i), tally.config.streams.partitions)))
+      .size;
     return [
       rateFigure({
         ...common,

@@ -5,7 +5,7 @@
 import type { BenchContext, Scenario } from '../context.ts';
 import { CommandCounter, type CommandCounts } from '../db-commands.ts';
 import { latencyFigure, rateFigure, type BaselineFigure, type Figure } from '../figures.ts';
-import { checkpointTotals, processorStatus, publishAndApply, type Applied } from '../fold-watch.ts';
+import { checkpointTotals, processorStatus, publishAndApply, readOfApplied, type Applied } from '../fold-watch.ts';
 import { measureFreshness } from '../freshness.ts';
 import { summarize } from '../histogram.ts';
 import type { PhaseResult } from '../phase.ts';
@@ -44,13 +44,7 @@ async function foldFigures(ctx: BenchContext, tally: BenchTally): Promise<{ figu
   const f = r.result;
   const seconds = f.durationMs / 1000;
   const perEnvelope = f.events / f.envelopes;
-  const read = await ctx.baselines.jsOrderedReadOf(
-    tally.handle.js,
-    tally.config.streams,
-    f.firstSeq,
-    f.envelopes,
-    `raw JetStream ordered-consumer read of the same ${f.envelopes} envelopes`,
-  );
+  const read = await readOfApplied(ctx, tally, f);
   const readEvents: BaselineFigure = {
     ...read,
     label: `${read.label}, in events (×${perEnvelope.toFixed(2)} events/envelope)`,
