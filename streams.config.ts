@@ -350,5 +350,22 @@ export function partitionsOfGroup(s: StreamsConfig, group: number): number[] {
 /** Filter subjects of one partition group's consumer (any app, the group's partitions). */
 export const groupFilterSubjects = (s: StreamsConfig, group: number): string[] => partitionsOfGroup(s, group).map((p) => `${s.prefix}.ev.*.${p}`);
 
-/** Durable consumer name of a projection's partition group. */
+/**
+ * Base name of a projection's partition group: the key of its lease and the label of its dead
+ * letters. The JetStream consumer itself is named per ownership epoch (`epochConsumerName`).
+ */
 export const consumerName = (s: StreamsConfig, projection: string, group: number): string => `${s.prefix}_${projection}_g${group}`;
+
+/**
+ * The group's JetStream consumer for one ownership epoch (the lease's revision). A new owner
+ * deletes the previous epoch's consumer and creates its own, so a pull left open by a stalled
+ * former owner can never receive, nor acknowledge, a message of the new owner's consumer.
+ */
+export const epochConsumerName = (base: string, epoch: number): string => `${base}_r${epoch}`;
+
+/** The epoch of a consumer of `base`, or undefined when the name is another group's (or a pre-epoch name: 0). */
+export function consumerEpoch(base: string, name: string): number | undefined {
+  if (name === base) return 0;
+  const rest = name.startsWith(`${base}_r`) ? name.slice(base.length + 2) : '';
+  return /^[1-9][0-9]*$/.test(rest) ? Number(rest) : undefined;
+}

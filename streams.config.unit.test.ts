@@ -5,7 +5,9 @@ import {
   configInputFromEnv,
   configSchema,
   ENV_VARS,
+  consumerEpoch,
   consumerName,
+  epochConsumerName,
   eventSubject,
   groupFilterSubjects,
   loadConfig,
@@ -59,6 +61,14 @@ describe('subject layout', () => {
     expect(all.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(groupFilterSubjects(s, 1)).toEqual(['tx.ev.*.1', 'tx.ev.*.4', 'tx.ev.*.7']);
     expect(consumerName(s, 'sessions', 2)).toBe('tx_sessions_g2');
+  });
+  it("names a group consumer per ownership epoch and tells its epoch back, never another group's", () => {
+    expect(epochConsumerName('tx_core_v1_g1', 42)).toBe('tx_core_v1_g1_r42');
+    expect(consumerEpoch('tx_core_v1_g1', 'tx_core_v1_g1_r42')).toBe(42);
+    expect(consumerEpoch('tx_core_v1_g1', 'tx_core_v1_g1')).toBe(0);
+    expect(consumerEpoch('tx_core_v1_g1', 'tx_core_v1_g10_r42')).toBeUndefined();
+    expect(consumerEpoch('tx_core_v1_g1', 'tx_core_v1_g1_r')).toBeUndefined();
+    expect(consumerEpoch('tx_core_v1_g1', 'tx_core_v1_g1_r04')).toBeUndefined();
   });
 });
 

@@ -4,7 +4,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Db } from 'mongodb';
 import { listCheckpoints } from '../projections/index.ts';
-import { consumerName, eventsStreamName, type TallyConfig } from '../streams.config.ts';
+import { consumerEpoch, consumerName, eventsStreamName, type TallyConfig } from '../streams.config.ts';
 
 export interface ConsumerStatus {
   readonly consumer: string;
@@ -19,14 +19,17 @@ export interface ConsumerStatus {
   readonly batchInFlight: boolean;
 }
 
-async function consumerLag(jsm: JetStreamManager, stream: string, name: string): Promise<number> {
-  try {
-    const info = await jsm.consumers.info(stream, name);
-    return info.num_pending + info.num_ack_pending;
-  } catch {
-    // Decision: a consumer not created yet has no lag to report; -1 says "unknown" to the reader.
-    return -1;
+/** Lag of each group's current consumer (the newest ownership epoch), by the group's base name. */
+async function lagByGroup(jsm: JetStreamManager, stream: string, bases: readonly string[]): Promise<Map<string, number>> {
+  const newest = new Map<string, { epoch: number; lag: number }>();
+  for await (const info of jsm.consumers.list(stream)) {
+    for (const base of bases) {
+      const epoch = consumerEpoch(base, info.name);
+      if (epoch === undefined || (newest.get(base)?.epoch ?? -1) > epoch) continue;
+      newest.set(base, { epoch, lag: info.num_pending + info.num_ack_pending });
+    }
   }
+  return new Map([...newest].map(([base, c]) => [base, c.lag]));
 }
 
 /** Status of every checkpointed consumer group (checkpoint ids are `<pipeline>:v<version>:g<group>`). */
@@ -35,21 +38,28 @@ export async function pipelineStatus(config: Readonly<TallyConfig>, db: Db, nc: 
   const stream = eventsStreamName(config.streams);
   const head = (await jsm.streams.info(stream)).state.last_seq;
   const checkpoints = await listCheckpoints(db, '');
-  return Promise.all(
-    checkpoints.map(async (cp) => {
-      const [pipeline = '', version = '', group = ''] = cp._id.split(':');
-      const consumer = consumerName(config.streams, `${pipeline}_${version}`, Number(group.slice(1)));
-      return {
-        consumer,
-        checkpoint: cp._id,
-        streamHead: head,
-        appliedSeq: cp.seq,
-        lag: await consumerLag(jsm, stream, consumer),
-        lastFlushAtMs: cp.updatedAtMs,
-        appliedEvents: cp.appliedEvents,
-        deadLetters: cp.deadLetters,
-        batchInFlight: cp.pending !== null,
-      };
-    }),
+  const baseOf = (id: string) => {
+    const [pipeline = '', version = '', group = ''] = id.split(':');
+    return consumerName(config.streams, `${pipeline}_${version}`, Number(group.slice(1)));
+  };
+  const lags = await lagByGroup(
+    jsm,
+    stream,
+    checkpoints.map((cp) => baseOf(cp._id)),
   );
+  return checkpoints.map((cp) => {
+    const consumer = baseOf(cp._id);
+    return {
+      consumer,
+      checkpoint: cp._id,
+      streamHead: head,
+      appliedSeq: cp.seq,
+      // A group whose owner has not created its consumer yet: -1 says "unknown" to the reader.
+      lag: lags.get(consumer) ?? -1,
+      lastFlushAtMs: cp.updatedAtMs,
+      appliedEvents: cp.appliedEvents,
+      deadLetters: cp.deadLetters,
+      batchInFlight: cp.pending !== null,
+    };
+  });
 }

@@ -64,6 +64,8 @@ export function batcher(messages: ConsumerMessages): Batcher {
         if (cutWhenCaughtUp && buffer.length > had) deadline = Date.now() + waitMs;
       }
       if (buffer.length === 0 && failure !== undefined) throw failure instanceof Error ? failure : new Error('consumer iterator failed', { cause: failure });
+      // The iterator ends on its own only when its consumer was deleted (a newer owner took over).
+      if (buffer.length === 0 && ended && !signal.aborted) throw new Error('consumer closed: deleted by a newer owner or by pruning');
       return buffer.splice(0, maxMessages);
     },
     working() {

@@ -1,5 +1,5 @@
-// Runs one pipeline over one partition group: lease → recover → reset the durable consumer to
-// the checkpoint → pull batches → decode → fold → journal → claim → apply → complete → ack.
+// Runs one pipeline over one partition group: lease → recover → take the group's consumer over
+// from the checkpoint → pull batches → decode → fold → journal → claim → apply → complete → ack.
 // This file is the lease loop and the delivery loop; the batch is folded in batch-fold.ts,
 // written in batch-write.ts, and merges wait for other groups in cross-group-wait.ts.
 // See docs/exactly-once.md for why each step is where it is.
@@ -9,6 +9,7 @@ import { cutChunks, freshInOrder, lastBySeq } from './batch-cut.ts';
 import { decodeAll, isReset } from './batch-fold.ts';
 import { applyWithRetry, readOwnCheckpoint, recover } from './batch-write.ts';
 import { batcher, type Batcher } from './batcher.ts';
+import { takeOverGroupConsumer } from './consumers.ts';
 import { awaitReads, crossGroupReadsBySeq } from './cross-group-wait.ts';
 import { OwnershipLostError } from './errors.ts';
 import { acquireLease, type Lease } from './lease.ts';
@@ -52,12 +53,21 @@ async function own<P>(ctx: RunnerContext<P>, lease: Lease): Promise<void> {
   if (cp.groups !== config.streams.partitionGroups) {
     throw new OwnershipLostError(`checkpoint ${cpId} was written with ${cp.groups} partition groups; rebuild after changing partitionGroups`);
   }
-  // Restart delivery exactly after the checkpoint: no out-of-order redeliveries survive a takeover.
-  await ctx.jsm.consumers.reset(ctx.stream, ctx.durable, cp.seq + 1);
+  // Restart delivery exactly after the checkpoint, on a consumer of this ownership epoch: no
+  // out-of-order redelivery survives a takeover, and a former owner's open pull gets nothing.
+  const name = await takeOverGroupConsumer(ctx.jsm, ctx.config, {
+    base: ctx.durable,
+    group: ctx.group,
+    batchSize: ctx.batchSize,
+    epoch: lease.epoch,
+    startSeq: cp.seq + 1,
+  });
   ctx.status.appliedSeq = cp.seq;
   ctx.status.deadLetters = cp.deadLetters;
-  const consumer = await ctx.js.consumers.get(ctx.stream, ctx.durable);
-  const b = batcher(await consumer.consume({ max_messages: ctx.batchSize * 2 }));
+  const consumer = await ctx.js.consumers.get(ctx.stream, name);
+  // Deleted under us means a newer owner took over: stop pulling rather than wait for it back.
+  const b = batcher(await consumer.consume({ max_messages: ctx.batchSize * 2, abort_on_missing_resource: true }));
+  ctx.status.owned = true;
   try {
     while (cp !== undefined && !ctx.signal.aborted && lease.held()) {
       const pulled = await b.next(ctx.batchSize, ctx.batchWaitMs, ctx.signal, ctx.cutWhenCaughtUp);
@@ -74,7 +84,6 @@ async function leaseLoop<P>(ctx: RunnerContext<P>): Promise<void> {
   while (!ctx.signal.aborted) {
     const lease = await acquireLease(ctx.kv, ctx.durable, ctx.owner, ctx.config.consumers.pinnedTtlMs, log, ctx.signal);
     if (lease === undefined) break;
-    status.owned = true;
     log.info({ group: ctx.group }, 'consumer group owned');
     try {
       await own(ctx, lease);

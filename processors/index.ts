@@ -1,5 +1,6 @@
 // Public surface of processors/.
 export { ensureStreams } from './streams.ts';
+export { currentGroupConsumer, groupConsumers } from './consumers.ts';
 export { startProcessors, leaseBucketName, type ProcessorsHandle, type ProcessorsDeps, type LivePipeline } from './start-processors.ts';
 export { checkpointId, checkpointPrefix, targetFor, type ForeignRead, type Pipeline, type Target, type FoldResult, type Poisoned } from './pipeline.ts';
 export type { GroupStatus } from './runner-context.ts';

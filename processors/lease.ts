@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import { abortableSleep as sleep } from './sleep.ts';
 
 export interface Lease {
+  /** The key's revision when this lease was created: unique and increasing across owners (the ownership epoch). */
+  readonly epoch: number;
   /** True while the last refresh succeeded within the TTL. */
   held(): boolean;
   release(): Promise<void>;
@@ -45,6 +47,7 @@ function holdLease(kv: KV, key: string, owner: string, ttlMs: number, log: Logge
   }, everyMs);
   timer.unref();
   return {
+    epoch: createdRevision,
     held: () => Date.now() - lastRefreshMs < ttlMs,
     async release() {
       clearInterval(timer);

@@ -13,7 +13,7 @@ import {
   type RebuildRecord,
 } from '../projections/index.ts';
 import { consumerName, eventsStreamName, projectionSwitchedSubject } from '../streams.config.ts';
-import { isConsumerNotFound } from './consumers.ts';
+import { deleteGroupConsumers } from './consumers.ts';
 import { RebuildRefusedError } from './errors.ts';
 import { checkpointPrefix } from './pipeline.ts';
 import { versionsIn } from './rebuild-plan.ts';
@@ -96,10 +96,7 @@ export async function pruneProjection(deps: AdminDeps, pipeline: PipelineRef): P
     await dropCollections(deps.db, collections.get(version) ?? []);
     await deleteCheckpoints(deps.db, checkpointPrefix(pipeline.name, version));
     for (let g = 0; g < deps.config.streams.partitionGroups; g++) {
-      await deps.jsm.consumers.delete(stream, consumerName(deps.config.streams, `${pipeline.name}_v${version}`, g)).catch((err: unknown) => {
-        // Decision: a consumer that never existed (or is gone already) is what pruning wants.
-        if (!isConsumerNotFound(err)) throw err;
-      });
+      await deleteGroupConsumers(deps.jsm, stream, consumerName(deps.config.streams, `${pipeline.name}_v${version}`, g));
     }
     deps.log.info({ projection: pipeline.name, version }, 'projection version pruned');
   }

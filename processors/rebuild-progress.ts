@@ -4,7 +4,7 @@ import type { ConsumerInfo, JetStreamManager } from '@nats-io/jetstream';
 import type { Db } from 'mongodb';
 import { listCheckpoints, readPointer, type RebuildProgress } from '../projections/index.ts';
 import { consumerName, eventsStreamName, type StreamsConfig } from '../streams.config.ts';
-import { consumerInfoIfAny } from './consumers.ts';
+import { currentGroupConsumer } from './consumers.ts';
 import { checkpointPrefix } from './pipeline.ts';
 
 /** Weights of the previous rate and of the latest measurement in the smoothed rate (exponential moving average). */
@@ -19,6 +19,8 @@ export interface ProgressSample extends RebuildProgress {
   readonly atMs: number;
   /** Events still to apply (pending and unacked at the rebuild's consumers). */
   readonly lag: number;
+  /** True once every group's owner has created its consumer (before that, `lag` misses its events). */
+  readonly consumersReady: boolean;
 }
 
 export interface ProgressSource {
@@ -29,14 +31,16 @@ export interface ProgressSource {
   readonly version: number;
 }
 
-/** Events pending or unacked at these consumers; `infoOf` says undefined for a consumer that has none. */
-async function pendingAt(durables: readonly string[], infoOf: (durable: string) => Promise<ConsumerInfo | undefined>): Promise<number> {
-  let sum = 0;
+/** Events pending or unacked at the current consumers of these groups, and how many groups have none yet. */
+async function pendingAt(jsm: JetStreamManager, stream: string, durables: readonly string[]): Promise<{ pending: number; missing: number }> {
+  let pending = 0;
+  let missing = 0;
   for (const d of durables) {
-    const info = await infoOf(d);
-    sum += info === undefined ? 0 : info.num_pending + info.num_ack_pending;
+    const info: ConsumerInfo | undefined = await currentGroupConsumer(jsm, stream, d);
+    if (info === undefined) missing++;
+    else pending += info.num_pending + info.num_ack_pending;
   }
-  return sum;
+  return { pending, missing };
 }
 
 /** The rate since `prev`, smoothed with the previous rate (the first sample is taken as it is). */
@@ -50,11 +54,11 @@ export async function measureProgress(s: ProgressSource, prev: { done: number; a
   const cps = await listCheckpoints(s.db, checkpointPrefix(s.pipeline, s.version));
   const done = cps.reduce((sum, cp) => sum + cp.appliedEvents + cp.deadLetters, 0);
   const stream = eventsStreamName(s.streams);
-  // The rebuild's own consumers exist while it runs: a missing one is an error, not an empty one.
-  const lag = await pendingAt(versionDurables(s.streams, s.pipeline, s.version), (d) => s.jsm.consumers.info(stream, d));
+  // A group whose owner has not created its consumer yet is not ready to switch, whatever the lag says.
+  const { pending: lag, missing } = await pendingAt(s.jsm, stream, versionDurables(s.streams, s.pipeline, s.version));
   const atMs = Date.now();
   const ratePerS = smoothedRatePerS(prev, done, atMs);
-  return { done, total: done + lag, ratePerS, etaS: ratePerS > 0 ? lag / ratePerS : null, atMs, lag };
+  return { done, total: done + lag, ratePerS, etaS: ratePerS > 0 ? lag / ratePerS : null, atMs, lag, consumersReady: missing === 0 };
 }
 
 /** True while the live version's consumers have events to apply; false while it is frozen for a switch. */
@@ -63,7 +67,7 @@ export async function liveHasWork(s: Omit<ProgressSource, 'version'>): Promise<b
   if (pointer.freeze === pointer.active) return false; // paused for our switch: catch up flat out
   const stream = eventsStreamName(s.streams);
   // A live consumer that does not exist yet has nothing pending.
-  return (await pendingAt(versionDurables(s.streams, s.pipeline, pointer.active), (d) => consumerInfoIfAny(s.jsm, stream, d))) > 0;
+  return (await pendingAt(s.jsm, stream, versionDurables(s.streams, s.pipeline, pointer.active))).pending > 0;
 }
 
 /**

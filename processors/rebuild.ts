@@ -18,7 +18,6 @@ import {
   FirstWrites,
   type RebuildRecord,
 } from '../projections/index.ts';
-import { ensureGroupConsumer } from './consumers.ts';
 import { RebuildBusyError } from './errors.ts';
 import { startGroupRunner, type GroupRunner } from './group-runner.ts';
 import { openLeaseBucket, leaseHolder, type Lease } from './lease.ts';
@@ -141,7 +140,7 @@ interface RebuildRun {
   readonly runners: GroupRunner[];
 }
 
-async function startRunners(r: RebuildRun, resumed: boolean): Promise<void> {
+function startRunners(r: RebuildRun, resumed: boolean): void {
   const { deps, pipeline } = r.o;
   const { config } = deps;
   const groups = config.streams.partitionGroups;
@@ -152,7 +151,6 @@ async function startRunners(r: RebuildRun, resumed: boolean): Promise<void> {
   const durables = versionDurables(config.streams, pipeline.name, r.version);
   for (let g = 0; g < groups; g++) {
     const durable = durables[g] ?? '';
-    await ensureGroupConsumer(deps.jsm, config, durable, g, config.rebuild.batchSize);
     r.runners.push(
       startGroupRunner({
         ...deps,
@@ -181,7 +179,7 @@ async function loop(r: RebuildRun, resumed: boolean): Promise<RebuildRecord> {
   const { config, db } = deps;
   const { version } = r;
   const source = { db, jsm: deps.jsm, streams: config.streams, pipeline: pipeline.name, version };
-  await startRunners(r, resumed);
+  startRunners(r, resumed);
   let prev = { done: r.initial.done, atMs: Date.now(), ratePerS: 0 };
   for (;;) {
     await sleep(config.rebuild.progressEveryMs);
@@ -195,7 +193,7 @@ async function loop(r: RebuildRun, resumed: boolean): Promise<RebuildRecord> {
       return (await updateRebuild(db, pipeline.name, version, { state: 'cancelled', finishedAtMs: Date.now(), updatedAtMs: Date.now() })) ?? record;
     }
     await r.lease.keep();
-    const ready = r.runners.map((runner) => runner.status()).every((s) => s.owned && s.healthy) && p.lag <= config.rebuild.switchLagEvents;
+    const ready = r.runners.map((runner) => runner.status()).every((s) => s.owned && s.healthy) && p.consumersReady && p.lag <= config.rebuild.switchLagEvents;
     if (!ready) continue;
     // Live processing pauses once frozen: catch up flat out.
     const switched = await switchOver({

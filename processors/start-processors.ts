@@ -10,7 +10,6 @@ import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { readPointer, type ProjectionPointer } from '../projections/index.ts';
 import { consumerName, projectionSwitchedSubject, type TallyConfig } from '../streams.config.ts';
-import { ensureGroupConsumer } from './consumers.ts';
 import { startGroupRunner, type GroupRunner } from './group-runner.ts';
 import { openLeaseBucket } from './lease.ts';
 import type { GroupStatus } from './runner-context.ts';
@@ -67,14 +66,13 @@ interface LiveRunnersContext {
   readonly flushes: Semaphore;
 }
 
-async function runnersFor(ctx: LiveRunnersContext, pipeline: LivePipeline['pipeline'], version: number): Promise<GroupRunner[]> {
+function runnersFor(ctx: LiveRunnersContext, pipeline: LivePipeline['pipeline'], version: number): GroupRunner[] {
   const { deps, kv, owner, flushes } = ctx;
   const { config } = deps;
   const groups = config.streams.partitionGroups;
   const runners: GroupRunner[] = [];
   for (let group = 0; group < groups; group++) {
     const durable = consumerName(config.streams, `${pipeline.name}_v${version}`, group);
-    await ensureGroupConsumer(deps.jsm, config, durable, group, config.consumers.batchSize);
     runners.push(
       startGroupRunner({
         ...deps,
@@ -105,7 +103,7 @@ async function follow(ctx: LiveRunnersContext, lives: readonly Live[]): Promise<
     if (active === live.version) continue;
     ctx.deps.log.info({ pipeline: live.entry.pipeline.name, from: live.version, to: active }, 'following the projection pointer');
     await Promise.all(live.runners.map((r) => r.stop()));
-    live.runners = active === PAUSED ? [] : await runnersFor(ctx, live.entry.pipeline, active);
+    live.runners = active === PAUSED ? [] : runnersFor(ctx, live.entry.pipeline, active);
     live.version = active;
   }
 }
@@ -118,7 +116,7 @@ export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly 
   const lives: Live[] = [];
   for (const entry of pipelines) {
     const version = entry.version ?? runnableVersion(await readPointer(deps.db, entry.pipeline.name));
-    lives.push({ entry, version, runners: version === PAUSED ? [] : await runnersFor(ctx, entry.pipeline, version) });
+    lives.push({ entry, version, runners: version === PAUSED ? [] : runnersFor(ctx, entry.pipeline, version) });
   }
 
   const switching = new Semaphore(1);

@@ -18,6 +18,7 @@ import {
 import { consumerName, deadLetterStreamName, eventSubject, eventsStreamName } from '../streams.config.ts';
 import { countPipeline } from './support/count-pipeline.ts';
 import { startTestTally, testConfig, type TestTally } from './support/harness.ts';
+import { rewindGroup } from './support/rewind.ts';
 import { waitUntil } from './support/wait.ts';
 
 const APP = 'cccccccccccccccccccccccc';
@@ -94,7 +95,7 @@ describe('processing engine', () => {
 
   it('2. redelivering applied batches from the start, with other boundaries, changes nothing', async () => {
     const stream = eventsStreamName(config.streams);
-    for (const g of [0, 1]) await tally.jsm.consumers.reset(stream, consumerName(config.streams, 'count_v1', g), 1);
+    for (const g of [0, 1]) await rewindGroup(tally.jsm, stream, consumerName(config.streams, 'count_v1', g), 1);
     const sent = await publishEvents(10_000, 500, 40);
     for (const [d, n] of sent) expected.set(d, (expected.get(d) ?? 0) + n);
     total += 500;

@@ -9,6 +9,7 @@ import { listCheckpoints, readPointer, readRebuild } from '../projections/index.
 import { consumerName, eventsStreamName } from '../streams.config.ts';
 import { apiGet, at } from './support/api-client.ts';
 import { adminApiKey, childEnv, createApp, startTestTally, testConfig, type TestTally } from './support/harness.ts';
+import { rewindGroup } from './support/rewind.ts';
 import { mergeTraffic, mixedTraffic, type MixedApp } from './support/mixed-traffic.ts';
 import { publishMessages, readVersion, waitForVersion } from './support/versions.ts';
 import { waitUntil } from './support/wait.ts';
@@ -50,7 +51,7 @@ function rebuildProcess(): ReturnType<typeof spawn> {
 
 async function injectRedeliveries(): Promise<void> {
   const stream = eventsStreamName(config.streams);
-  for (let g = 0; g < GROUPS; g++) await tally.jsm.consumers.reset(stream, consumerName(config.streams, 'core_v1', g), 1);
+  for (let g = 0; g < GROUPS; g++) await rewindGroup(tally.jsm, stream, consumerName(config.streams, 'core_v1', g), 1);
 }
 
 describe('rebuild', () => {
