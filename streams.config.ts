@@ -8,7 +8,8 @@ const boolFromEnv = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
-const natsUrl = z.string().regex(/^(nats|tls|ws|wss):\/\/\S+$/, 'must be a nats:// URL');
+/** One NATS URL, or a cluster's servers separated by commas (Tally connects to all of them). */
+const natsUrl = z.string().regex(/^(nats|tls|ws|wss):\/\/[^\s,]+(,(nats|tls|ws|wss):\/\/[^\s,]+)*$/, 'must be a nats:// URL, or several separated by commas');
 const mongoUrl = z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// URL');
 /** Names used in stream names, subjects and collection names: no dots, wildcards or spaces. */
 const token = z.string().regex(/^[A-Za-z0-9_-]+$/, 'only letters, digits, _ and -');
@@ -149,7 +150,7 @@ export const configSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   /** Where managed services keep their data and logs. Default ./data. */
   dataDir: z.string().min(1).default('./data'),
-  /** Existing NATS server; when set, no local nats-server is started. */
+  /** Existing NATS server, or a cluster's servers separated by commas; when set, no local nats-server is started. */
   natsUrl: natsUrl.optional(),
   /** Existing MongoDB server; when set, no local FerretDB is started. */
   mongodbUrl: mongoUrl.optional(),
@@ -312,6 +313,9 @@ export function loadConfig(input: Env | ConfigInput, options: { fromEnv?: boolea
   }
   return deepFreeze(cfg);
 }
+
+/** The servers of a `natsUrl` (one, or a cluster's, comma-separated), for the client's server list. */
+export const natsServers = (url: string): string[] => url.split(',');
 
 // ---------------------------------------------------------------------------------------------
 // Stream, subject and consumer names: defined here once, referenced by these functions only.

@@ -21,12 +21,28 @@ export function encodeOutgoing(subject: string, event: EventEnvelope): OutgoingM
   return { subject, id: event.id, data: encodeEvent(event) };
 }
 
-/** Publishes one encoded envelope with `Nats-Msg-Id` = its id, so a retry is stored once. */
+/** First pause between publish attempts, ms; it doubles up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 800;
+
+/**
+ * Publishes one encoded envelope with `Nats-Msg-Id` = its id, so a retry is stored once. Within
+ * `timeoutMs` it tries again after a failure: on a cluster, a stream leader's election or a node's
+ * loss answers "no responders" or loses a reply for a moment, and the next attempt (on the
+ * reconnected client) is stored or answered as a duplicate. Each attempt gets at most half the
+ * budget, so a reply lost with a dead node leaves time for one more.
+ */
 export async function publishMessage(js: JetStreamClient, msg: OutgoingMessage, opts: PublishOptions): Promise<PubAck> {
-  try {
-    return await js.publish(msg.subject, msg.data, { msgID: msg.id, timeout: opts.timeoutMs });
-  } catch (err) {
-    throw new PublishUnavailableError(`publish to ${msg.subject} was not acknowledged`, { cause: err });
+  const deadline = Date.now() + opts.timeoutMs;
+  const attemptMs = Math.max(1, Math.ceil(opts.timeoutMs / 2));
+  for (let pauseMs = RETRY_FIRST_MS; ; pauseMs = Math.min(RETRY_MAX_MS, pauseMs * 2)) {
+    try {
+      return await js.publish(msg.subject, msg.data, { msgID: msg.id, timeout: Math.max(1, Math.min(attemptMs, deadline - Date.now())) });
+    } catch (err) {
+      // Decision: any failure is retried while the budget lasts (the id makes it idempotent); then 503.
+      if (Date.now() + pauseMs >= deadline) throw new PublishUnavailableError(`publish to ${msg.subject} was not acknowledged`, { cause: err });
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
   }
 }
 

@@ -16,8 +16,9 @@ export interface Lease {
   release(): Promise<void>;
 }
 
-export async function openLeaseBucket(nc: NatsConnection, bucket: string, ttlMs: number): Promise<KV> {
-  return new Kvm(nc).create(bucket, { ttl: ttlMs, history: 1 });
+/** Opens (or creates) the lease bucket; `replicas` as the streams' on a cluster, so leases survive a node's loss. */
+export async function openLeaseBucket(nc: NatsConnection, bucket: string, ttlMs: number, replicas = 1): Promise<KV> {
+  return new Kvm(nc).create(bucket, { ttl: ttlMs, history: 1, replicas });
 }
 
 function isHeldElsewhere(err: unknown): boolean {

@@ -93,7 +93,7 @@ async function seed(o: RebuildOptions, record: RebuildRecord): Promise<RebuildRe
 export async function startRebuild(o: RebuildOptions): Promise<RebuildHandle> {
   const { deps, pipeline } = o;
   const { config, db, log: parentLog } = deps;
-  const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
+  const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs, config.streams.replicas);
   const owner = `${process.pid}-${randomUUID()}`;
   const lease = await acquireRebuildLease(kv, rebuildLeaseKey(pipeline.name), owner, config.consumers.pinnedTtlMs, parentLog);
   if (lease === undefined) {

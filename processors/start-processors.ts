@@ -110,7 +110,7 @@ async function follow(ctx: LiveRunnersContext, lives: readonly Live[]): Promise<
 
 export async function startProcessors(deps: ProcessorsDeps, pipelines: readonly LivePipeline[]): Promise<ProcessorsHandle> {
   const { config } = deps;
-  const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs);
+  const kv = await openLeaseBucket(deps.nc, leaseBucketName(config), config.consumers.pinnedTtlMs, config.streams.replicas);
   const ctx: LiveRunnersContext = { deps, kv, owner: `${process.pid}-${randomUUID()}`, flushes: new Semaphore(config.consumers.maxConcurrentFlushes) };
 
   const lives: Live[] = [];

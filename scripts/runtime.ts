@@ -10,7 +10,7 @@ import { ensureAdmin, ensureManagementIndexes, registerApi } from '../api/index.
 import { createHttpServer } from '../http/index.ts';
 import { registerIngest } from '../ingest/index.ts';
 import { ensureStreams, LIVE_PIPELINES, serveRebuildCommands, startProcessors, type LivePipeline, type ProcessorsHandle } from '../processors/index.ts';
-import { loadConfig, type TallyConfig } from '../streams.config.ts';
+import { loadConfig, natsServers, type TallyConfig } from '../streams.config.ts';
 import { registerHealth } from './health.ts';
 import { ensureServiceBinaries } from './install.ts';
 import { startFerret, startNats, type ManagedService } from './services.ts';
@@ -98,7 +98,7 @@ export async function connectAll(natsUrl: string, mongoUrl: string, config: Read
   // noAsyncTraces: nats.js otherwise builds two error objects per request for stack traces
   // (13% of /i CPU in the bench profile; BENCHMARKS.md).
   const nc = await connect({
-    servers: natsUrl,
+    servers: natsServers(natsUrl),
     name: `tally-${process.pid}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: config.connections.natsReconnectWaitMs,

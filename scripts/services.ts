@@ -26,6 +26,8 @@ export interface ManagedService {
   readonly logFile: string;
   readonly pid: number | undefined;
   stop(): Promise<void>;
+  /** Kills the service with SIGKILL (no shutdown of its own), as a crash would. */
+  crash(): Promise<void>;
 }
 
 export interface StartServicesOptions {
@@ -96,33 +98,101 @@ async function waitFor(what: string, timing: ReadyTiming, child: ChildProcess, p
   throw new ServiceStartError(`${what} did not answer within ${timing.readyTimeoutMs} ms`, { cause: last });
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
+/** Stops a launched service: SIGTERM, or `SIGKILL` for a crash (the watchdog passes it on as SIGKILL on SIGUSR2). */
+function stopper(child: ChildProcess, crash = false): () => Promise<void> {
   return () =>
     new Promise<void>((res) => {
       if (child.exitCode !== null || child.signalCode !== null) return res();
       child.once('exit', () => res());
+      if (crash) {
+        // A watchdog (stdin piped) is told to SIGKILL its service; a detached daemon is killed directly.
+        child.kill(child.stdin === null ? 'SIGKILL' : 'SIGUSR2');
+        return;
+      }
       child.stdin?.end();
       child.kill('SIGTERM');
     });
 }
 
-export async function startNats(dataDir: string, port: number, timing: ReadyTiming = DEFAULT_READY_TIMING, detached = false): Promise<ManagedService> {
-  const storeDir = join(dataDir, 'nats');
-  const logFile = join(dataDir, 'logs', 'nats-server.log');
+/** A nats-server node's place in a cluster: its cluster port, its name and every node's cluster port. */
+export interface ClusterNode {
+  readonly name: string;
+  readonly clusterPort: number;
+  readonly routePorts: readonly number[];
+}
+
+function natsArgs(storeDir: string, port: number, node: ClusterNode | undefined): string[] {
+  const args = ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port), '--server_name', node?.name ?? 'tally-local'];
+  if (node === undefined) return args;
+  const routes = node.routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
+  return [...args, '--cluster_name', 'tally', '--cluster', `nats://127.0.0.1:${node.clusterPort}`, '--routes', routes];
+}
+
+async function natsReady(url: string, timing: ReadyTiming): Promise<void> {
+  const nc = await connect({ servers: url, reconnect: false, timeout: timing.readyProbeTimeoutMs });
+  try {
+    // On a cluster this answers once a JetStream meta leader is elected (a quorum of nodes is up).
+    await (await jetstreamManager(nc)).getAccountInfo();
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Starts one nats-server (alone, or as a node of a cluster) and waits until JetStream answers. */
+export async function startNats(
+  dataDir: string,
+  port: number,
+  timing: ReadyTiming = DEFAULT_READY_TIMING,
+  detached = false,
+  node?: ClusterNode,
+): Promise<ManagedService> {
+  const suffix = node === undefined ? '' : `-${node.name}`;
+  const storeDir = join(dataDir, `nats${suffix}`);
+  const logFile = join(dataDir, 'logs', `nats-server${suffix}.log`);
   mkdirSync(storeDir, { recursive: true });
   mkdirSync(dirname(logFile), { recursive: true });
   const p = port === 0 ? await freePort() : port;
-  const child = launch('nats-server', ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(p), '--server_name', 'tally-local'], logFile, detached);
+  const child = launch('nats-server', natsArgs(storeDir, p, node), logFile, detached);
   const url = `nats://127.0.0.1:${p}`;
-  await waitFor('nats-server', timing, child, async () => {
-    const nc = await connect({ servers: url, reconnect: false, timeout: timing.readyProbeTimeoutMs });
-    try {
-      await (await jetstreamManager(nc)).getAccountInfo();
-    } finally {
-      await nc.close();
-    }
-  });
-  return { name: 'nats-server', url, logFile, pid: child.pid, stop: stopper(child) };
+  await waitFor('nats-server', timing, child, () => natsReady(url, timing));
+  return { name: 'nats-server', url, logFile, pid: child.pid, stop: stopper(child), crash: stopper(child, true) };
+}
+
+/** Where a cluster's nodes listen; keep it to restart a node on the same ports and store. */
+export interface ClusterLayout {
+  readonly clientPorts: readonly number[];
+  readonly clusterPorts: readonly number[];
+}
+
+export async function clusterLayout(nodes: number): Promise<ClusterLayout> {
+  const ports: number[] = [];
+  while (ports.length < nodes * 2) {
+    const p = await freePort();
+    if (!ports.includes(p)) ports.push(p);
+  }
+  return { clientPorts: ports.slice(0, nodes), clusterPorts: ports.slice(nodes) };
+}
+
+/** Node `i` of a cluster laid out by `clusterLayout` (also how a stopped node is started again). */
+export function startClusterNode(dataDir: string, layout: ClusterLayout, i: number, timing: ReadyTiming = DEFAULT_READY_TIMING, detached = false) {
+  const node: ClusterNode = { name: `n${i + 1}`, clusterPort: layout.clusterPorts[i] ?? 0, routePorts: layout.clusterPorts };
+  return startNats(dataDir, layout.clientPorts[i] ?? 0, timing, detached, node);
+}
+
+/**
+ * Starts a JetStream cluster of `nodes` nats-servers on loopback. Nodes start together, since
+ * none answers for JetStream before a quorum of them is up. Its URL lists every node.
+ */
+export async function startNatsCluster(dataDir: string, nodes: number, timing: ReadyTiming = DEFAULT_READY_TIMING, detached = false) {
+  const layout = await clusterLayout(nodes);
+  const started = await Promise.allSettled(Array.from({ length: nodes }, (_, i) => startClusterNode(dataDir, layout, i, timing, detached)));
+  const ok = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all(ok.map((n) => n.stop()));
+    throw failed.reason;
+  }
+  return { layout, nodes: ok, url: ok.map((n) => n.url).join(',') };
 }
 
 export async function startFerret(dataDir: string, port: number, timing: ReadyTiming = DEFAULT_READY_TIMING, detached = false): Promise<ManagedService> {
@@ -163,6 +233,7 @@ export async function startFerret(dataDir: string, port: number, timing: ReadyTi
     async stop() {
       await Promise.all([stopIndexer(), stopFerret()]);
     },
+    crash: stopper(child, true),
   };
 }
 

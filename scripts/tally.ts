@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { createMember, ensureManagementIndexes, pipelineStatus } from '../api/index.ts';
 import { countMembers } from '../projections/index.ts';
-import { ConfigError, deadLetterStreamName, eventsStreamName, loadConfig, type TallyConfig } from '../streams.config.ts';
+import { ConfigError, deadLetterStreamName, eventsStreamName, loadConfig, natsServers, type TallyConfig } from '../streams.config.ts';
 import { createLogger } from './logger.ts';
 import { cmdProjections, cmdRebuild } from './rebuild-cli.ts';
 import { ROLES, resolveServices, startTally, type Role } from './runtime.ts';
@@ -15,7 +15,8 @@ import { servicesDown, servicesStatus, servicesUp, withRunningServices } from '.
 const USAGE = `Usage: tally <command>
 
   start [--role all|ingest|processor|api[,..]]   run Tally (default: all roles in one process)
-  services up|down|status|install                manage the local nats-server and FerretDB
+  services up [--cluster N]|down|status|install  manage the local nats-server (or an N-node JetStream
+                                                 cluster on loopback) and FerretDB
   status                                         stream and consumer state
   admin create --username U --password P --email E   create a global admin
   rebuild <projection|all> [--from SEQ|TIME] [--base VERSION]
@@ -76,7 +77,7 @@ async function cmdStart(config: Readonly<TallyConfig>, log: Logger, args: string
 
 async function cmdStatus(config: Readonly<TallyConfig>, log: Logger): Promise<void> {
   const { natsUrl, mongoUrl, services } = await resolveServices(withRunningServices(config), log);
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ servers: natsServers(natsUrl) });
   const mongo = new MongoClient(mongoUrl);
   try {
     const jsm = await jetstreamManager(nc);
@@ -131,9 +132,18 @@ async function cmdAdmin(config: Readonly<TallyConfig>, log: Logger, args: string
   }
 }
 
+/** `--cluster N`: nodes of a local JetStream cluster (1, the default, is a single server). */
+function parseCluster(args: string[]): number {
+  const i = args.indexOf('--cluster');
+  if (i === -1) return 1;
+  const n = Number(args[i + 1]);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw new Error('usage: tally services up [--cluster N] (N from 1 to 5; 3 tolerates the loss of one node)');
+  return n;
+}
+
 async function cmdServices(config: Readonly<TallyConfig>, log: Logger, args: string[]): Promise<void> {
   const sub = args[0];
-  if (sub === 'up') return servicesUp(config, log);
+  if (sub === 'up') return servicesUp(config, log, parseCluster(args.slice(1)));
   if (sub === 'down') return servicesDown(config);
   if (sub === 'status') return servicesStatus(config);
   if (sub === 'install') return void (await import('./install.ts')).ensureServiceBinaries(log);

@@ -23,3 +23,5 @@ process.stdin.on('end', () => stop('SIGTERM'));
 process.stdin.on('error', () => stop('SIGTERM'));
 process.stdin.resume();
 for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, () => stop('SIGTERM'));
+// SIGUSR2: crash the service (SIGKILL, no shutdown of its own), as the fault tests need.
+process.on('SIGUSR2', () => stop('SIGKILL'));

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { inject } from 'vitest';
-import { loadConfig, type ConfigInput, type TallyConfig } from '../../streams.config.ts';
+import { loadConfig, natsServers, type ConfigInput, type TallyConfig } from '../../streams.config.ts';
 import { createLogger } from '../../scripts/logger.ts';
 import { startTally, type Role, type TallyHandle } from '../../scripts/runtime.ts';
 import { LIVE_PIPELINES, startProcessors, type LivePipeline } from '../../processors/index.ts';
@@ -93,7 +93,7 @@ export async function startTestTally(
 
 /** Removes the streams, KV bucket and database of one test instance, on fresh connections. */
 export async function dropAll(config: Readonly<TallyConfig>): Promise<void> {
-  const nc = await connect({ servers: config.natsUrl });
+  const nc = await connect({ servers: natsServers(config.natsUrl ?? '') });
   const mongo = new MongoClient(config.mongodbUrl ?? '');
   try {
     const jsm = await jetstreamManager(nc);
