@@ -6,12 +6,26 @@ import { registerAppUserRoutes } from './app-users.routes.ts';
 import { registerAppRoutes } from './apps.routes.ts';
 import { createApiContext } from './context.ts';
 import type { ApiDeps } from './deps.ts';
+import { registerMetricsRoute, type MetricsSource } from './metrics.route.ts';
 import { registerReadRoute } from './o.routes.ts';
 import { registerRebuildRoutes } from './rebuild.routes.ts';
 import { registerOpenApiRoute } from './openapi.ts';
 import { packageVersion, registerSystemRoutes } from './system.routes.ts';
 import { registerTokenRoutes } from './token.routes.ts';
 import { registerUserRoutes } from './users.routes.ts';
+
+/**
+ * Only `/metrics` (global admins), for a process without the API role: every process has its
+ * own metrics, so each one serves them.
+ */
+export function registerMetricsOnly(app: FastifyInstance, deps: ApiDeps & { readonly metrics: MetricsSource }): void {
+  const ctx = createApiContext(deps);
+  app.addHook('onClose', async () => {
+    ctx.stop();
+    return Promise.resolve();
+  });
+  registerMetricsRoute(app, ctx, deps.metrics);
+}
 
 /** Registers every read and management route on an existing server (used by `tally start`). */
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
@@ -29,6 +43,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   registerAnalyticsRoutes(app, ctx);
   registerAppUserRoutes(app, ctx);
   registerSystemRoutes(app, ctx);
+  if (deps.metrics !== undefined) registerMetricsRoute(app, ctx, deps.metrics);
   registerRebuildRoutes(app, ctx);
   registerOpenApiRoute(app, packageVersion());
 }

@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { TallyConfig } from '../streams.config.ts';
+import type { MetricsSource } from './metrics.route.ts';
 
 /** What the read API needs; built by the process main and passed in. */
 export interface ApiDeps {
@@ -13,4 +14,6 @@ export interface ApiDeps {
   readonly log: Logger;
   /** Current time in ms since the epoch. Default `Date.now`; tests pass a controllable clock. */
   readonly clock?: () => number;
+  /** The process's Prometheus metrics, served at `/metrics` to global admins; no route without it. */
+  readonly metrics?: MetricsSource;
 }

@@ -1,5 +1,5 @@
 // Public surface of api/.
-export { buildApi, registerApi } from './build.ts';
+export { buildApi, registerApi, registerMetricsOnly } from './build.ts';
 export type { ApiDeps } from './deps.ts';
 export { ensureAdmin, ensureManagementIndexes } from './bootstrap.ts';
 export { createMember, publicMember, type NewMember } from './members.ts';
@@ -7,3 +7,4 @@ export { apiErrors, BootstrapError, PeriodTooLongError, QueryRefusedError, Strea
 export { guardFilter, guardPath, guardProjection, guardSort, parseJsonParam, safeRegexSource, DEFAULT_GUARD_LIMITS, type GuardLimits } from './query-guard.ts';
 export { hasRight, isAppAdmin, readableAppIds, adminAppIds, CORE_FEATURE, type Right } from './rights.ts';
 export { pipelineStatus, type ConsumerStatus } from './pipeline-status.ts';
+export type { MetricsSource } from './metrics.route.ts';

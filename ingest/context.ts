@@ -86,14 +86,21 @@ export function tooLargeToStore(ctx: IngestContext, msg: OutgoingMessage): boole
 /** Publishes and waits for every PubAck; an outage or timeout is a 503 (counted), never a 200. */
 export async function publishDurably(ctx: IngestContext, msgs: readonly OutgoingMessage[]): Promise<PubAck[]> {
   if (msgs.length === 0) return [];
-  if (!ctx.link.isUp()) {
+  const startedMs = Date.now();
+  const budgetMs = ctx.deps.config.ingest.publishTimeoutMs;
+  // A disconnect (a cluster node lost, the client moving to another) is waited out within the budget.
+  if (!(await ctx.link.whenUp(budgetMs))) {
     ctx.metrics.count('unavailable');
+    ctx.metrics.publish(Date.now() - startedMs, false, msgs.length);
     throw new PublishUnavailableError('NATS is disconnected');
   }
   try {
-    return await publishAllMessages(ctx.deps.js, msgs, { timeoutMs: ctx.deps.config.ingest.publishTimeoutMs });
+    const acks = await publishAllMessages(ctx.deps.js, msgs, { timeoutMs: Math.max(1, budgetMs - (Date.now() - startedMs)) });
+    ctx.metrics.publish(Date.now() - startedMs, true, msgs.length);
+    return acks;
   } catch (err) {
     ctx.metrics.count('unavailable');
+    ctx.metrics.publish(Date.now() - startedMs, false, msgs.length);
     throw err;
   }
 }

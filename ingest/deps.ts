@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { TallyConfig } from '../streams.config.ts';
+import type { IngestObserver } from './metrics.ts';
 
 /** What the ingest routes need; built by the process main and passed in. */
 export interface IngestDeps {
@@ -11,4 +12,6 @@ export interface IngestDeps {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly log: Logger;
+  /** Reports ingest counters as they change (Prometheus); none by default. */
+  readonly observer?: IngestObserver;
 }

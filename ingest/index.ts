@@ -3,5 +3,5 @@
 export { PublishUnavailableError, ingestErrors } from './errors.ts';
 export { publishAll, publishEnvelope, type PublishOptions } from './publisher.ts';
 export { registerIngest, type IngestHandle } from './ingest.plugin.ts';
-export { IngestMetrics } from './metrics.ts';
+export { IngestMetrics, type IngestObserver, type IngestOutcome } from './metrics.ts';
 export type { IngestDeps } from './deps.ts';

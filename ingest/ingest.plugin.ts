@@ -40,7 +40,7 @@ function subscribeAppChanges(deps: IngestDeps, apps: AppCache): Subscription {
 /** Registers the ingest routes. Does not listen; closing the server unsubscribes. */
 export function registerIngest(app: FastifyInstance, deps: IngestDeps): IngestHandle {
   const log = deps.log.child({ component: 'ingest' });
-  const metrics = new IngestMetrics();
+  const metrics = new IngestMetrics(deps.observer);
   const apps = new AppCache({ db: deps.db, ttlMs: deps.config.ingest.appCacheTtlMs, stats: metrics.appCache });
   const link = new NatsLink(deps.nc, log);
   const perS = deps.config.ingest.rateLimitPerAppPerS;

@@ -19,7 +19,17 @@ export type IngestOutcome =
   | 'ignored_checksum'
   | 'unavailable';
 
+/** Where the counters are also reported as they change (the process's Prometheus metrics, scripts/metrics.ts). */
+export interface IngestObserver {
+  outcome(outcome: IngestOutcome, n: number): void;
+  drop(reason: WarningReason): void;
+  /** One publish of `messages` envelopes that took `ms` until every PubAck, or until it failed. */
+  publish(ms: number, ok: boolean, messages: number): void;
+}
+
 export class IngestMetrics {
+  constructor(private readonly observer?: IngestObserver) {}
+
   /** Dropped or rewritten parts of accepted requests, by warning reason. */
   readonly drops = new Map<WarningReason, number>();
   /** Requests and bulk items by outcome. */
@@ -28,11 +38,19 @@ export class IngestMetrics {
   readonly appCache = { hits: 0, misses: 0 };
 
   countWarnings(warnings: WarningList): void {
-    for (const w of warnings.items) this.drops.set(w.reason, (this.drops.get(w.reason) ?? 0) + 1);
+    for (const w of warnings.items) {
+      this.drops.set(w.reason, (this.drops.get(w.reason) ?? 0) + 1);
+      this.observer?.drop(w.reason);
+    }
   }
 
   count(outcome: IngestOutcome, n = 1): void {
     this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + n);
+    this.observer?.outcome(outcome, n);
+  }
+
+  publish(ms: number, ok: boolean, messages: number): void {
+    this.observer?.publish(ms, ok, messages);
   }
 
   /** Plain-object copy for logs, health output or tests. */

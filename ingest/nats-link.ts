@@ -1,12 +1,15 @@
-// Tracks whether the NATS connection is up, so an outage answers 503 at once instead of after the
-// PubAck timeout, and tells the owner when the connection comes back (app-change announcements
-// may have been missed meanwhile). The watch ends by itself when the connection closes.
+// Tracks whether the NATS connection is up, so a request waits for a reconnect (within the publish
+// budget) instead of publishing into a dead connection, and tells the owner when the connection
+// comes back (app-change announcements may have been missed meanwhile). The watch ends by itself
+// when the connection closes.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 
 export class NatsLink {
   private connected = true;
   private stopped = false;
+  /** Callers waiting for the connection to come back (whenUp). */
+  private readonly waiters = new Set<() => void>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -29,6 +32,25 @@ export class NatsLink {
     return this.connected && !this.nc.isClosed();
   }
 
+  /**
+   * True once the connection is up, waiting at most `timeoutMs`: on a cluster the client moves
+   * to another server within a moment, and a request should not fail for that moment.
+   */
+  async whenUp(timeoutMs: number): Promise<boolean> {
+    if (this.isUp()) return true;
+    if (this.nc.isClosed()) return false;
+    await new Promise<void>((res) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        res();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(done);
+    });
+    return this.isUp();
+  }
+
   private async watch(onReconnect: () => void): Promise<void> {
     try {
       for await (const status of this.nc.status()) {
@@ -39,6 +61,7 @@ export class NatsLink {
         } else if (status.type === 'reconnect') {
           this.connected = true;
           this.log.info({ server: status.server }, 'nats reconnected: ingest accepts again');
+          for (const wake of [...this.waiters]) wake();
           onReconnect();
         }
       }

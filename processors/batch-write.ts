@@ -161,6 +161,15 @@ async function writeChunk<P>(ctx: RunnerContext<P>, cp: Checkpoint, f: FoldedChu
   const { status } = ctx;
   Object.assign(status, { appliedSeq: toSeq, lastFlushAtMs: nowMs, lastBatchEvents: f.fresh.length, lastFlushMs: nowMs - f.startedMs });
   status.deadLetters += f.poisoned.length;
+  ctx.observer?.batch({
+    pipeline: ctx.pipeline.name,
+    version: ctx.target.version,
+    group: ctx.group,
+    events: f.fresh.length,
+    writeOps: sealed.writeOps,
+    deadLetters: f.poisoned.length,
+    flushMs: status.lastFlushMs,
+  });
   const { preparedMs, foldedMs } = f;
   ctx.log.debug(
     { events: f.fresh.length, ...sealed, preparedMs, foldedMs, writeMs: nowMs - writeStartedMs, flushMs: status.lastFlushMs, toSeq },

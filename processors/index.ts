@@ -3,7 +3,7 @@ export { ensureStreams } from './streams.ts';
 export { currentGroupConsumer, groupConsumers } from './consumers.ts';
 export { startProcessors, leaseBucketName, type ProcessorsHandle, type ProcessorsDeps, type LivePipeline } from './start-processors.ts';
 export { checkpointId, checkpointPrefix, targetFor, type ForeignRead, type Pipeline, type Target, type FoldResult, type Poisoned } from './pipeline.ts';
-export type { GroupStatus } from './runner-context.ts';
+export type { AppliedBatch, BatchObserver, GroupStatus } from './runner-context.ts';
 export { corePipeline, UID_SEQUENCES } from './core.pipeline.ts';
 export { LIVE_PIPELINES, livePipeline } from './live.ts';
 export { startRebuild, type RebuildHandle, type RebuildOptions } from './rebuild.ts';

@@ -47,6 +47,25 @@ export interface GroupRunnerOptions<P> {
    * runner owns the group for the first time; forgotten when that ends or a journal is recovered.
    */
   readonly firstWrites?: FirstWrites;
+  /** Told about every applied batch; none by default. */
+  readonly observer?: BatchObserver;
+}
+
+/** One applied batch, as the process's metrics count it. */
+export interface AppliedBatch {
+  readonly pipeline: string;
+  readonly version: number;
+  readonly group: number;
+  readonly events: number;
+  /** Write statements the batch sent to the database (its journal and checkpoint writes aside). */
+  readonly writeOps: number;
+  readonly deadLetters: number;
+  /** From the batch's first message in hand to its completion, ms. */
+  readonly flushMs: number;
+}
+
+export interface BatchObserver {
+  batch(b: AppliedBatch): void;
 }
 
 export interface GroupStatus {

@@ -12,7 +12,7 @@ import { readPointer, type ProjectionPointer } from '../projections/index.ts';
 import { consumerName, projectionSwitchedSubject, type TallyConfig } from '../streams.config.ts';
 import { startGroupRunner, type GroupRunner } from './group-runner.ts';
 import { openLeaseBucket } from './lease.ts';
-import type { GroupStatus } from './runner-context.ts';
+import type { BatchObserver, GroupStatus } from './runner-context.ts';
 import { Semaphore } from './semaphore.ts';
 import { targetFor, type Pipeline } from './pipeline.ts';
 
@@ -23,6 +23,8 @@ export interface ProcessorsDeps {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly log: Logger;
+  /** Told about every applied batch (the process's Prometheus metrics); none by default. */
+  readonly observer?: BatchObserver;
 }
 
 export interface ProcessorsHandle {

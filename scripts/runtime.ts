@@ -6,13 +6,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from 'pino';
-import { ensureAdmin, ensureManagementIndexes, registerApi } from '../api/index.ts';
+import { ensureAdmin, ensureManagementIndexes, registerApi, registerMetricsOnly } from '../api/index.ts';
 import { createHttpServer } from '../http/index.ts';
 import { registerIngest } from '../ingest/index.ts';
 import { ensureStreams, LIVE_PIPELINES, serveRebuildCommands, startProcessors, type LivePipeline, type ProcessorsHandle } from '../processors/index.ts';
 import { loadConfig, natsServers, type TallyConfig } from '../streams.config.ts';
 import { registerHealth } from './health.ts';
 import { ensureServiceBinaries } from './install.ts';
+import { createMetrics } from './metrics.ts';
 import { startFerret, startNats, type ManagedService } from './services.ts';
 
 export const ROLES = ['ingest', 'processor', 'api'] as const;
@@ -135,12 +136,15 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
 
     const http = await createHttpServer({ log, bodyLimitBytes: config.ingest.bodyLimitBytes, retryAfterS: config.ingest.retryAfterS });
     const deps = { config, log, db: conn.db, nc: conn.nc, js: conn.js };
+    const metrics = createMetrics(config, { db: conn.db, nc: conn.nc, log: log.child({ component: 'metrics' }) });
+    metrics.observeHttp(http);
     let processors: ProcessorsHandle | undefined;
     if (roles.has('processor')) {
-      processors = await startProcessors({ ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }) }, opts.pipelines ?? LIVE_PIPELINES);
+      const processorDeps = { ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }), observer: metrics.processors };
+      processors = await startProcessors(processorDeps, opts.pipelines ?? LIVE_PIPELINES);
       const p = processors;
       closers.push(() => p.stop());
-      const rebuilds = serveRebuildCommands({ ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }) }, opts.pipelines ?? LIVE_PIPELINES);
+      const rebuilds = serveRebuildCommands(processorDeps, opts.pipelines ?? LIVE_PIPELINES);
       closers.push(() => rebuilds.stop());
     }
     registerHealth(http, {
@@ -153,8 +157,9 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
         ...(processors ? { processor: processors.running() } : {}),
       }),
     });
-    if (roles.has('ingest')) registerIngest(http, deps);
-    if (roles.has('api')) registerApi(http, deps);
+    if (roles.has('ingest')) registerIngest(http, { ...deps, observer: metrics.ingest });
+    if (roles.has('api')) registerApi(http, { ...deps, metrics });
+    else registerMetricsOnly(http, { ...deps, metrics });
     closers.push(() => http.close());
     await http.listen({ port: config.port, host: config.host });
     const addr = http.server.address();
