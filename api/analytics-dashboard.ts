@@ -1,6 +1,7 @@
 // `/o/analytics/dashboard`, `/countries` and `/tops` (§4.8).
 import type { AppRecord } from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
+import { countryName } from './countries.ts';
 import { metricSource } from './metric-map.ts';
 import {
   correctUniques,
@@ -93,14 +94,6 @@ export async function dashboard(ctx: ApiContext, app: AppRecord, rawPeriod: unkn
   return out;
 }
 
-const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
-
-/** English name of an ISO country code; `Unknown` for unknown. */
-export function countryName(code: string): string {
-  if (!/^[A-Z]{2}$/.test(code)) return 'Unknown';
-  return REGION_NAMES.of(code) ?? code;
-}
-
 async function countriesFor(ctx: ApiContext, app: AppRecord, users: TimeObject, raw: string): Promise<Record<string, unknown>[]> {
   const period = parsePeriod(raw, ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
   const exact = new Map((await totalUsers(ctx, app, period, 'countries')).map((r) => [r._id, r.u]));
@@ -109,8 +102,8 @@ async function countriesFor(ctx: ApiContext, app: AppRecord, users: TimeObject, 
     const counts = { t: periodSum(users, period, [code, 't']), n: periodSum(users, period, [code, 'n']) };
     const u = exactApplies ? (exact.get(code) ?? 0) : estimateUnique(users, period, { path: [code, 'u'] }).value;
     const c = correctUniques({ ...counts, u }, exactApplies);
-    const unknown = countryName(code) === 'Unknown';
-    return { country: unknown ? 'Unknown' : countryName(code), code: unknown ? 'unknown' : code.toLowerCase(), t: c.t, u: c.u, n: c.n };
+    // Countly's `code` is the stored code lower-cased, also when its name is `Unknown`.
+    return { country: countryName(code), code: code.toLowerCase(), t: c.t, u: c.u, n: c.n };
   });
   return rows.sort((a, b) => b.n - a.n).slice(0, 10);
 }
