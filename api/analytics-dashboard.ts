@@ -28,8 +28,27 @@ const DEFAULT_PERIODS = [
   { period: 'hour', out: 'today' },
 ] as const;
 
-/** Output key of a requested period: the text as given, JSON for arrays and objects. */
-const periodKey = (raw: unknown): string => (typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? '30days'));
+/**
+ * Output key of a requested period as Countly renders it (§4.8): the period value used as an
+ * object key, so a range `[from,to]` (sent as an array or as JSON text) becomes `from,to`
+ * without brackets; other text stays as given.
+ */
+export function periodKey(raw: unknown): string {
+  const value = typeof raw === 'string' && raw.includes(',') ? jsonOrText(raw) : raw;
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v))).join(',');
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '30days');
+}
+
+/** §4.4: a period text holding a comma is JSON-parsed first; text that does not parse stays text. */
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    // Decision: unparsable text is a plain period name (the period parser then falls back to 30days).
+    if (err instanceof SyntaxError) return text;
+    throw err;
+  }
+}
 
 /** The periods to answer: the three defaults unless a period other than `30days` is given. */
 export function dashboardPeriods(raw: unknown): { period: unknown; out: string }[] {
