@@ -111,6 +111,21 @@ export async function groupAppUsers(db: Db, logical: string, field: string, filt
   });
 }
 
+/**
+ * Metric changes (§2.17) matching an already validated filter, projected to `uid` and the old
+ * value of `field` (`<field>.o`). FerretDB indexes only `_id`, so this scans the app's changes,
+ * as the app-user grouping above scans its users.
+ */
+export async function findMetricChanges(db: Db, logical: string, field: string, filter: Filter<Document>): Promise<Document[]> {
+  const name = await activeCollection(db, logical);
+  return guarded('metric change find', () =>
+    db
+      .collection(name)
+      .find({ ...filter, [`${field}.o`]: { $exists: true } }, { projection: { _id: 0, uid: 1, [`${field}.o`]: 1 } })
+      .toArray(),
+  );
+}
+
 export interface AppUserPage {
   readonly sort?: Sort;
   readonly projection?: Document;
