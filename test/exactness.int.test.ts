@@ -15,8 +15,10 @@ import { apiGet, at } from './support/api-client.ts';
 import { md5Shard } from './support/countly-calendar.ts';
 import { send } from './support/ingest-client.ts';
 import { processedThroughHead } from './support/processed.ts';
+import { rewindGroup } from './support/rewind.ts';
 import { sendBulk } from './support/projections-scenario.ts';
-import { waitForRequests, type StoredRequest } from './support/stream.ts';
+import { readRequests, waitForRequests, type StoredRequest } from './support/stream.ts';
+import { consumerName, eventsStreamName } from '../streams.config.ts';
 
 const ZONE = 'Atlantic/Reykjavik';
 const config = testConfig({ streams: { partitions: 8, partitionGroups: 2 } });
@@ -68,6 +70,9 @@ function eOf(params: Readonly<Record<string, unknown>>): number {
   const duration = typeof raw === 'string' || typeof raw === 'number' ? Number.parseInt(String(raw), 10) : Number.NaN;
   return (begin ? 1 : 0) + (durationGiven && duration ? 1 : 0) + (!begin && !durationGiven ? 1 : 0);
 }
+
+/** Every stored request of a test instance, in stream order. */
+const readRequestsOf = (t: TestTally): Promise<StoredRequest[]> => readRequests(t.jsm, t.config.streams);
 
 const o = (appId: string, params: Record<string, unknown>) => apiGet(tally.url, '/o', { api_key: adminKey, app_id: appId, ...params });
 const analytics = (appId: string, path: string, params: Record<string, unknown> = {}) =>
@@ -196,5 +201,70 @@ describe('5, 6. countries and total_users over recent traffic (bulk API)', () =>
     ]);
     expect((await o(apps.recent._id, { method: 'total_users', metric: 'os', period: '30days' })).body).toEqual([{ _id: 'Android', u: 2 }]);
     expect((await o(apps.recent._id, { method: 'total_users', period: '30days' })).body).toEqual([{ _id: 'users', u: 2 }]);
+  });
+});
+
+describe('2. uids with one partition group: 1, 2, 3, ... in first-seen order, base 62, restarted by a reset (§2.4)', () => {
+  const oneGroup = testConfig({ streams: { partitionGroups: 1 } });
+  let single: TestTally;
+  let app = { _id: '', key: '' };
+  const uidsOf = async (): Promise<Record<string, string>> => {
+    const docs = await single.db.collection(`app_users${app._id}_v1`).find({}).toArray();
+    return Object.fromEntries(docs.map((d) => [String(d.did), String(d.uid)]));
+  };
+  /** Countly's base 62 (§2.4): 0-9, a-z, A-Z. */
+  const base62 = (n: number): string => {
+    const digits = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    let out = '';
+    for (let v = n; v > 0; v = Math.floor(v / 62)) out = digits.charAt(v % 62) + out;
+    return out;
+  };
+  /** Expected uids: each device numbered by when the stream first saw it after `afterSeq`, from `first`. */
+  const firstSeen = (requests: readonly StoredRequest[], afterSeq: number, first: number): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const r of requests)
+      if (r.appId === app._id && r.seq > afterSeq && out[r.deviceId] === undefined) out[r.deviceId] = base62(first + Object.keys(out).length);
+    return out;
+  };
+
+  beforeAll(async () => {
+    single = await startTestTally({ config: oneGroup });
+    const key = await adminApiKey(single.url);
+    app = await createApp(single.url, key, { name: 'uids', timezone: ZONE });
+    adminKeyOne = key;
+  });
+  afterAll(async () => {
+    await single.destroy();
+  });
+  let adminKeyOne = '';
+
+  it('numbers devices densely in first-seen order, restarts at 1 after a reset, and redelivery changes nothing', async () => {
+    // 1. Twelve devices through the bulk API, then one more alone: uids 1 … 9, a, b, c, d.
+    const at0 = Math.floor(Date.now() / 1000) - 3_600;
+    await sendBulk(single, app.key, (s) =>
+      Array.from({ length: 12 }, (_, i) => i).reduce((script, i) => script.request({ device_id: `n-${i + 1}`, begin_session: 1, timestamp: at0 + i }), s),
+    );
+    expect((await send(single.url, { query: { app_key: app.key, device_id: 'alone', timestamp: at0 + 20 } })).status).toBe(200);
+    await processedThroughHead(single);
+    const before = await readRequestsOf(single);
+    const expected = firstSeen(before, 0, 1);
+    expect(Object.values(expected).slice(8, 13)).toEqual(['9', 'a', 'b', 'c', 'd']);
+    expect(await uidsOf()).toEqual(expected);
+
+    // 2. A reset returns the sequence to 0: the next device seen gets "1".
+    const reset = await apiGet(single.url, '/i/apps/reset', { api_key: adminKeyOne, args: JSON.stringify({ app_id: app._id, period: 'reset' }) });
+    expect(reset.status).toBe(200);
+    await processedThroughHead(single);
+    const resetAt = (await readRequestsOf(single)).reduce((max, r) => Math.max(max, r.seq), 0);
+    await sendBulk(single, app.key, (s) =>
+      s.request({ device_id: 'after-1', begin_session: 1, timestamp: at0 + 30 }).request({ device_id: 'n-1', timestamp: at0 + 31 }),
+    );
+    expect(await uidsOf()).toEqual({ 'after-1': '1', 'n-1': '2' });
+
+    // 3. Every message delivered again from sequence 1: the uids stay what they were.
+    await rewindGroup(single.jsm, eventsStreamName(oneGroup.streams), consumerName(oneGroup.streams, 'core_v1', 0), 1);
+    expect((await send(single.url, { query: { app_key: app.key, device_id: 'late', timestamp: at0 + 40 } })).status).toBe(200);
+    await processedThroughHead(single);
+    expect(await uidsOf()).toEqual({ ...firstSeen(await readRequestsOf(single), resetAt, 1), late: '3' });
   });
 });
