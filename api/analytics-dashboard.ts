@@ -1,6 +1,7 @@
 // `/o/analytics/dashboard`, `/countries` and `/tops` (§4.8).
 import type { AppRecord } from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
+import { countryName } from './countries.ts';
 import { metricSource } from './metric-map.ts';
 import {
   correctUniques,
@@ -27,8 +28,27 @@ const DEFAULT_PERIODS = [
   { period: 'hour', out: 'today' },
 ] as const;
 
-/** Output key of a requested period: the text as given, JSON for arrays and objects. */
-const periodKey = (raw: unknown): string => (typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? '30days'));
+/**
+ * Output key of a requested period as Countly renders it (§4.8): the period value used as an
+ * object key, so a range `[from,to]` (sent as an array or as JSON text) becomes `from,to`
+ * without brackets; other text stays as given.
+ */
+export function periodKey(raw: unknown): string {
+  const value = typeof raw === 'string' && raw.includes(',') ? jsonOrText(raw) : raw;
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v))).join(',');
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '30days');
+}
+
+/** §4.4: a period text holding a comma is JSON-parsed first; text that does not parse stays text. */
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    // Decision: unparsable text is a plain period name (the period parser then falls back to 30days).
+    if (err instanceof SyntaxError) return text;
+    throw err;
+  }
+}
 
 /** The periods to answer: the three defaults unless a period other than `30days` is given. */
 export function dashboardPeriods(raw: unknown): { period: unknown; out: string }[] {
@@ -93,14 +113,6 @@ export async function dashboard(ctx: ApiContext, app: AppRecord, rawPeriod: unkn
   return out;
 }
 
-const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
-
-/** English name of an ISO country code; `Unknown` for unknown. */
-export function countryName(code: string): string {
-  if (!/^[A-Z]{2}$/.test(code)) return 'Unknown';
-  return REGION_NAMES.of(code) ?? code;
-}
-
 async function countriesFor(ctx: ApiContext, app: AppRecord, users: TimeObject, raw: string): Promise<Record<string, unknown>[]> {
   const period = parsePeriod(raw, ctx.now(), app.timezone, { maxDays: ctx.deps.config.api.maxPeriodDays });
   const exact = new Map((await totalUsers(ctx, app, period, 'countries')).map((r) => [r._id, r.u]));
@@ -109,8 +121,8 @@ async function countriesFor(ctx: ApiContext, app: AppRecord, users: TimeObject, 
     const counts = { t: periodSum(users, period, [code, 't']), n: periodSum(users, period, [code, 'n']) };
     const u = exactApplies ? (exact.get(code) ?? 0) : estimateUnique(users, period, { path: [code, 'u'] }).value;
     const c = correctUniques({ ...counts, u }, exactApplies);
-    const unknown = countryName(code) === 'Unknown';
-    return { country: unknown ? 'Unknown' : countryName(code), code: unknown ? 'unknown' : code.toLowerCase(), t: c.t, u: c.u, n: c.n };
+    // Countly's `code` is the stored code lower-cased, also when its name is `Unknown`.
+    return { country: countryName(code), code: code.toLowerCase(), t: c.t, u: c.u, n: c.n };
   });
   return rows.sort((a, b) => b.n - a.n).slice(0, 10);
 }

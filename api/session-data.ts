@@ -20,6 +20,11 @@ export interface SessionTotals {
   /** Seconds. */
   readonly d: number;
   readonly e: number;
+  /**
+   * The period's unique count is of the estimated kind (§4.8): a multi-day "special" period
+   * (30days, 7days, a multi-day range), also when the exact count (§4.7) replaced the estimate
+   * and whatever the count; false for periods read directly (today, hour, day, month, one day).
+   */
   readonly isEstimate: boolean;
 }
 
@@ -29,7 +34,7 @@ export function sessionTotals(tree: TimeTree, period: PeriodObject, opts: { prev
   const estimate = estimateUnique(tree, period, { previous: opts.previous });
   const exact = opts.exactUsers !== undefined;
   const corrected = correctUniques({ u: opts.exactUsers ?? estimate.value, n: sum('n'), t: sum('t') }, exact);
-  return { ...corrected, d: sum('d'), e: sum('e'), isEstimate: !exact && estimate.isEstimate };
+  return { ...corrected, d: sum('d'), e: sum('e'), isEstimate: estimate.isEstimate };
 }
 
 const perSession = (s: SessionTotals): number => (s.t === 0 ? 0 : s.d / 60 / s.t);

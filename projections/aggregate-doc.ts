@@ -98,20 +98,21 @@ export class DocsDraft {
 
 /**
  * Countly's `fillTimeObjectMonth` (§3.2): `d.<D>.<prop>`, plus `d.<D>.<H>.<prop>` unless the
- * property contains a dot (countries, metric values, `f.0` have no hour level).
+ * property contains a dot (countries, metric values, `f.0` have no hour level). `root` is the
+ * tree written: `d`, or a hidden users shard `h.<shard>` (sessions.fold.ts).
  */
-export function incMonth(doc: DocHandle, t: TimeObject, prop: string, n = 1): void {
-  doc.inc(`d.${t.day}.${prop}`, n);
-  if (!prop.includes('.')) doc.inc(`d.${t.day}.${t.hour}.${prop}`, n);
+export function incMonth(doc: DocHandle, t: TimeObject, prop: string, n = 1, root = 'd'): void {
+  doc.inc(`${root}.${t.day}.${prop}`, n);
+  if (!prop.includes('.')) doc.inc(`${root}.${t.day}.${t.hour}.${prop}`, n);
 }
 
 const uniqueLike = (prop: string): boolean => prop === 'u' || prop.endsWith('.u') || prop.startsWith('f.') || prop.startsWith('l.') || prop.startsWith('ds.');
 
-/** Countly's `fillTimeObjectZero` (§3.2): year, month, and week for unique-like properties. */
-export function incZero(doc: DocHandle, t: TimeObject, prop: string, n = 1): void {
-  doc.inc(`d.${prop}`, n);
-  doc.inc(`d.${t.month}.${prop}`, n);
-  if (uniqueLike(prop)) doc.inc(`d.w${t.weekly}.${prop}`, n);
+/** Countly's `fillTimeObjectZero` (§3.2): year, month, and week for unique-like properties; `root` as for incMonth. */
+export function incZero(doc: DocHandle, t: TimeObject, prop: string, n = 1, root = 'd'): void {
+  doc.inc(`${root}.${prop}`, n);
+  doc.inc(`${root}.${t.month}.${prop}`, n);
+  if (uniqueLike(prop)) doc.inc(`${root}.w${t.weekly}.${prop}`, n);
 }
 
 export interface WriteOpsOptions {

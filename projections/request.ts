@@ -44,6 +44,11 @@ export interface NormalizedRequest {
   readonly endSession: boolean;
   /** Applied `session_duration` in seconds after §2.6 rules; null when ignored (0 or NaN). */
   readonly sessionDurationS: number | null;
+  /**
+   * `session_duration` is present and JS-truthy (Countly tests `params.qstring.session_duration`):
+   * such a request is no plain request even when the value is ignored (`"0"` adds nothing, §3.3).
+   */
+  readonly sessionDurationGiven: boolean;
   readonly ignoreCooldown: boolean;
   /** `no_meta`: skip first/last-seen bookkeeping on the app user. */
   readonly noMeta: boolean;
@@ -211,6 +216,7 @@ export function normalizeRequest(event: SdkRequestReceived): NormalizedRequest {
     beginSession: p.begin_session,
     endSession: p.end_session,
     sessionDurationS: sessionDurationOf(p.session_duration),
+    sessionDurationGiven: jsTruthy(p.session_duration),
     ignoreCooldown: p.ignore_cooldown,
     noMeta: p.no_meta,
     metrics: metrics && Object.keys(metrics.values).length > 0 ? metrics.values : null,

@@ -73,7 +73,7 @@ export interface DeviceStep {
   readonly durationS: number | null;
   /** Duration (sd) of a session closed by this request, for the `ds` bucket; null if none. */
   readonly closedSessionS: number | null;
-  /** Neither begin_session nor a counted session_duration: the request still counts in `e`. */
+  /** Neither begin_session nor a (truthy) session_duration: the request still counts in `e` (§3.3). */
   readonly plainRequest: boolean;
 }
 
@@ -150,7 +150,7 @@ export function stepDevice(prev: DeviceState | null, req: NormalizedRequest): De
     cc: req.location.cc ?? before.cc,
     metrics: req.metrics ? { ...before.metrics, ...req.metrics } : before.metrics,
   };
-  const plainRequest = !req.beginSession && req.sessionDurationS === null;
+  const plainRequest = !req.beginSession && !req.sessionDurationGiven;
   const step = { durationS: req.sessionDurationS, plainRequest };
   if (req.beginSession) {
     const begun = { ...base, hos: true, lbst: nowS };

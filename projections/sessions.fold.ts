@@ -2,12 +2,14 @@
 // pending `users` month/year document deltas out.
 //
 // Visibility (§3.8): Countly shards users docs by base64(md5(device_id))[0] and readers skip
-// docs without `m`, which only a new-session write sets; so `e`, `d` and `ds` from a shard that
-// had no new session that month stay invisible. We store one unsharded doc per period and keep
-// a `vis.<shard>: true` flag per shard that had a new session; `e`/`d`/`ds` are only counted
-// for a visible (period, shard), and every document written carries `m`. Countly would reveal
-// earlier hidden counts once the shard's first session arrives; we drop them instead (the rule
-// the spec allows). The processor loads `vis` of all documents of a period (`a`, `m`).
+// docs without `m`, which only a new-session write sets; so `e`, `d` and `ds` stored in a shard
+// that had no new session that month stay invisible until its first one, and then show with
+// everything stored earlier. We keep one document per period (and partition group) with a
+// `vis.<shard>: true` flag per shard that had a new session, and store, then reveal: a count
+// for a shard not yet visible in this document goes to the same path under `h.<shard>` instead
+// of `d`; readers add `h.<shard>` into `d` once any group's document of the period has
+// `vis.<shard>` (projections/users-reveal.ts). Only counts that wait for their shard live in
+// `h`, in the document they would have gone to, so no write and no document is added.
 //
 // Duration buckets of an end_session are recorded at the end_session itself, not 15 ms later.
 import { DocsDraft, incMonth, incZero, monthPeriod, yearPeriod, type DocHandle, type DocRef, type PendingDocs } from './aggregate-doc.ts';
@@ -53,10 +55,13 @@ const usersRef = (appId: string, period: string): DocRef => ({
   id: usersDocId(appId, period),
   appId,
   period,
-  // `m` on every write: `e`/`d`/`ds` are only written for a visible shard (see top), so any
-  // document written is one Countly would show; this also keeps per-group documents readable.
+  // `m` on every write, also of a document holding only hidden counts: the reader decides what
+  // shows (users-reveal.ts), and keeps the per-group documents readable by period.
   fields: { a: appId, m: period },
 });
+
+/** Root of a hidden shard's counts in a users document: the `d` paths, under `h.<shard>`. */
+export const hiddenRoot = (shard: string): string => `h.${shard}`;
 
 interface Drafts {
   readonly devices: RecordDraft<DeviceState | null>;
@@ -71,6 +76,9 @@ function markVisible(d: Drafts, ref: DocRef, doc: DocHandle, shard: string): voi
 }
 
 const isVisible = (d: Drafts, ref: DocRef, shard: string): boolean => d.visibility.get(ref.id)?.[shard] === true;
+
+/** Where a count of this shard goes in `ref` now: `d` once the shard is visible there, else `h.<shard>`. */
+const rootFor = (d: Drafts, ref: DocRef, shard: string): string => (isVisible(d, ref, shard) ? 'd' : hiddenRoot(shard));
 
 type NewSession = Extract<SessionStart, { kind: 'new' }>;
 
@@ -117,15 +125,18 @@ function writeReturningUniques(req: NormalizedRequest, s: NewSession, month: Doc
   if (u.year) withCountry(year, 'd.');
 }
 
+/**
+ * The `ds` bucket of a closed session. Hidden in the year document, its `meta_v2.d-ranges` flag
+ * waits too: the reader derives it from the revealed year-level `ds` keys.
+ */
 function recordDurationRange(d: Drafts, req: NormalizedRequest, seconds: number, month: DocRef, year: DocRef): void {
   const range = durationBucket(seconds);
   if (range === null) return;
-  if (isVisible(d, month, req.deviceShard)) incMonth(d.docs.open(month), req.time, `ds.${range}`);
-  if (isVisible(d, year, req.deviceShard)) {
-    const doc = d.docs.open(year);
-    incZero(doc, req.time, `ds.${range}`);
-    doc.flag(`meta_v2.d-ranges.${range}`);
-  }
+  const shard = req.deviceShard;
+  incMonth(d.docs.open(month), req.time, `ds.${range}`, 1, rootFor(d, month, shard));
+  const doc = d.docs.open(year);
+  incZero(doc, req.time, `ds.${range}`, 1, rootFor(d, year, shard));
+  if (isVisible(d, year, shard)) doc.flag(`meta_v2.d-ranges.${range}`);
 }
 
 function applyRequest(d: Drafts, req: NormalizedRequest): void {
@@ -135,13 +146,15 @@ function applyRequest(d: Drafts, req: NormalizedRequest): void {
   const month = usersRef(req.appId, monthPeriod(t));
   const year = usersRef(req.appId, yearPeriod(t));
   if (step.session.kind === 'new') writeNewSession(d, req, step.session, month, year);
-  if (isVisible(d, month, req.deviceShard) && (step.durationS !== null || step.plainRequest)) {
+  if (step.durationS !== null || step.plainRequest) {
+    // §3.3: stored whether or not the shard shows yet (§3.8: store, then reveal).
+    const root = rootFor(d, month, req.deviceShard);
     const doc = d.docs.open(month);
     if (step.durationS !== null) {
-      incMonth(doc, t, 'e');
-      incMonth(doc, t, 'd', step.durationS);
+      incMonth(doc, t, 'e', 1, root);
+      incMonth(doc, t, 'd', step.durationS, root);
     }
-    if (step.plainRequest) incMonth(doc, t, 'e');
+    if (step.plainRequest) incMonth(doc, t, 'e', 1, root);
   }
   if (step.closedSessionS !== null) recordDurationRange(d, req, step.closedSessionS, month, year);
 }

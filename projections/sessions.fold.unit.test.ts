@@ -184,14 +184,17 @@ describe('sessions fold: uniques of returning users (§3.4) in non-UTC zones', (
   });
 });
 
-describe('sessions fold: the m visibility rule (§3.8)', () => {
-  it('does not count e for a device that only sends end_session', () => {
+describe('sessions fold: the m visibility rule, store then reveal (§3.3, §3.8)', () => {
+  it('given a device that only sends end_session, when folded, then its e is stored hidden under its shard', () => {
+    const shard = md5Base64FirstChar('1234567890A');
     const s = fold([request('2024-10-15T08:00:00Z', { end_session: 1 }, { device: '1234567890A' })]);
-    expect(s.docs).toEqual({});
+    expect(inc(s, '2024:10')).toEqual({ [`h.${shard}.15.e`]: 1, [`h.${shard}.15.8.e`]: 1 });
+    expect(month(s, '2024:10')?.set).toEqual({});
   });
 
-  it('counts e of a plain request only once its shard has seen a new session that month', () => {
+  it('given plain requests before and after a new session in the shard, then e before is hidden and e after is shown', () => {
     const { same, other } = devicesByShard();
+    const shard = md5Base64FirstChar(same[0]);
     const s = fold([
       request('2024-10-15T08:00:00Z', {}, { device: same[1] }),
       request('2024-10-15T08:01:00Z', { begin_session: 1 }, { device: same[0] }),
@@ -199,6 +202,26 @@ describe('sessions fold: the m visibility rule (§3.8)', () => {
       request('2024-10-15T08:03:00Z', {}, { device: other }),
     ]);
     expect(inc(s, '2024:10')['d.15.e']).toBe(2);
+    expect(inc(s, '2024:10')[`h.${shard}.15.e`]).toBe(1);
+    expect(inc(s, '2024:10')[`h.${md5Base64FirstChar(other)}.15.e`]).toBe(1);
+  });
+
+  it('given session_duration=0 (or any ignored but truthy value) alone, then nothing is counted, not even e', () => {
+    for (const value of ['0', 'abc']) {
+      const s = fold([request('2024-10-15T08:00:00Z', { begin_session: 1 }), request('2024-10-15T09:00:00Z', { session_duration: value })]);
+      expect(inc(s, '2024:10')['d.15.9.e']).toBeUndefined();
+    }
+  });
+
+  it('given a duration and a closed session in a hidden shard, then e, d and ds wait in h, ds in the year document too', () => {
+    const shard = md5Base64FirstChar('dev-1');
+    const s = fold([request('2024-10-15T08:00:00Z', { end_session: 1, session_duration: 40 })]);
+    expect(under(inc(s, '2024:10'), `h.${shard}.15.`)).toEqual({ e: 1, '8.e': 1, d: 40, '8.d': 40 });
+    const known = fold([request('2023-12-31T20:00:00Z', { begin_session: 1 })]);
+    const closed = fold([request('2024-01-02T08:00:00Z', { end_session: 1, session_duration: 40 })], { ...known, docs: {} });
+    expect(inc(closed, '2024:1')).toMatchObject({ [`h.${shard}.2.ds.2`]: 1 });
+    expect(under(inc(closed, '2024:0'), `h.${shard}.`)).toEqual({ 'ds.2': 1, '1.ds.2': 1, 'w1.ds.2': 1 });
+    expect(month(closed, '2024:0')?.set).toEqual({});
   });
 });
 

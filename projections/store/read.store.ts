@@ -7,6 +7,7 @@ import { AGGREGATE_COLLECTIONS, groupIdSuffix } from '../core.ts';
 import { EVENT_REGISTRY_COLLECTION } from '../write-ops.ts';
 import { appUsersCollection } from '../app-users.fold.ts';
 import { usersDocId } from '../sessions.fold.ts';
+import { revealUsersDocs } from '../users-reveal.ts';
 import { findByIds } from './by-ids.ts';
 import { listVersionCollections, readActiveVersion, versionedCollection } from './pointer.store.ts';
 
@@ -21,8 +22,10 @@ async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Fields a time object is built from; internal fields (watermarks, visibility) are not read. */
+/** Fields a time object is built from; internal fields (watermarks) are not read. */
 const BUCKET_FIELDS = { _id: 0, m: 1, d: 1, meta: 1, meta_v2: 1 } as const;
+/** The users family also needs its visibility flags and hidden counts (§3.8, users-reveal.ts). */
+const USERS_FIELDS = { ...BUCKET_FIELDS, vis: 1, h: 1 } as const;
 
 /** Physical name of a logical aggregate collection in the active core version. */
 export async function activeCollection(db: Db, logical: string): Promise<string> {
@@ -49,13 +52,20 @@ export async function readBuckets(
 ): Promise<Document[]> {
   if (periods.length === 0) return [];
   const name = await activeCollection(db, logical);
-  if (logical === 'users' && periods !== 'all' && opts.partitionGroups !== undefined) {
-    const groups = Array.from({ length: opts.partitionGroups }, (_, g) => g);
-    const ids = periods.flatMap((p) => groups.map((g) => `${usersDocId(appId, p)}${groupIdSuffix(g)}`));
-    return guarded('bucket read', () => findByIds(db, name, ids, BUCKET_FIELDS));
-  }
+  if (logical === 'users') return revealUsersDocs(await readUsersDocs(db, name, appId, periods, opts));
   const filter: Filter<Document> = periods === 'all' ? { a: appId } : { a: appId, m: { $in: [...periods] } };
   return guarded('bucket read', () => db.collection(name).find(filter, { projection: BUCKET_FIELDS }).toArray());
+}
+
+/** Every group's users documents of the periods, with `vis` and `h` for the reveal. */
+function readUsersDocs(db: Db, name: string, appId: string, periods: readonly string[] | 'all', opts: ReadBucketsOptions): Promise<Document[]> {
+  if (periods !== 'all' && opts.partitionGroups !== undefined) {
+    const groups = Array.from({ length: opts.partitionGroups }, (_, g) => g);
+    const ids = periods.flatMap((p) => groups.map((g) => `${usersDocId(appId, p)}${groupIdSuffix(g)}`));
+    return guarded('bucket read', () => findByIds(db, name, ids, USERS_FIELDS));
+  }
+  const filter: Filter<Document> = periods === 'all' ? { a: appId } : { a: appId, m: { $in: [...periods] } };
+  return guarded('bucket read', () => db.collection(name).find(filter, { projection: USERS_FIELDS }).toArray());
 }
 
 /** Event documents of one event (`e` = event hash), optionally of one segment (`s`), for the given `m` values. */
@@ -109,6 +119,21 @@ export async function groupAppUsers(db: Db, logical: string, field: string, filt
     const u: unknown = r.u;
     return { _id: id, u: typeof u === 'number' ? u : 0 };
   });
+}
+
+/**
+ * Metric changes (§2.17) matching an already validated filter, projected to `uid` and the old
+ * value of `field` (`<field>.o`). FerretDB indexes only `_id`, so this scans the app's changes,
+ * as the app-user grouping above scans its users.
+ */
+export async function findMetricChanges(db: Db, logical: string, field: string, filter: Filter<Document>): Promise<Document[]> {
+  const name = await activeCollection(db, logical);
+  return guarded('metric change find', () =>
+    db
+      .collection(name)
+      .find({ ...filter, [`${field}.o`]: { $exists: true } }, { projection: { _id: 0, uid: 1, [`${field}.o`]: 1 } })
+      .toArray(),
+  );
 }
 
 export interface AppUserPage {

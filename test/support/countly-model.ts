@@ -1,9 +1,10 @@
 // A reference model of Countly's per-request processing, written from the spec (§2.6–2.10, §2.17,
 // §3.3–3.8, §6.4) and independent of Tally's folds: it replays the stored SDK requests in stream
 // order and computes the expected aggregate counters, app-user documents, merge records and
-// metric changes. Two readings the spec leaves open follow Tally's documented choices: `e`, `d`
-// and `ds` count only once the device's users shard had a new session that period (§3.8), and
-// a closing duration bucket is recorded at the end_session itself (§2.6).
+// metric changes. §3.8 is emulated as Countly observes it: `e`, `d` and `ds` of a users shard
+// wait until the shard's first new session in that period, then show with everything stored
+// before. One reading the spec leaves open follows Tally's documented choice: a closing duration
+// bucket is recorded at the end_session itself (§2.6).
 import { Aggregates, durationRange, eventFamily, frequencyBucket, type UniqueLevels } from './countly-aggregates.ts';
 import { applyUserDetails, mergeUsers, type Doc } from './countly-app-user.ts';
 import { base62, calendar, md5Shard, sha1Hex, startOf, type Calendar } from './countly-calendar.ts';
@@ -45,6 +46,8 @@ export class CountlyModel {
   /** Stubs created: every device that became a user, merged-away ones included. */
   stubs = 0;
   private readonly visible = new Set<string>();
+  /** Users counts of a (period, shard) that has had no new session yet, by `<period>|<shard>`. */
+  private readonly hidden = new Map<string, Aggregates>();
 
   constructor(
     private readonly appKey: string,
@@ -75,6 +78,27 @@ export class CountlyModel {
 
   private isVisible(period: string, did: string): boolean {
     return this.visible.has(`${period}|${md5Shard(did)}`);
+  }
+
+  /** Where a users count of this device's shard goes now: shown, or waiting for the shard (§3.8). */
+  private usersTarget(period: string, did: string): Aggregates {
+    if (this.isVisible(period, did)) return this.aggregates;
+    const key = `${period}|${md5Shard(did)}`;
+    const waiting = this.hidden.get(key) ?? new Aggregates();
+    this.hidden.set(key, waiting);
+    return waiting;
+  }
+
+  /** The shard's first new session of the period: it shows, with everything it stored before. */
+  private reveal(period: string, did: string): void {
+    const key = `${period}|${md5Shard(did)}`;
+    if (this.visible.has(key)) return;
+    this.visible.add(key);
+    const waiting = this.hidden.get(key);
+    if (waiting === undefined) return;
+    for (const [k, n] of waiting.counters) this.aggregates.inc(k, n);
+    for (const flag of waiting.flags) this.aggregates.flags.add(flag);
+    this.hidden.delete(key);
   }
 
   /** §2.6 and §3.3–3.5: session state on the document, users counters; the new session, if any. */
@@ -108,20 +132,18 @@ export class CountlyModel {
         doc.sd = 0;
       }
     }
-    const monthPeriod = `${c.year}:${c.month}`;
-    if (this.isVisible(monthPeriod, f.did)) {
-      if (f.durationS !== null) {
-        this.aggregates.month('users', c, 'e');
-        this.aggregates.month('users', c, 'd', f.durationS);
-      } else if (!f.begin) this.aggregates.month('users', c, 'e');
+    const month = this.usersTarget(`${c.year}:${c.month}`, f.did);
+    if (f.durationS !== null) {
+      month.month('users', c, 'e');
+      month.month('users', c, 'd', f.durationS);
     }
+    if (!f.begin && !f.durationGiven) month.month('users', c, 'e');
     if (closedS !== null) {
       const range = durationRange(closedS);
-      if (this.isVisible(monthPeriod, f.did)) this.aggregates.month('users', c, `ds.${range}`);
-      if (this.isVisible(`${c.year}:0`, f.did)) {
-        this.aggregates.zero('users', c, `ds.${range}`);
-        this.aggregates.meta('users', c.year, 'd-ranges', range);
-      }
+      month.month('users', c, `ds.${range}`);
+      const year = this.usersTarget(`${c.year}:0`, f.did);
+      year.zero('users', c, `ds.${range}`);
+      year.meta('users', c.year, 'd-ranges', range);
     }
     return started;
   }
@@ -141,7 +163,7 @@ export class CountlyModel {
   private newSession(f: Facts, before: Doc, c: Calendar): NewSession {
     const a = this.aggregates;
     const cc = f.countryCode ?? 'Unknown';
-    for (const period of [`${c.year}:${c.month}`, `${c.year}:0`]) this.visible.add(`${period}|${md5Shard(f.did)}`);
+    for (const period of [`${c.year}:${c.month}`, `${c.year}:0`]) this.reveal(period, f.did);
     for (const prop of ['e', 't', `${cc}.t`]) a.month('users', c, prop);
     a.meta('users', c.year, 'countries', cc);
     const fs = num(before.fs);

@@ -23,6 +23,8 @@ export interface Facts {
   readonly ignoreCooldown: boolean;
   /** Counted `session_duration` after §2.6 rules; null when ignored. */
   readonly durationS: number | null;
+  /** `session_duration` present and JS-truthy: no plain request, even when its value is ignored (§3.3). */
+  readonly durationGiven: boolean;
   readonly countryCode: string | null;
   readonly city: string | null;
   readonly region: string | null;
@@ -133,6 +135,7 @@ export function factsOf(r: StoredRequest): Facts {
     end: truthy(p.end_session),
     ignoreCooldown: truthy(p.ignore_cooldown),
     durationS: durationOf(p.session_duration),
+    durationGiven: truthy(p.session_duration),
     countryCode: str(p.country_code),
     city: str(p.city),
     region: str(p.region),

@@ -38,11 +38,40 @@ function addDoc(into: StoredAggregates, family: string, doc: Document): void {
   for (const path of trueLeaves(doc.meta_v2, 'meta_v2')) into.flags.add(`${base}|${path}`);
 }
 
+/**
+ * Users documents keep counts of a shard without a new session yet under `h.<shard>` and mark
+ * `vis.<shard>` at its first one (spec §3.8, store then reveal). What a Countly reader would
+ * see: each document's `d` plus `h.<shard>` for every shard some document of its period marks
+ * visible; a revealed year-level `ds.<r>` also shows `meta_v2.d-ranges.<r>`.
+ */
+function revealUsers(docs: readonly Document[]): Document[] {
+  const visible = new Map<string, Set<string>>();
+  for (const doc of docs) {
+    const set = visible.get(String(doc.m)) ?? new Set<string>();
+    if (isObject(doc.vis)) for (const [shard, on] of Object.entries(doc.vis)) if (on === true) set.add(shard);
+    visible.set(String(doc.m), set);
+  }
+  return docs
+    .map((doc) => {
+      const extra: Document[] = [];
+      for (const [shard, tree] of Object.entries(isObject(doc.h) ? doc.h : {})) {
+        if (!visible.get(String(doc.m))?.has(shard)) continue;
+        extra.push({ m: doc.m, d: tree });
+        const ds = isObject(tree) ? tree.ds : undefined;
+        if (String(doc.m).endsWith(':0') && isObject(ds))
+          extra.push({ m: doc.m, meta_v2: { 'd-ranges': Object.fromEntries(Object.keys(ds).map((r) => [r, true])) } });
+      }
+      return [{ m: doc.m, d: doc.d, meta_v2: doc.meta_v2 }, ...extra];
+    })
+    .flat();
+}
+
 /** Aggregates of one app from the `_v<version>` collections; `eventKeys` name the event hashes found. */
 export async function readStoredAggregates(db: Db, appId: string, eventKeys: Iterable<string>, version = 1): Promise<StoredAggregates> {
   const into: StoredAggregates = { counters: new Map(), flags: new Set(), registry: new Map() };
   for (const collection of COUNTER_COLLECTIONS) {
-    for (const doc of await db.collection(`${collection}_v${version}`).find({ a: appId }).toArray()) addDoc(into, collection, doc);
+    const docs = await db.collection(`${collection}_v${version}`).find({ a: appId }).toArray();
+    for (const doc of collection === 'users' ? revealUsers(docs) : docs) addDoc(into, collection, doc);
   }
   const keyOfHash = new Map([...eventKeys].map((k) => [sha1Hex(k + appId), k]));
   for (const doc of await db.collection(`events_data_v${version}`).find({ a: appId }).toArray()) {
