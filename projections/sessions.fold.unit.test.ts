@@ -247,7 +247,8 @@ describe('sessions fold: merge, reset, purity', () => {
   });
 
   it('never mutates its input, ignores unknown events and tracks the last sequence', () => {
-    const state = deepFreeze(fold([request('2024-10-15T08:00:00Z', { begin_session: 1 })]));
+    // Explicit sequences: the helper's counter is shared by every file of the (non-isolated) unit run.
+    const state = deepFreeze(fold([request('2024-10-15T08:00:00Z', { begin_session: 1 }, { seq: 98 })]));
     const next = evolveSessions(state, request('2024-10-15T09:00:00Z', { begin_session: 1 }, { seq: 99 }));
     expect(next.lastSeq).toBe(99);
     expect(inc(next, '2024:10')['d.15.t']).toBe(2);
