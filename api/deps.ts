@@ -2,6 +2,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
+import type { MailDeps } from '../mail/index.ts';
 import type { TallyConfig } from '../streams.config.ts';
 
 /** What the read API needs; built by the process main and passed in. */
@@ -13,4 +14,6 @@ export interface ApiDeps {
   readonly log: Logger;
   /** Current time in ms since the epoch. Default `Date.now`; tests pass a controllable clock. */
   readonly clock?: () => number;
+  /** Mail of this process; default: one made from `config.mail` (and closed with the API). */
+  readonly mail?: MailDeps;
 }
