@@ -91,8 +91,8 @@ export interface Incident {
 }
 
 /**
- * Mails every global admin about an incident, at most once per `mail.errorIntervalMs` per kind
- * across all processes (an incident that repeats a thousand times sends one mail). Resolves
+ * Mails every global admin about an incident, at most once per window of `mail.errorIntervalMs`
+ * per kind across all processes (an incident that repeats a thousand times sends one mail). Resolves
  * true when this call sent it, false when the window was already used.
  */
 export async function notifyError(deps: MailDeps, incident: Incident): Promise<boolean> {

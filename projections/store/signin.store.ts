@@ -75,13 +75,17 @@ export async function peekSigninLink(db: Db, id: string, kinds: readonly SigninL
 }
 
 /**
- * Uses a link up: one atomic findOneAndDelete, so of two requests racing with the same link
- * exactly one gets it. An expired link is removed as well; the caller checks `expiresAtMs`.
+ * Uses a link up: of two requests racing with the same link exactly one gets it. The delete
+ * decides, by its count: FerretDB 1.24 runs findOneAndDelete (and a filtered updateOne) as a
+ * read then a write, so several racing callers each get the document; a deleteOne by `_id`
+ * reports the row it really removed (docs/ferretdb.md). An expired link is removed as well; the
+ * caller checks `expiresAtMs`.
  */
 export async function consumeSigninLink(db: Db, id: string, kinds: readonly SigninLinkKind[]): Promise<SigninLink | undefined> {
-  const doc = await guarded('sign-in link use', () => links(db).findOneAndDelete({ _id: id, kind: { $in: [...kinds] } }));
-  const parsed = signinLinkSchema.safeParse(doc);
-  return parsed.success ? parsed.data : undefined;
+  const link = await peekSigninLink(db, id, kinds);
+  if (link === undefined) return undefined;
+  const res = await guarded('sign-in link use', () => links(db).deleteOne({ _id: id }));
+  return res.deletedCount === 1 ? link : undefined;
 }
 
 /** Mail counters shown on the pipeline status: totals over every process since the database began. */
@@ -103,18 +107,21 @@ export async function readMailStats(db: Db): Promise<MailStats> {
 }
 
 /**
- * Claims the right to send notice `key` now: true for one caller per `intervalMs`, across
- * processes. The update matches only a slot whose last send is old enough; with no slot yet,
- * the upsert inserts one, and a racing second insert fails on the `_id` (it lost).
+ * Claims the right to send notice `key` now: true for one caller per window of `intervalMs`
+ * (windows counted from the epoch), across processes. The insert of the window's slot decides
+ * (a second insert fails on the `_id`); FerretDB has no atomic conditional update to build a
+ * sliding window on (see consumeSigninLink). Slots of earlier windows are then removed.
  */
 export async function claimNoticeSlot(db: Db, key: string, nowMs: number, intervalMs: number): Promise<boolean> {
-  const col = db.collection<{ _id: string; lastSentAtMs: number }>(NOTICE_SLOTS);
+  const col = db.collection<{ _id: string; key: string; window: number }>(NOTICE_SLOTS);
+  const window = Math.floor(nowMs / intervalMs);
   try {
-    const res = await col.updateOne({ _id: key, lastSentAtMs: { $lte: nowMs - intervalMs } }, { $set: { lastSentAtMs: nowMs } }, { upsert: true });
-    return res.modifiedCount === 1 || res.upsertedCount === 1;
+    await col.insertOne({ _id: `${key}@${window}`, key, window });
   } catch (err) {
-    // Decision: a duplicate `_id` means the slot exists and is recent (or another process claimed it first).
+    // Decision: a duplicate `_id` means this window's notice was already sent (here or by another process).
     if (err instanceof MongoServerError && err.code === 11000) return false;
     throw new StoreUnavailableError('notice slot claim failed', { cause: err });
   }
+  await guarded('notice slot cleanup', () => col.deleteMany({ key, window: { $lt: window } }));
+  return true;
 }
