@@ -135,8 +135,10 @@ export const mailSchema = z.object({
   retryBaseMs: positiveInt.default(2_000),
   /** Longest wait between two delivery attempts, ms. Default 300000 (5 minutes). */
   retryMaxMs: positiveInt.default(300_000),
-  /** Error notifications to global admins: at most one mail per kind of incident in this window, ms. Default 3600000 (1 hour). */
+  /** Error notifications to global admins: at most one mail per kind of incident per window of this length (windows counted from the epoch), ms. Default 3600000 (1 hour). */
   errorIntervalMs: positiveInt.default(3_600_000),
+  /** Dead letters of one consumer group at which global admins are mailed (once, when crossed); 0 never mails. Default 100. */
+  deadLetterThreshold: z.coerce.number().int().min(0).default(100),
 });
 
 export const servicesSchema = z.object({
@@ -298,6 +300,7 @@ export const ENV_VARS: readonly (readonly [env: string, path: ConfigPath])[] = [
   ['TALLY_MAIL_RETRY_BASE_MS', 'mail.retryBaseMs'],
   ['TALLY_MAIL_RETRY_MAX_MS', 'mail.retryMaxMs'],
   ['TALLY_MAIL_ERROR_INTERVAL_MS', 'mail.errorIntervalMs'],
+  ['TALLY_MAIL_DEAD_LETTER_THRESHOLD', 'mail.deadLetterThreshold'],
   ['TALLY_NATS_PORT', 'services.natsPort'],
   ['TALLY_MONGO_PORT', 'services.mongoPort'],
   ['TALLY_SERVICES_READY_TIMEOUT_MS', 'services.readyTimeoutMs'],

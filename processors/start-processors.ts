@@ -24,7 +24,18 @@ export interface ProcessorsDeps {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly log: Logger;
+  /** Told about incidents global admins should hear of (the process main mails them); none: only logged. */
+  readonly incidents?: IncidentReporter;
 }
+
+/** An incident for global admins: dead letters crossing `mail.deadLetterThreshold`, a failed rebuild. */
+export interface ProcessorIncident {
+  /** Stable kind; notices are rate-limited per kind. */
+  readonly kind: 'dead-letters' | 'rebuild-failed';
+  readonly title: string;
+  readonly detail: string;
+}
+export type IncidentReporter = (incident: ProcessorIncident) => void;
 
 export interface ProcessorsHandle {
   /** True while no runner is failing. */
