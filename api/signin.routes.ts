@@ -8,6 +8,7 @@ import { sendAccountLocked } from '../mail/index.ts';
 import { clearFailedLoginsOfUser, findMemberByEmail, findMemberById, findMemberByUsername, type MemberRecord } from '../projections/index.ts';
 import { BRUTE_FORCE_PATHS, bruteForceGuard, type BruteForceGuard } from './brute-force.ts';
 import type { ApiContext } from './context.ts';
+import { refuseHead } from './http.ts';
 import { csrfMatches, formCsrf, formCsrfOk, refuseCsrf, refuseDollarKeys } from './dashboard-guard.ts';
 import { decoyHash, verifyPassword } from './passwords.ts';
 import { dashboardPage, loginPage, messageText, sendPage } from './signin-pages.ts';
@@ -109,6 +110,8 @@ export function registerSigninRoutes(app: FastifyInstance, ctx: ApiContext): voi
 
   // From the account-locked mail: one use, `api.loginTokenTtlS`; it lifts the block and signs in.
   app.get<{ Params: { token: string } }>('/login/token/:token', guarded, async (request, reply) => {
+    // HEAD (a link checker's `curl -I`) must not use the link up.
+    refuseHead(request);
     const link = await useLink(ctx, request.params.token, ['login']);
     const member = link === undefined ? undefined : await findMemberById(ctx.deps.db, link.memberId);
     if (member === undefined || member.locked) return redirect(reply, '/login?message=login.token-invalid');

@@ -141,7 +141,8 @@ describe('account locked mail and /login/token', () => {
     expect((await signInForm(b, 'bob', 'Bob#1pass')).location).toBe('/login?message=login.blocked');
     const locked = await smtp.waitFor('bob@example.com', /^Tally: Your account is locked$/);
     const token = linkIn(locked, `${PUBLIC_URL}/login/token/`);
-    // 1. The link signs in and lifts the block; a second use does not.
+    // 1. HEAD does not use the link up; GET signs in and lifts the block; a second use does not.
+    expect((await fetch(new URL(pathOf(token), s.url), { method: 'HEAD' })).status).toBe(405);
     const viaLink = new Browser(s.url);
     expect((await viaLink.get(pathOf(token))).location).toBe('/dashboard');
     expect((await viaLink.get('/dashboard')).body).toContain('Bob');
