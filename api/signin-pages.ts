@@ -53,3 +53,10 @@ export const dashboardPage = (fullName: string, csrf: string): string =>
     `<p>Signed in as <strong>${escapeHtml(fullName)}</strong>.</p><form method="post" action="/logout">${hidden('_csrf', csrf)}<button type="submit">Sign out</button></form>`,
     [],
   );
+
+export const tokenPage = (token: string, csrf: string): string =>
+  page(
+    'Sign in with your link',
+    `<p>This link signs you in once and lifts the block on your account.</p><form method="post" action="/login/token/${encodeURIComponent(token)}">${hidden('_csrf', csrf)}<button type="submit">Sign in</button></form>`,
+    [],
+  );

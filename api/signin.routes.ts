@@ -11,8 +11,8 @@ import type { ApiContext } from './context.ts';
 import { refuseHead } from './http.ts';
 import { csrfMatches, formCsrf, formCsrfOk, refuseCsrf, refuseDollarKeys } from './dashboard-guard.ts';
 import { decoyHash, verifyPassword } from './passwords.ts';
-import { dashboardPage, loginPage, messageText, sendPage } from './signin-pages.ts';
-import { createSigninLink, endSession, signedIn, startSession, useLink } from './signin-state.ts';
+import { dashboardPage, loginPage, messageText, sendPage, tokenPage } from './signin-pages.ts';
+import { createSigninLink, endSession, peekLink, signedIn, startSession, useLink } from './signin-state.ts';
 
 const loginForm = z.object({ username: z.string().trim().min(1).max(320), password: z.string().min(1).max(1000) });
 const messageQuery = z.object({ message: z.string().max(100).optional() }).catch({});
@@ -108,10 +108,16 @@ export function registerSigninRoutes(app: FastifyInstance, ctx: ApiContext): voi
     return redirect(reply, '/login?message=logout.result');
   });
 
-  // From the account-locked mail: one use, `api.loginTokenTtlS`; it lifts the block and signs in.
+  // From the account-locked mail: one use, `api.loginTokenTtlS`. GET only shows a button (mail
+  // scanners and link previews fetch links; they must not spend it), its POST signs in and lifts the block.
   app.get<{ Params: { token: string } }>('/login/token/:token', guarded, async (request, reply) => {
-    // HEAD (a link checker's `curl -I`) must not use the link up.
     refuseHead(request);
+    if ((await peekLink(ctx, request.params.token, ['login'])) === undefined) return redirect(reply, '/login?message=login.token-invalid');
+    return sendPage(reply, 200, tokenPage(request.params.token, formCsrf(ctx, request, reply)));
+  });
+
+  app.post<{ Params: { token: string } }>('/login/token/:token', guarded, async (request, reply) => {
+    if (!formCsrfOk(request)) return refuseCsrf(request, reply);
     const link = await useLink(ctx, request.params.token, ['login']);
     const member = link === undefined ? undefined : await findMemberById(ctx.deps.db, link.memberId);
     if (member === undefined || member.locked) return redirect(reply, '/login?message=login.token-invalid');

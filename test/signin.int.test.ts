@@ -141,12 +141,17 @@ describe('account locked mail and /login/token', () => {
     expect((await signInForm(b, 'bob', 'Bob#1pass')).location).toBe('/login?message=login.blocked');
     const locked = await smtp.waitFor('bob@example.com', /^Tally: Your account is locked$/);
     const token = linkIn(locked, `${PUBLIC_URL}/login/token/`);
-    // 1. HEAD does not use the link up; GET signs in and lifts the block; a second use does not.
+    // 1. HEAD and GET (a mail scanner) do not use the link up; its form signs in and lifts the block; a second use does not.
     expect((await fetch(new URL(pathOf(token), s.url), { method: 'HEAD' })).status).toBe(405);
+    expect((await new Browser(s.url).get(pathOf(token))).status).toBe(200);
     const viaLink = new Browser(s.url);
-    expect((await viaLink.get(pathOf(token))).location).toBe('/dashboard');
+    const confirm = await viaLink.get(pathOf(token));
+    expect(confirm.status).toBe(200);
+    expect((await new Browser(s.url).post(pathOf(token), { _csrf: csrfOf(confirm) })).status).toBe(403); // the token without its cookie
+    expect((await viaLink.post(pathOf(token), { _csrf: csrfOf(confirm) })).location).toBe('/dashboard');
     expect((await viaLink.get('/dashboard')).body).toContain('Bob');
     expect((await new Browser(s.url).get(pathOf(token))).location).toBe('/login?message=login.token-invalid');
+    expect((await viaLink.post(pathOf(token), { _csrf: csrfOf(confirm) })).location).toBe('/login?message=login.token-invalid');
     expect((await signInForm(b, 'bob', 'Bob#1pass')).location).toBe('/dashboard');
     // 2. The next block's link has expired after loginTokenTtlS.
     for (let i = 0; i < 3; i++) await signInForm(new Browser(s.url), 'bob', 'wrong');
