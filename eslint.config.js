@@ -114,6 +114,21 @@ export default tseslint.config(
     },
   },
   {
+    files: ['mail/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...ban('ingest', 'processors', 'api'),
+            { group: ['@nats-io/*', 'fastify'], message: 'mail/ sends mail; it neither publishes nor serves HTTP' },
+            ...noDeepImports(['projections']),
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['api/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -121,7 +136,7 @@ export default tseslint.config(
         {
           patterns: [
             ...ban('processors'),
-            ...noDeepImports(['projections', 'ingest', 'http']),
+            ...noDeepImports(['projections', 'ingest', 'http', 'mail']),
             // The API queues jobs through ingest's publisher; the rest of ingest/ is not its business.
             {
               group: ['../ingest/index.ts', '../../ingest/index.ts'],

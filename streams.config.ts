@@ -110,6 +110,36 @@ export const apiSchema = z.object({
   loginTries: positiveInt.default(3),
   /** Block length per completed round of failed sign-ins, s. Default 300 (Countly's). */
   loginWaitS: positiveInt.default(300),
+  /** Address members reach the dashboard at; links in mails start with it (https also marks cookies Secure). Default http://127.0.0.1:3001. */
+  publicUrl: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3001'),
+  /** Lifetime of a dashboard sign-in session, s. Default 28800 (8 hours). */
+  sessionTtlS: positiveInt.default(28_800),
+  /** Lifetime of the password-set link of an invitation mail, s. Default 604800 (7 days). */
+  inviteTtlS: positiveInt.default(604_800),
+  /** Lifetime of a password-reset link (`/reset/<prid>`), s. Default 3600 (1 hour). */
+  resetTtlS: positiveInt.default(3_600),
+  /** Lifetime of the one-time sign-in link of an account-locked mail (`/login/token/<token>`), s. Default 3600 (spec §9.3). */
+  loginTokenTtlS: positiveInt.default(3_600),
+});
+
+export const mailSchema = z.object({
+  /** SMTP server as a URL (`smtp://user:pass@host:587`, `smtps://...`); unset writes mail to `<dataDir>/outbox` and the log. */
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  /** Sender of every mail (`Name <address>`). Default `Tally <tally@localhost>`. */
+  from: z.string().min(3).default('Tally <tally@localhost>'),
+  /** Delivery attempts of one mail before it goes to the outbox folder as failed. Default 6. */
+  attempts: positiveInt.max(100).default(6),
+  /** Wait before the first retry of a failed delivery, ms; doubled on each later retry. Default 2000. */
+  retryBaseMs: positiveInt.default(2_000),
+  /** Longest wait between two delivery attempts, ms. Default 300000 (5 minutes). */
+  retryMaxMs: positiveInt.default(300_000),
+  /** Error notifications to global admins: at most one mail per kind of incident per window of this length (windows counted from the epoch), ms. Default 3600000 (1 hour). */
+  errorIntervalMs: positiveInt.default(3_600_000),
+  /** Dead letters of one consumer group at which global admins are mailed (once, when crossed); 0 never mails. Default 100. */
+  deadLetterThreshold: z.coerce.number().int().min(0).default(100),
 });
 
 export const servicesSchema = z.object({
@@ -169,6 +199,7 @@ export const configSchema = z.object({
   rebuild: rebuildSchema.default(rebuildSchema.parse({})),
   ingest: ingestSchema.default(ingestSchema.parse({})),
   api: apiSchema.default(apiSchema.parse({})),
+  mail: mailSchema.default(mailSchema.parse({})),
   services: servicesSchema.default(servicesSchema.parse({})),
   connections: connectionsSchema.default(connectionsSchema.parse({})),
   admin: adminSchema.default({}),
@@ -180,6 +211,7 @@ export type ConsumersConfig = TallyConfig['consumers'];
 export type RebuildConfig = TallyConfig['rebuild'];
 export type IngestConfig = TallyConfig['ingest'];
 export type ApiConfig = TallyConfig['api'];
+export type MailConfig = TallyConfig['mail'];
 export type ServicesConfig = TallyConfig['services'];
 export type ConfigInput = z.input<typeof configSchema>;
 
@@ -258,6 +290,18 @@ export const ENV_VARS: readonly (readonly [env: string, path: ConfigPath])[] = [
   ['TALLY_API_TOKEN_TTL_S', 'api.tokenTtlS'],
   ['TALLY_API_LOGIN_TRIES', 'api.loginTries'],
   ['TALLY_API_LOGIN_WAIT_S', 'api.loginWaitS'],
+  ['TALLY_PUBLIC_URL', 'api.publicUrl'],
+  ['TALLY_API_SESSION_TTL_S', 'api.sessionTtlS'],
+  ['TALLY_API_INVITE_TTL_S', 'api.inviteTtlS'],
+  ['TALLY_API_RESET_TTL_S', 'api.resetTtlS'],
+  ['TALLY_API_LOGIN_TOKEN_TTL_S', 'api.loginTokenTtlS'],
+  ['TALLY_SMTP_URL', 'mail.smtpUrl'],
+  ['TALLY_MAIL_FROM', 'mail.from'],
+  ['TALLY_MAIL_ATTEMPTS', 'mail.attempts'],
+  ['TALLY_MAIL_RETRY_BASE_MS', 'mail.retryBaseMs'],
+  ['TALLY_MAIL_RETRY_MAX_MS', 'mail.retryMaxMs'],
+  ['TALLY_MAIL_ERROR_INTERVAL_MS', 'mail.errorIntervalMs'],
+  ['TALLY_MAIL_DEAD_LETTER_THRESHOLD', 'mail.deadLetterThreshold'],
   ['TALLY_NATS_PORT', 'services.natsPort'],
   ['TALLY_MONGO_PORT', 'services.mongoPort'],
   ['TALLY_SERVICES_READY_TIMEOUT_MS', 'services.readyTimeoutMs'],

@@ -10,7 +10,7 @@ export interface BruteForcePolicy {
 }
 
 /** Path ids whose counters `/o/users/all` reports and `/o/users/reset_timeban` clears (`login` is the dashboard's). */
-export const BRUTE_FORCE_PATHS: readonly string[] = ['api-key', 'login'];
+export const BRUTE_FORCE_PATHS: readonly string[] = ['api-key', 'login', 'mobile-login'];
 
 /** Blocked when fails is a positive multiple of loginTries and the growing wait has not passed. */
 export function isBlocked(state: { fails: number; lastFailS: number } | undefined, nowS: number, policy: BruteForcePolicy): boolean {
@@ -24,6 +24,8 @@ export interface BruteForceGuard {
    * `succeeded`); false while blocked, and then the password must not be checked.
    */
   reserve(user: string): Promise<boolean>;
+  /** As `reserve`, saying `last` when this attempt spends the round (its failure starts a block). */
+  attempt(user: string): Promise<'reserved' | 'last' | 'blocked'>;
   succeeded(user: string): Promise<void>;
 }
 
@@ -31,7 +33,8 @@ export interface BruteForceGuard {
 export function bruteForceGuard(db: Db, pathId: string, policy: BruteForcePolicy, nowS = () => Math.floor(Date.now() / 1000)): BruteForceGuard {
   const attempts = { tries: policy.loginTries, waitS: policy.loginWaitS };
   return {
-    reserve: async (user) => (await reserveLoginAttempt(db, pathId, user, nowS(), attempts)) === 'reserved',
+    reserve: async (user) => (await reserveLoginAttempt(db, pathId, user, nowS(), attempts)) !== 'blocked',
+    attempt: (user) => reserveLoginAttempt(db, pathId, user, nowS(), attempts),
     succeeded: (user) => clearFailedLogins(db, pathId, user),
   };
 }

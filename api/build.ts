@@ -9,6 +9,8 @@ import type { ApiDeps } from './deps.ts';
 import { registerMetricsRoute, type MetricsSource } from './metrics.route.ts';
 import { registerReadRoute } from './o.routes.ts';
 import { registerRebuildRoutes } from './rebuild.routes.ts';
+import { registerResetRoutes } from './reset.routes.ts';
+import { registerSigninRoutes } from './signin.routes.ts';
 import { registerOpenApiRoute } from './openapi.ts';
 import { packageVersion, registerSystemRoutes } from './system.routes.ts';
 import { registerTokenRoutes } from './token.routes.ts';
@@ -20,22 +22,18 @@ import { registerUserRoutes } from './users.routes.ts';
  */
 export function registerMetricsOnly(app: FastifyInstance, deps: ApiDeps & { readonly metrics: MetricsSource }): void {
   const ctx = createApiContext(deps);
-  app.addHook('onClose', async () => {
-    ctx.stop();
-    return Promise.resolve();
-  });
+  app.addHook('onClose', () => ctx.stop());
   registerMetricsRoute(app, ctx, deps.metrics);
 }
 
 /** Registers every read and management route on an existing server (used by `tally start`). */
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   const ctx = createApiContext(deps);
-  app.addHook('onClose', async () => {
-    ctx.stop();
-    return Promise.resolve();
-  });
+  app.addHook('onClose', () => ctx.stop());
   app.get('/o/ping', (request, reply) => sendMessage(request, reply, 200, 'Success'));
   registerApiKeyRoute(app, ctx);
+  registerSigninRoutes(app, ctx);
+  registerResetRoutes(app, ctx);
   registerAppRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerTokenRoutes(app, ctx);

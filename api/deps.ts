@@ -2,6 +2,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
+import type { MailDeps } from '../mail/index.ts';
 import type { TallyConfig } from '../streams.config.ts';
 import type { MetricsSource } from './metrics.route.ts';
 
@@ -16,4 +17,6 @@ export interface ApiDeps {
   readonly clock?: () => number;
   /** The process's Prometheus metrics, served at `/metrics` to global admins; no route without it. */
   readonly metrics?: MetricsSource;
+  /** Mail of this process; default: one made from `config.mail` (and closed with the API). */
+  readonly mail?: MailDeps;
 }

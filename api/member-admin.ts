@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CountlyReplyError } from '../http/index.ts';
 import {
   deleteMembers,
+  deleteSessionsOfMember,
   deleteTokensOfOwners,
   findMemberById,
   findMemberByUsername,
@@ -15,6 +16,7 @@ import type { ApiContext } from './context.ts';
 import type { Params } from './http.ts';
 import { findUnsafeKey, jsonParam } from './keys.ts';
 import { newMemberSchema, permissionFor } from './members.ts';
+import { mailPasswordChanged } from './member-mail.ts';
 import { hashPassword, passwordPolicyErrors } from './passwords.ts';
 
 const OBJECT_ID = /^[0-9a-f]{24}$/;
@@ -45,6 +47,9 @@ export const updateMemberArgs = newMemberSchema.partial().extend({
 });
 type UpdateMemberArgs = z.infer<typeof updateMemberArgs>;
 
+/** `send_notification` as Countly reads it: any truthy value but the string `false`. */
+const truthyNotice = (v: unknown): boolean => v !== undefined && v !== null && v !== false && v !== '' && v !== 'false' && v !== 0 && v !== '0';
+
 const truthy = (v: boolean | 'true' | 'false' | undefined): boolean | undefined => (v === undefined ? undefined : v === true || v === 'true');
 
 async function uniqueNameAndEmail(ctx: ApiContext, a: UpdateMemberArgs): Promise<void> {
@@ -57,7 +62,7 @@ async function uniqueNameAndEmail(ctx: ApiContext, a: UpdateMemberArgs): Promise
 
 async function memberChanges(a: UpdateMemberArgs, target: MemberRecord, self: boolean): Promise<Record<string, unknown>> {
   const set: Record<string, unknown> = {};
-  for (const field of ['full_name', 'username', 'email', 'lang'] as const) if (a[field] !== undefined) set[field] = a[field];
+  for (const field of ['full_name', 'username', 'email', 'lang', 'timezone'] as const) if (a[field] !== undefined) set[field] = a[field];
   if (a.password !== undefined) set.password = await hashPassword(a.password);
   // A member never changes their own admin flag or lock (no self-lockout, no self-promotion).
   if (!self && a.global_admin !== undefined) set.global_admin = truthy(a.global_admin);
@@ -84,7 +89,10 @@ export async function updateMemberFromArgs(ctx: ApiContext, caller: MemberRecord
   await uniqueNameAndEmail(ctx, a);
   const set = await memberChanges(a, target, caller._id.equals(target._id));
   if (Object.keys(set).length > 0) await updateMember(ctx.deps.db, a.user_id, set);
+  // A new password ends the member's dashboard sessions; the old one may be what leaked.
+  if (a.password !== undefined) await deleteSessionsOfMember(ctx.deps.db, a.user_id);
   ctx.lookups.memberChanged(a.user_id);
+  if (a.password !== undefined && truthyNotice(a.send_notification)) mailPasswordChanged(ctx, a.user_id);
   ctx.log.info({ memberId: a.user_id, fields: Object.keys(set).filter((k) => k !== 'password') }, 'member updated');
 }
 

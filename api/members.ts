@@ -19,6 +19,12 @@ export const newMemberSchema = z.object({
   password: z.string().min(1).max(1000),
   email: z.email().max(320),
   lang: z.string().max(10).optional(),
+  /** IANA time zone of the member's mails (dates); absent: UTC. */
+  timezone: z
+    .string()
+    .max(64)
+    .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'unknown time zone')
+    .optional(),
   global_admin: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
   admin_of: z.array(z.string().regex(/^[0-9a-f]{24}$/)).optional(),
   user_of: z.array(z.string().regex(/^[0-9a-f]{24}$/)).optional(),
@@ -61,6 +67,7 @@ export async function createMember(db: Db, input: NewMember): Promise<CreateMemb
     created_at: Math.floor(Date.now() / 1000),
     locked: false,
     lang: input.lang ?? 'en',
+    ...(input.timezone === undefined ? {} : { timezone: input.timezone }),
   };
   // memberExists above answers the common case with a clear message; the unique indexes
   // answer the race where another request or process inserted the same member meanwhile.

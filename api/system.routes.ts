@@ -1,10 +1,10 @@
 // `/o/system/version` (output writer) and `/o/countly_version` (message writer), any member;
-// `/o/system/pipeline` (global admin): consumer groups, lag, last flush, dead letters;
+// `/o/system/pipeline` (global admin): consumer groups, lag, last flush, dead letters, mail counters;
 // `/o/system/rebuilds` (global admin): projection pointers and rebuild progress.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { CountlyReplyError, sendMessage, sendOutput } from '../http/index.ts';
-import { StoreUnavailableError } from '../projections/index.ts';
+import { readMailStats, StoreUnavailableError } from '../projections/index.ts';
 import { requireGlobalAdmin, requireMember } from './auth.ts';
 import { pipelineStatus } from './pipeline-status.ts';
 import { sendRebuilds } from './rebuild.routes.ts';
@@ -32,7 +32,11 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ApiContext): voi
     const action = actionOf(request);
     if (action === 'pipeline') {
       await requireGlobalAdmin(ctx, request, params);
-      return sendOutput(request, reply, params, { consumers: await pipelineStatus(ctx.deps.config, ctx.deps.db, ctx.deps.nc) });
+      // `mail`: delivery counters of every process (queued, sent, retried, failed, outbox).
+      return sendOutput(request, reply, params, {
+        consumers: await pipelineStatus(ctx.deps.config, ctx.deps.db, ctx.deps.nc),
+        mail: await readMailStats(ctx.deps.db),
+      });
     }
     if (action === 'rebuilds') {
       await requireGlobalAdmin(ctx, request, params);

@@ -9,6 +9,7 @@ import type { ApiContext } from './context.ts';
 import { actionOf, apiFamily, parseParams, refuseHead, type Params } from './http.ts';
 import { argErrors, deleteMembersFromArgs, memberArgs, updateMemberFromArgs } from './member-admin.ts';
 import { createMember, newMemberSchema, publicMember } from './members.ts';
+import { mailInvitation } from './member-mail.ts';
 
 /** `user_id` of `/o/users/id`, `username` of `/o/users/reset_timeban`. */
 export const userReadParams = z.object({ user_id: z.string().length(24).optional(), username: z.string().max(200).optional() });
@@ -22,6 +23,7 @@ async function userWrite(ctx: ApiContext, request: FastifyRequest, reply: Fastif
       const result = await createMember(ctx.deps.db, parsed.data);
       if (!result.ok) throw new CountlyReplyError('TALLY_HTTP_INVALID_PARAMETER', result.errors);
       request.log.info({ memberId: result.member._id.toHexString() }, 'member created');
+      mailInvitation(ctx, result.member);
       return sendOutput(request, reply, params, publicMember(result.member));
     }
     case 'update':

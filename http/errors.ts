@@ -59,6 +59,10 @@ export const REFUSALS = {
   TALLY_HTTP_RATE_LIMITED: { statusCode: 429, message: 'Too many requests' },
   /** The request carries more (events, bulk items, bytes) than is accepted. */
   TALLY_HTTP_TOO_LARGE: { statusCode: 413 },
+  /** A dashboard route got a key starting with `$` in its query, params or body (spec §9.2: Countly's 500, as text). */
+  TALLY_HTTP_DOLLAR_KEY: { statusCode: 500, message: 'Dollar sign is not allowed in keys' },
+  /** A dashboard form came without its CSRF token, or with a wrong one (spec §5.1: 403, as text). */
+  TALLY_HTTP_CSRF: { statusCode: 403, message: 'Forbidden' },
 } as const satisfies Readonly<Record<`TALLY_HTTP_${string}`, Refusal>>;
 
 export type RefusalCode = keyof typeof REFUSALS;

@@ -140,6 +140,17 @@ async function writeSealed<P>(ctx: RunnerContext<P>, cp: Checkpoint, f: FoldedCh
   return { writeOps: applied.writeOps, inserted: applied.inserted, journaledMs };
 }
 
+/** Global admins hear once when a group's dead letters cross the threshold (counted from its checkpoint, so once per group). */
+function reportDeadLetters<P>(ctx: RunnerContext<P>, before: number, after: number): void {
+  const threshold = ctx.config.mail.deadLetterThreshold;
+  if (ctx.incidents === undefined || threshold === 0 || before >= threshold || after < threshold) return;
+  ctx.incidents({
+    kind: 'dead-letters',
+    title: `${after} dead letters on ${ctx.durable}`,
+    detail: `Consumer ${ctx.durable} has set aside ${after} events it could not process (threshold ${threshold}); they are in the dead-letter stream with their reasons.`,
+  });
+}
+
 /** Writes a folded chunk: dead letters, journal, claim, apply, complete (under the flush permit). */
 async function writeChunk<P>(ctx: RunnerContext<P>, cp: Checkpoint, f: FoldedChunk, lease: Lease): Promise<Checkpoint> {
   await deadLetter(
@@ -160,7 +171,9 @@ async function writeChunk<P>(ctx: RunnerContext<P>, cp: Checkpoint, f: FoldedChu
   const nowMs = Date.now();
   const { status } = ctx;
   Object.assign(status, { appliedSeq: toSeq, lastFlushAtMs: nowMs, lastBatchEvents: f.fresh.length, lastFlushMs: nowMs - f.startedMs });
+  const deadBefore = status.deadLetters;
   status.deadLetters += f.poisoned.length;
+  reportDeadLetters(ctx, deadBefore, status.deadLetters);
   ctx.observer?.batch({
     pipeline: ctx.pipeline.name,
     version: ctx.target.version,

@@ -1,7 +1,15 @@
 // Public surface of processors/.
 export { ensureStreams } from './streams.ts';
 export { currentGroupConsumer, groupConsumers } from './consumers.ts';
-export { startProcessors, leaseBucketName, type ProcessorsHandle, type ProcessorsDeps, type LivePipeline } from './start-processors.ts';
+export {
+  startProcessors,
+  leaseBucketName,
+  type IncidentReporter,
+  type ProcessorIncident,
+  type ProcessorsHandle,
+  type ProcessorsDeps,
+  type LivePipeline,
+} from './start-processors.ts';
 export { checkpointId, checkpointPrefix, targetFor, type ForeignRead, type Pipeline, type Target, type FoldResult, type Poisoned } from './pipeline.ts';
 export type { AppliedBatch, BatchObserver, GroupStatus } from './runner-context.ts';
 export { corePipeline, UID_SEQUENCES } from './core.pipeline.ts';

@@ -223,9 +223,11 @@ function run(o: RebuildOptions, initial: RebuildRecord, held: { kv: KV; lease: L
       return await loop(r, resumed);
     } catch (err) {
       log.error({ err }, 'rebuild failed');
+      const reason = err instanceof Error ? err.message : String(err);
+      o.deps.incidents?.({ kind: 'rebuild-failed', title: `Rebuild of ${o.pipeline.name} v${version} failed`, detail: reason });
       const failed = await updateRebuild(db, o.pipeline.name, version, {
         state: 'failed',
-        error: err instanceof Error ? err.message : String(err),
+        error: reason,
         finishedAtMs: Date.now(),
         updatedAtMs: Date.now(),
       });

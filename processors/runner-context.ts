@@ -47,6 +47,8 @@ export interface GroupRunnerOptions<P> {
    * runner owns the group for the first time; forgotten when that ends or a journal is recovered.
    */
   readonly firstWrites?: FirstWrites;
+  /** Told when this group's dead letters cross `mail.deadLetterThreshold` (start-processors.ts). */
+  readonly incidents?: (incident: { kind: 'dead-letters'; title: string; detail: string }) => void;
   /** Told about every applied batch; none by default. */
   readonly observer?: BatchObserver;
 }

@@ -25,7 +25,18 @@ export interface ProcessorsDeps {
   readonly log: Logger;
   /** Told about every applied batch (the process's Prometheus metrics); none by default. */
   readonly observer?: BatchObserver;
+  /** Told about incidents global admins should hear of (the process main mails them); none: only logged. */
+  readonly incidents?: IncidentReporter;
 }
+
+/** An incident for global admins: dead letters crossing `mail.deadLetterThreshold`, a failed rebuild. */
+export interface ProcessorIncident {
+  /** Stable kind; notices are rate-limited per kind. */
+  readonly kind: 'dead-letters' | 'rebuild-failed';
+  readonly title: string;
+  readonly detail: string;
+}
+export type IncidentReporter = (incident: ProcessorIncident) => void;
 
 export interface ProcessorsHandle {
   /** True while no runner is failing. */

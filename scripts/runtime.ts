@@ -9,7 +9,16 @@ import type { Logger } from 'pino';
 import { ensureAdmin, ensureManagementIndexes, registerApi, registerMetricsOnly } from '../api/index.ts';
 import { createHttpServer } from '../http/index.ts';
 import { registerIngest } from '../ingest/index.ts';
-import { ensureStreams, LIVE_PIPELINES, serveRebuildCommands, startProcessors, type LivePipeline, type ProcessorsHandle } from '../processors/index.ts';
+import { createMailDeps, notifyError, type MailDeps } from '../mail/index.ts';
+import {
+  ensureStreams,
+  LIVE_PIPELINES,
+  serveRebuildCommands,
+  startProcessors,
+  type IncidentReporter,
+  type LivePipeline,
+  type ProcessorsHandle,
+} from '../processors/index.ts';
 import { loadConfig, natsServers, type TallyConfig } from '../streams.config.ts';
 import { registerHealth } from './health.ts';
 import { ensureServiceBinaries } from './install.ts';
@@ -115,6 +124,14 @@ export async function connectAll(natsUrl: string, mongoUrl: string, config: Read
   return { nc, mongo, db: mongo.db(config.mongodbDb), js: jetstream(nc), jsm: await jetstreamManager(nc) };
 }
 
+/** Incidents of the processors go to global admins by mail (rate-limited per kind, mail/notices.ts). */
+const mailIncidents =
+  (mail: MailDeps): IncidentReporter =>
+  (incident) =>
+    mail.mailer.track(`incident ${incident.kind}`, async () => {
+      await notifyError(mail, incident);
+    });
+
 /** Starts Tally with the given roles and listens on config.host:config.port (0 picks a free port). */
 export async function startTally(opts: StartOptions): Promise<TallyHandle> {
   const { config, log } = opts;
@@ -134,8 +151,11 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
     await ensureManagementIndexes(conn.db);
     await ensureAdmin(conn.db, config.admin, log);
 
+    // One mailer per process, for the API's mails and the processors' incidents; closed after both stop.
+    const mail = createMailDeps({ config, db: conn.db, log });
+    closers.push(() => mail.mailer.close());
     const http = await createHttpServer({ log, bodyLimitBytes: config.ingest.bodyLimitBytes, retryAfterS: config.ingest.retryAfterS });
-    const deps = { config, log, db: conn.db, nc: conn.nc, js: conn.js };
+    const deps = { config, log, db: conn.db, nc: conn.nc, js: conn.js, mail, incidents: mailIncidents(mail) };
     const metrics = createMetrics(config, { db: conn.db, nc: conn.nc, log: log.child({ component: 'metrics' }) });
     metrics.observeHttp(http);
     let processors: ProcessorsHandle | undefined;

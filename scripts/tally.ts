@@ -5,7 +5,7 @@ import { connect } from '@nats-io/transport-node';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { createMember, ensureManagementIndexes, pipelineStatus } from '../api/index.ts';
-import { countMembers } from '../projections/index.ts';
+import { countMembers, readMailStats } from '../projections/index.ts';
 import { ConfigError, deadLetterStreamName, eventsStreamName, loadConfig, natsServers, type TallyConfig } from '../streams.config.ts';
 import { createLogger } from './logger.ts';
 import { cmdProjections, cmdRebuild } from './rebuild-cli.ts';
@@ -96,6 +96,9 @@ async function cmdStatus(config: Readonly<TallyConfig>, log: Logger): Promise<vo
         `consumer ${r.consumer}: applied seq ${r.appliedSeq} of ${r.streamHead}, lag ${r.lag}, events ${r.appliedEvents}, dead letters ${r.deadLetters}, last flush ${flushed}${r.batchInFlight ? ', batch in flight' : ''}\n`,
       );
     }
+    const mail = await readMailStats(mongo.db(config.mongodbDb)).catch(() => undefined);
+    if (mail !== undefined)
+      process.stdout.write(`mail: ${mail.sent} sent, ${mail.retried} retries, ${mail.failed} failed, ${mail.outbox} to the outbox of ${mail.queued} queued\n`);
   } finally {
     await nc.close();
     await mongo.close();

@@ -58,9 +58,15 @@ async function createCounter(db: Db, id: string, nowS: number, tries: number): P
  * slot of the current round (`left > 0`), so parallel attempts can never overrun a round. With
  * the round spent, attempts are refused until `lastFail + fails / tries × waitS`; then one
  * conditional update (on `fails`, so only one caller wins) opens the next round. Single-document
- * updates only: no transactions (FerretDB).
+ * updates only: no transactions (FerretDB). `last` is a reservation that spent the round.
  */
-export async function reserveLoginAttempt(db: Db, path: string, user: string, nowS: number, policy: LoginAttemptPolicy): Promise<'reserved' | 'blocked'> {
+export async function reserveLoginAttempt(
+  db: Db,
+  path: string,
+  user: string,
+  nowS: number,
+  policy: LoginAttemptPolicy,
+): Promise<'reserved' | 'last' | 'blocked'> {
   const col = db.collection<Counter>(FAILED_LOGINS);
   const id = keyOf(path, user);
   // Each pass either reserves or moves the counter to a state the next pass can reserve from.
@@ -68,7 +74,8 @@ export async function reserveLoginAttempt(db: Db, path: string, user: string, no
     const taken = await guarded('failed-login reserve', () =>
       col.findOneAndUpdate({ _id: id, left: { $gt: 0 } }, { $inc: { fails: 1, left: -1 }, $set: { lastFail: nowS } }),
     );
-    if (taken !== null) return 'reserved';
+    // `last`: this attempt took the round's final slot, so if it fails a block begins.
+    if (taken !== null) return taken.left === 1 ? 'last' : 'reserved';
     const doc = await guarded('failed-login read', () => col.findOne({ _id: id }));
     if (doc === null) await createCounter(db, id, nowS, policy.tries);
     else if (doc.left === undefined)

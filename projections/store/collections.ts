@@ -4,3 +4,11 @@ export const MEMBERS = 'members';
 /** Brute-force counters, keyed by `["<path>","<user>"]` as in Countly (spec §9.1). */
 export const FAILED_LOGINS = 'failed_logins';
 export const AUTH_TOKENS = 'auth_tokens';
+/** Dashboard sign-in sessions, keyed by the SHA-256 of the cookie's secret. */
+export const SESSIONS = 'sessions';
+/** One-time links (invitation, password reset, sign-in after a block), keyed by the SHA-256 of the link's secret. */
+export const SIGNIN_LINKS = 'signin_links';
+/** Mail delivery counters (one document per process-independent total). */
+export const MAIL_STATS = 'mail_stats';
+/** Last send of each rate-limited notice kind (error notifications). */
+export const NOTICE_SLOTS = 'notice_slots';

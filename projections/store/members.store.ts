@@ -32,6 +32,8 @@ export const memberRecordSchema = z.looseObject({
   created_at: z.number(),
   locked: z.boolean().default(false),
   lang: z.string().default('en'),
+  /** IANA time zone in which mails show dates; absent: UTC. */
+  timezone: z.string().optional(),
 });
 export type MemberRecord = z.infer<typeof memberRecordSchema>;
 
@@ -62,6 +64,17 @@ export async function findMemberByApiKey(db: Db, apiKey: string): Promise<Member
 export async function findMemberByUsername(db: Db, username: string): Promise<MemberRecord | undefined> {
   const doc = await guarded('member lookup', () => db.collection(MEMBERS).findOne({ username }));
   return doc === null ? undefined : parseMember(doc);
+}
+
+export async function findMemberByEmail(db: Db, email: string): Promise<MemberRecord | undefined> {
+  const doc = await guarded('member lookup', () => db.collection(MEMBERS).findOne({ email }));
+  return doc === null ? undefined : parseMember(doc);
+}
+
+/** Global admins: the recipients of error notifications. */
+export async function listGlobalAdmins(db: Db): Promise<MemberRecord[]> {
+  const docs = await guarded('member list', () => db.collection(MEMBERS).find({ global_admin: true }).sort({ _id: 1 }).toArray());
+  return docs.map(parseMember);
 }
 
 export async function findMemberById(db: Db, id: string): Promise<MemberRecord | undefined> {

@@ -1,6 +1,9 @@
 // Given/when/then helpers: a Tally instance on the shared test servers, with its own stream
 // prefix and database, listening on a free port.
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { inject } from 'vitest';
 import { loadConfig, natsServers, type ConfigInput, type TallyConfig } from '../../streams.config.ts';
@@ -23,6 +26,8 @@ export function testConfig(overrides: ConfigInput = {}): Readonly<TallyConfig> {
     natsUrl: inject('natsUrl'),
     mongodbUrl: inject('mongoUrl'),
     mongodbDb: `t_${id}`,
+    // Its own data directory, so mail written to the outbox (no SMTP in tests) stays out of the repository.
+    dataDir: join(tmpdir(), `tally-test-${id}`),
     port: 0,
     logLevel: 'warn',
     admin: { ...ADMIN },
@@ -37,6 +42,7 @@ export function childEnv(config: Readonly<TallyConfig>, extra: Readonly<Record<s
     NATS_URL: config.natsUrl,
     MONGODB_URL: config.mongodbUrl,
     MONGODB_DB: config.mongodbDb,
+    DATA_DIR: config.dataDir,
     TALLY_STREAM_PREFIX: config.streams.prefix,
     TALLY_PARTITIONS: String(config.streams.partitions),
     TALLY_PARTITION_GROUPS: String(config.streams.partitionGroups),
@@ -101,6 +107,7 @@ export async function dropAll(config: Readonly<TallyConfig>): Promise<void> {
       if (name.startsWith(config.streams.prefix.toUpperCase()) || name === `KV_${config.streams.prefix}_leases`) await jsm.streams.delete(name);
     }
     await mongo.db(config.mongodbDb).dropDatabase();
+    await rm(config.dataDir, { recursive: true, force: true });
   } finally {
     await nc.close();
     await mongo.close();
