@@ -10,6 +10,7 @@ import { registerReadRoute } from './o.routes.ts';
 import { registerRebuildRoutes } from './rebuild.routes.ts';
 import { registerOpenApiRoute } from './openapi.ts';
 import { packageVersion, registerSystemRoutes } from './system.routes.ts';
+import { registerTaskRoutes } from './tasks.routes.ts';
 import { registerTokenRoutes } from './token.routes.ts';
 import { registerUserRoutes } from './users.routes.ts';
 
@@ -30,6 +31,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   registerAppUserRoutes(app, ctx);
   registerSystemRoutes(app, ctx);
   registerRebuildRoutes(app, ctx);
+  registerTaskRoutes(app, ctx);
   registerOpenApiRoute(app, packageVersion());
 }
 

@@ -91,3 +91,4 @@ export {
   type RebuildReply,
   type ProjectionSwitched,
 } from './control.ts';
+export * from './reports/index.ts';

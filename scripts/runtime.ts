@@ -9,7 +9,17 @@ import type { Logger } from 'pino';
 import { ensureAdmin, ensureManagementIndexes, registerApi } from '../api/index.ts';
 import { createHttpServer } from '../http/index.ts';
 import { registerIngest } from '../ingest/index.ts';
-import { ensureStreams, LIVE_PIPELINES, serveRebuildCommands, startProcessors, type LivePipeline, type ProcessorsHandle } from '../processors/index.ts';
+import {
+  ensureStreams,
+  LIVE_PIPELINES,
+  serveRebuildCommands,
+  startProcessors,
+  startReportRunner,
+  type LivePipeline,
+  type NotifyTaskFinished,
+  type ProcessorsHandle,
+  type ReportRunner,
+} from '../processors/index.ts';
 import { loadConfig, type TallyConfig } from '../streams.config.ts';
 import { registerHealth } from './health.ts';
 import { ensureServiceBinaries } from './install.ts';
@@ -25,6 +35,8 @@ export interface StartOptions {
   readonly roles?: readonly Role[];
   /** Pipelines the processor role runs. Default: the live projections. */
   readonly pipelines?: readonly LivePipeline[];
+  /** Completion notice of tasks created by hand (the mail issue wires it); default none. */
+  readonly notifyTaskFinished?: NotifyTaskFinished;
 }
 
 export interface TallyHandle {
@@ -39,6 +51,8 @@ export interface TallyHandle {
   readonly services: readonly ManagedService[];
   /** The processor role's handle, when this process runs it. */
   readonly processors: ProcessorsHandle | undefined;
+  /** The processor role's report runner, when this process runs it. */
+  readonly reports: ReportRunner | undefined;
   close(): Promise<void>;
 }
 
@@ -136,12 +150,21 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
     const http = await createHttpServer({ log, bodyLimitBytes: config.ingest.bodyLimitBytes, retryAfterS: config.ingest.retryAfterS });
     const deps = { config, log, db: conn.db, nc: conn.nc, js: conn.js };
     let processors: ProcessorsHandle | undefined;
+    let reports: ReportRunner | undefined;
     if (roles.has('processor')) {
       processors = await startProcessors({ ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }) }, opts.pipelines ?? LIVE_PIPELINES);
       const p = processors;
       closers.push(() => p.stop());
       const rebuilds = serveRebuildCommands({ ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }) }, opts.pipelines ?? LIVE_PIPELINES);
       closers.push(() => rebuilds.stop());
+      const runner = await startReportRunner({
+        ...deps,
+        jsm: conn.jsm,
+        log: log.child({ component: 'reports' }),
+        ...(opts.notifyTaskFinished === undefined ? {} : { notifyTaskFinished: opts.notifyTaskFinished }),
+      });
+      reports = runner;
+      closers.push(() => runner.stop());
     }
     registerHealth(http, {
       nc: conn.nc,
@@ -160,7 +183,7 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
     const addr = http.server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    return { url, http, ...conn, services, processors, close: closeAll };
+    return { url, http, ...conn, services, processors, reports, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

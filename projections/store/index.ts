@@ -11,3 +11,4 @@ export * from './pointer.store.ts';
 export * from './tokens.store.ts';
 export * from './read.store.ts';
 export * from './rebuild.store.ts';
+export * from './tasks.store.ts';
