@@ -23,11 +23,17 @@ const name = z
   .min(1)
   .max(128)
   .regex(/^[^$.][^.]*$/, 'must not start with $ or contain dots');
+/** User properties: a profile field, or `custom.<key>` for a custom property. */
+const propertyName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^(custom\.)?[^$.][^.]*$/, 'a profile field or custom.<key>');
 const value = z.union([z.string().max(1_000), z.number().transform(String), z.boolean().transform(String)]);
 /** `{name: value | [values]}`: every named value must be one of the listed ones. */
-const valueFilter = z
-  .record(name, z.union([value.transform((v) => [v]), z.array(value).min(1).max(100)]))
-  .refine((r) => Object.keys(r).length <= 20, 'at most 20 keys');
+const allowed = z.union([value.transform((v) => [v]), z.array(value).min(1).max(100)]);
+const valueFilter = z.record(name, allowed).refine((r) => Object.keys(r).length <= 20, 'at most 20 keys');
+const propertyFilter = z.record(propertyName, allowed).refine((r) => Object.keys(r).length <= 20, 'at most 20 keys');
 
 export type ValueFilter = Readonly<Record<string, readonly string[]>>;
 
@@ -44,7 +50,7 @@ export const segmentationSpec = z.object({
   /** Segment values the event must carry. */
   segments: jsonish(valueFilter).optional(),
   /** User properties (profile fields, or `custom.<key>`) the device must have had at the time of the event. */
-  properties: jsonish(valueFilter).optional(),
+  properties: jsonish(propertyFilter).optional(),
   /** Breakdown by one segment (`segment`) or one user property (`property`). */
   breakdown_by: z.enum(['segment', 'property']).optional(),
   breakdown: z.string().min(1).max(128).optional(),

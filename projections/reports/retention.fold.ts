@@ -1,19 +1,18 @@
 // Retention cohorts over raw requests: devices grouped by the day (or week) they were first seen
 // in the period, and how many of each cohort came back on each following day (or week). "Seen"
-// is any request of the device, at its request time in the app's timezone.
+// is any request of the device at its request time, and any event it carries at the event's
+// time, in the app's timezone. The state is the set of days per device, so the result does not
+// depend on the order requests arrive in (backdated traffic included).
 import { dict, own } from '../dict.ts';
 import { RecordDraft } from '../draft.ts';
 import type { FoldEvent } from '../fold.ts';
 import { normalizedRequestOf } from '../request.ts';
+import { timeObject } from '../time.ts';
 import { dayIndex, dayLabel, weekIndexOfDay, weekLabel } from './report-time.ts';
 import type { RetentionSpec } from './report-spec.ts';
 
-export interface RetentionDevice {
-  /** First bucket index (day or week number) seen in the period. */
-  readonly first: number;
-  /** Offsets 1..periods after `first` on which the device was seen. */
-  readonly back: readonly number[];
-}
+/** Day (or week) numbers on which a device was seen in the period, ascending. */
+export type RetentionDevice = readonly number[];
 
 export interface RetentionState {
   readonly devices: Readonly<Record<string, RetentionDevice>>;
@@ -44,6 +43,8 @@ export interface RetentionResult {
 
 export const initialRetention = (): RetentionState => ({ devices: {}, lastSeq: null });
 
+const inPeriod = (job: RetentionJob, ms: number): boolean => ms >= job.startMs && ms <= job.endMs;
+
 export function foldRetention(state: RetentionState, events: readonly FoldEvent[], job: RetentionJob): RetentionState {
   const devices = new RecordDraft(state.devices);
   let lastSeq = state.lastSeq;
@@ -51,18 +52,18 @@ export function foldRetention(state: RetentionState, events: readonly FoldEvent[
     if (event.seq !== undefined) lastSeq = Math.max(lastSeq ?? 0, event.seq);
     if (event.type !== 'SdkRequestReceived') continue;
     const req = normalizedRequestOf(event);
-    if (req.time.timestampMs < job.startMs || req.time.timestampMs > job.endMs) continue;
-    const day = dayIndex(req.time);
-    const index = job.spec.cohort === 'daily' ? day : weekIndexOfDay(day);
-    const device = devices.get(req.deviceId);
-    if (device === undefined) {
-      devices.set(req.deviceId, { first: index, back: [] });
-      continue;
+    const times = [req.time, ...req.events.map((e) => (e.timeMs === req.time.timestampMs ? req.time : timeObject(e.timeMs, req.timezone)))];
+    for (const t of times) {
+      if (!inPeriod(job, t.timestampMs)) continue;
+      const day = dayIndex(t);
+      const index = job.spec.cohort === 'daily' ? day : weekIndexOfDay(day);
+      const seen = devices.get(req.deviceId) ?? [];
+      if (!seen.includes(index))
+        devices.set(
+          req.deviceId,
+          [...seen, index].sort((a, b) => a - b),
+        );
     }
-    const offset = index - device.first;
-    // A request dated before the first one seen (out of order) does not move the cohort.
-    if (offset < 1 || offset > job.spec.periods || device.back.includes(offset)) continue;
-    devices.set(req.deviceId, { first: device.first, back: [...device.back, offset] });
   }
   return { devices: devices.result(), lastSeq };
 }
@@ -71,11 +72,16 @@ const pct = (part: number, whole: number): number => (whole === 0 ? 0 : Math.rou
 
 export function retentionResult(state: RetentionState, job: RetentionJob): RetentionResult {
   const byFirst = dict<{ size: number; returned: number[] }>();
-  for (const device of Object.values(state.devices)) {
-    const key = String(device.first);
+  for (const seen of Object.values(state.devices)) {
+    const first = seen[0];
+    if (first === undefined) continue;
+    const key = String(first);
     const row = own(byFirst, key) ?? { size: 0, returned: Array.from({ length: job.spec.periods }, () => 0) };
     row.size++;
-    for (const offset of device.back) row.returned[offset - 1] = (row.returned[offset - 1] ?? 0) + 1;
+    for (const index of seen) {
+      const offset = index - first;
+      if (offset >= 1 && offset <= job.spec.periods) row.returned[offset - 1] = (row.returned[offset - 1] ?? 0) + 1;
+    }
     byFirst[key] = row;
   }
   const label = job.spec.cohort === 'daily' ? dayLabel : weekLabel;
