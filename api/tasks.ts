@@ -1,6 +1,7 @@
 // Task manager helpers shared by the task routes and the report routes (spec §7): creating a
 // task document exactly as §7.1 lays it out, who may see a task, and reading its result.
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { ACTIVE_STATUSES, findTasks, readTaskData, type LongTask } from '../projections/index.ts';
 import type { MemberRecord } from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
@@ -110,3 +111,20 @@ export async function taskWithData(ctx: ApiContext, task: LongTask): Promise<Rec
   const { data_parts: _parts, data_gen: _gen, ...rest } = task;
   return { ...rest, ...(data === undefined ? {} : { data }) };
 }
+
+/** Countly's report parameters, for the OpenAPI description (parsed by `reportOptionsOf`). */
+export const reportCommonParams = z.object({
+  app_id: z.string().length(24),
+  /** Countly period grammar (§4.4); resolved in the app's timezone when the task starts. Default 30days. */
+  period: z.string().optional(),
+  save_report: z.enum(['true', 'false']).optional(),
+  report_name: z.string().max(500).optional(),
+  report_desc: z.string().max(2_000).optional(),
+  period_desc: z.string().max(100).optional(),
+  global: z.enum(['true', 'false']).optional(),
+  autoRefresh: z.enum(['true', 'false']).optional(),
+  manually_create: z.enum(['true', 'false']).optional(),
+});
+
+/** `task_id` and `app_id`, what every task endpoint takes. */
+export const taskIdParams = z.object({ app_id: z.string().length(24), task_id: z.string().max(2_000) });
