@@ -8,7 +8,7 @@ import { own } from '../dict.ts';
 import { RecordDraft } from '../draft.ts';
 import type { CleanEvent } from '../event-clean.ts';
 import type { FoldEvent } from '../fold.ts';
-import { normalizedRequestOf } from '../request.ts';
+import { reportRequestOf } from '../request.ts';
 import type { FunnelSpec } from './report-spec.ts';
 
 export interface FunnelDevice {
@@ -80,7 +80,7 @@ export function foldFunnel(state: FunnelState, events: readonly FoldEvent[], job
   for (const event of events) {
     if (event.seq !== undefined) lastSeq = Math.max(lastSeq ?? 0, event.seq);
     if (event.type !== 'SdkRequestReceived') continue;
-    const req = normalizedRequestOf(event);
+    const req = reportRequestOf(event);
     let device = devices.get(req.deviceId);
     for (const e of req.events) {
       if (e.timeMs < job.startMs || e.timeMs > job.endMs) continue;

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { deepFreeze, request } from '../given.test-support.ts';
 import type { FoldEvent } from '../fold.ts';
+import { normalizeRequest, reportRequestOf } from '../request.ts';
 import { funnelSpec, reportJob, retentionSpec, segmentationSpec, type ReportJob } from './report-spec.ts';
 import { openReport } from './report-kinds.ts';
 import { foldSegmentation, initialSegmentation, segmentationResult } from './segmentation.fold.ts';
@@ -140,5 +141,32 @@ describe('openReport', () => {
     expect(resumed.result()).toEqual(whole.result());
     // Weeks start on Monday: Jan 30 (Friday) is in the week of Jan 26; Feb 2 and 3 in the week of Feb 2.
     expect(Object.keys((whole.result() as { series: object }).series)).toEqual(['2026.1.26', '2026.2.2']);
+  });
+});
+
+describe('reportRequestOf', () => {
+  it('reads the same facts as normalizeRequest', () => {
+    const input = [
+      request(
+        '2026-02-01T10:00:00Z',
+        { begin_session: '1', timestamp: '1769940000', session_duration: '-5', events: '[{"key":"a","count":"2","segmentation":{"$x.y":"v"}}]' },
+        { tz: TZ },
+      ),
+      request('2026-02-01T10:00:00Z', { user_details: '{"name":"Ada","custom":{"tier":"gold","n":{"$inc":1}}}' }, { tz: TZ }),
+      request('2026-02-01T10:00:00Z', { events: 'not json', session_duration: '90000' }, { tz: TZ }),
+    ];
+    for (const e of input) {
+      const n = normalizeRequest(e);
+      const r = reportRequestOf(e);
+      expect(r).toEqual({
+        deviceId: n.deviceId,
+        timezone: n.timezone,
+        time: n.time,
+        beginSession: n.beginSession,
+        sessionDurationS: n.sessionDurationS,
+        events: n.events,
+        userDetails: n.userDetails,
+      });
+    }
   });
 });

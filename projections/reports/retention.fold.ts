@@ -6,7 +6,7 @@
 import { dict, own } from '../dict.ts';
 import { RecordDraft } from '../draft.ts';
 import type { FoldEvent } from '../fold.ts';
-import { normalizedRequestOf } from '../request.ts';
+import { reportRequestOf } from '../request.ts';
 import { timeObject } from '../time.ts';
 import { dayIndex, dayLabel, weekIndexOfDay, weekLabel } from './report-time.ts';
 import type { RetentionSpec } from './report-spec.ts';
@@ -51,7 +51,7 @@ export function foldRetention(state: RetentionState, events: readonly FoldEvent[
   for (const event of events) {
     if (event.seq !== undefined) lastSeq = Math.max(lastSeq ?? 0, event.seq);
     if (event.type !== 'SdkRequestReceived') continue;
-    const req = normalizedRequestOf(event);
+    const req = reportRequestOf(event);
     const times = [req.time, ...req.events.map((e) => (e.timeMs === req.time.timestampMs ? req.time : timeObject(e.timeMs, req.timezone)))];
     for (const t of times) {
       if (!inPeriod(job, t.timestampMs)) continue;

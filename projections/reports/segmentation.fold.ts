@@ -7,7 +7,7 @@ import { dict, own } from '../dict.ts';
 import { RecordDraft } from '../draft.ts';
 import type { CleanEvent } from '../event-clean.ts';
 import type { FoldEvent } from '../fold.ts';
-import { normalizedRequestOf, type NormalizedRequest } from '../request.ts';
+import { reportRequestOf, type ReportRequest } from '../request.ts';
 import { timeObject, type TimeObject } from '../time.ts';
 import { dayIndex, weekIndexOfDay, weekLabel } from './report-time.ts';
 import { SESSION_KEY, type SegmentationBucket, type SegmentationSpec, type ValueFilter } from './report-spec.ts';
@@ -64,11 +64,7 @@ function trackedProps(spec: SegmentationSpec): string[] {
 }
 
 /** Profile fields by name, custom properties as `custom.<key>`; only values that are set (strings or numbers). */
-function updatedProps(
-  before: Readonly<Record<string, string>> | undefined,
-  req: NormalizedRequest,
-  names: readonly string[],
-): Record<string, string> | undefined {
+function updatedProps(before: Readonly<Record<string, string>> | undefined, req: ReportRequest, names: readonly string[]): Record<string, string> | undefined {
   const details = req.userDetails;
   if (details === null) return undefined;
   const next = dict<string>();
@@ -148,7 +144,7 @@ function breakdownValue(job: SegmentationJob, segOf: (k: string) => string | und
   return (by === 'segment' ? segOf(breakdown) : propOf(breakdown)) ?? NONE;
 }
 
-function applyEvent(d: Drafts, job: SegmentationJob, req: NormalizedRequest, e: CleanEvent, props: Readonly<Record<string, string>> | undefined): void {
+function applyEvent(d: Drafts, job: SegmentationJob, req: ReportRequest, e: CleanEvent, props: Readonly<Record<string, string>> | undefined): void {
   if (e.key !== job.spec.event || !inPeriod(job, e.timeMs)) return;
   const segOf = (k: string) => e.segments.find((s) => s.key === k)?.value;
   const propOf = (k: string) => own(props, k);
@@ -158,7 +154,7 @@ function applyEvent(d: Drafts, job: SegmentationJob, req: NormalizedRequest, e: 
 }
 
 /** Sessions: a `begin_session` counts one, `session_duration` adds to `dur`; `u` counts devices that began one. */
-function applySession(d: Drafts, job: SegmentationJob, req: NormalizedRequest, props: Readonly<Record<string, string>> | undefined): void {
+function applySession(d: Drafts, job: SegmentationJob, req: ReportRequest, props: Readonly<Record<string, string>> | undefined): void {
   if (!inPeriod(job, req.time.timestampMs)) return;
   const propOf = (k: string) => own(props, k);
   if (job.spec.segments !== undefined || !passes(job.spec.properties, propOf)) return;
@@ -181,7 +177,7 @@ export function foldSegmentation(state: SegmentationState, events: readonly Fold
   for (const event of events) {
     if (event.seq !== undefined) lastSeq = Math.max(lastSeq ?? 0, event.seq);
     if (event.type !== 'SdkRequestReceived') continue;
-    const req = normalizedRequestOf(event);
+    const req = reportRequestOf(event);
     // User details of a request apply before its events (the SDK sends them in requests of their own).
     let props = d.props.get(req.deviceId);
     if (names.length > 0) {
