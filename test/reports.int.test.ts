@@ -2,11 +2,12 @@
 // across the January/February boundary in Asia/Kolkata). Every expected value comes from
 // support/reports-model.ts, computed from what the test sent.
 import { DeliverPolicy } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoRefreshDue, startReportRunner, type ReportRunner } from '../processors/index.ts';
-import { readReportCheckpoint, readTask, REPORT_CHECKPOINTS } from '../projections/index.ts';
-import { appEventsFilterSubject, eventsStreamName, loadConfig } from '../streams.config.ts';
+import { insertTask, readReportCheckpoint, readTask, REPORT_CHECKPOINTS, type LongTask } from '../projections/index.ts';
+import { appEventsFilterSubject, eventsStreamName, loadConfig, reportLeaseBucket, taskLeaseKey } from '../streams.config.ts';
 import { adminAndApp, apiGet, at, createMemberViaApi, resultOf, type Answer, type Member } from './support/api-client.ts';
 import { startTestTally, testConfig, type TestTally } from './support/harness.ts';
 import { expectedFunnel, expectedRetention, expectedSegmentation, localMs, periodBounds, Traffic, TZ, type FunnelStepModel } from './support/reports-model.ts';
@@ -26,6 +27,35 @@ const traffic = new Traffic(8);
 /** The runner the task-manager tests start themselves (the instance's own one is stopped for them). */
 let runner: ReportRunner | undefined;
 let testRunner: ReportRunner | undefined;
+/** Completion notices the test runner sent: [task id, outcome]. */
+const notices: [string, string][] = [];
+const HELD_EXPORT = 'e'.repeat(40);
+const ORPHAN_EXPORT = 'd'.repeat(40);
+/** A running task of another kind, as the exports code writes one (spec §7.1). */
+const exportTask = (id: string): LongTask => ({
+  _id: id,
+  ts: Date.now(),
+  start: Date.now(),
+  end: 0,
+  status: 'running',
+  type: 'tableExport',
+  meta: '{}',
+  name: 'export',
+  view: '',
+  request: '{}',
+  app_id: app._id,
+  creator: 'someone',
+  global: true,
+  r_hour: null,
+  autoRefresh: false,
+  report_name: 'export.csv',
+  report_desc: '',
+  period_desc: '',
+  manually_create: false,
+  subtask_key: '',
+  taskgroup: false,
+  hasData: false,
+});
 
 const PERIOD = [localMs(1, 29, 12), localMs(2, 2, 12)];
 const BOUNDS = periodBounds(PERIOD[0]!, PERIOD[1]!);
@@ -188,8 +218,18 @@ describe('task manager (spec §7)', () => {
     expect(at(twin.body, 'result', 'task_id')).toBe(taskId);
     const check = await apiGet(tally.url, '/o/tasks/check', { api_key: adminKey, app_id: app._id, task_id: taskId });
     expect(resultOf(check)).toBe('running');
-    // 2. A runner starts: it takes the queued task and completes it.
-    testRunner = runner = await startReportRunner({ ...tally, log: pino({ level: 'silent' }) });
+    // 2. Two running tasks of another kind (exports): one held by a live process's lease, one by nobody.
+    const kv = await new Kvm(tally.nc).create(reportLeaseBucket(config.streams), { ttl: config.reports.leaseTtlMs, history: 1 });
+    await kv.create(taskLeaseKey(HELD_EXPORT), 'another-process');
+    for (const id of [HELD_EXPORT, ORPHAN_EXPORT]) await insertTask(tally.db, { ...exportTask(id) });
+    // 3. A runner starts: it errors the orphan only, takes the queued report task and completes it.
+    testRunner = runner = await startReportRunner({
+      ...tally,
+      log: pino({ level: 'silent' }),
+      notifyTaskFinished: (t, outcome) => Promise.resolve(void notices.push([t._id, outcome])),
+    });
+    expect(await readTask(tally.db, ORPHAN_EXPORT)).toMatchObject({ status: 'errored', errormsg: 'Task was killed during server restart.' });
+    expect((await readTask(tally.db, HELD_EXPORT))?.status).toBe('running');
     await waitUntil(
       async () => {
         const r = await apiGet(tally.url, '/o/tasks/check', { api_key: adminKey, app_id: app._id, task_id: taskId });
@@ -210,31 +250,45 @@ describe('task manager (spec §7)', () => {
       expectedSegmentation(traffic, { key: 'purchase', bucket: 'daily', bounds: BOUNDS, tiers: ['gold', 'platinum'], breakdown: 'plan' }),
     );
     expect(at(task.body, 'progress', 'done')).toBe(at(task.body, 'progress', 'total'));
+    // Not created by hand: no completion notice.
+    expect(notices.filter(([id]) => id === taskId)).toEqual([]);
   });
 
   it('all, count, list: visibility, search, sorting, paging; a member without the read right sees nothing', async () => {
     const priv = await report(slow.url, 'retention', { report_name: 'mine only', global: 'false', manually_create: 'true' }, adminKey);
     privateId = String(at(priv.body, 'result', 'task_id'));
-    const all = await apiGet(tally.url, '/o/tasks/all', { api_key: adminKey, app_id: app._id });
+    // Created by hand: its creator is notified when it completes.
+    await waitUntil(() => Promise.resolve(notices.some(([id]) => id === privateId) ? true : undefined), 30_000, 'completion notice');
+    expect(notices.filter(([id]) => id === privateId)).toEqual([[privateId, 'completed']]);
+    const all = await apiGet(tally.url, '/o/tasks/all', { api_key: adminKey, app_id: app._id, query: JSON.stringify({ type: 'tallyReport' }) });
     expect((all.body as { _id: string }[]).map((t) => t._id).sort()).toEqual([taskId, privateId].sort());
     expect((all.body as Record<string, unknown>[]).every((t) => !('data' in t))).toBe(true);
-    const count = await apiGet(tally.url, '/o/tasks/count', { api_key: adminKey, app_id: app._id });
+    const count = await apiGet(tally.url, '/o/tasks/count', { api_key: adminKey, app_id: app._id, query: JSON.stringify({ type: 'tallyReport' }) });
     expect(count.body).toEqual([{ _id: app._id, c: 2 }]);
     // The reader sees the global task only; the outsider (no right on the app) is refused.
     const readerAll = await apiGet(tally.url, '/o/tasks/all', { api_key: reader.api_key, app_id: app._id });
-    expect((readerAll.body as { _id: string }[]).map((t) => t._id)).toEqual([taskId]);
+    expect((readerAll.body as { _id: string }[]).map((t) => t._id).filter((id) => id !== HELD_EXPORT && id !== ORPHAN_EXPORT)).toEqual([taskId]);
     const readerPrivate = await apiGet(tally.url, '/o/tasks/task', { api_key: reader.api_key, app_id: app._id, task_id: privateId });
     expect([readerPrivate.status, resultOf(readerPrivate)]).toEqual([400, 'Task does not exist']);
     const outsiderAll = await apiGet(tally.url, '/o/tasks/all', { api_key: outsider.api_key, app_id: app._id });
     expect([outsiderAll.status, resultOf(outsiderAll)]).toEqual([401, 'User does not have right']);
     // list: search on report_name, sort by report_name ascending, paging.
-    const list = await apiGet(tally.url, '/o/tasks/list', { api_key: adminKey, app_id: app._id, iSortCol_0: '0', sSortDir_0: 'asc', sEcho: '3' });
+    const reports = JSON.stringify({ type: 'tallyReport' });
+    const list = await apiGet(tally.url, '/o/tasks/list', {
+      api_key: adminKey,
+      app_id: app._id,
+      query: reports,
+      iSortCol_0: '0',
+      sSortDir_0: 'asc',
+      sEcho: '3',
+    });
     expect(at(list.body, 'iTotalRecords')).toBe(2);
     expect((at(list.body, 'aaData') as { report_name: string }[]).map((t) => t.report_name)).toEqual(['mine only', 'tiers']);
     expect(at(list.body, 'sEcho')).toBe('3');
     const page2 = await apiGet(tally.url, '/o/tasks/list', {
       api_key: adminKey,
       app_id: app._id,
+      query: reports,
       iSortCol_0: '0',
       sSortDir_0: 'asc',
       iDisplayStart: '1',
