@@ -142,6 +142,32 @@ export const mailSchema = z.object({
   deadLetterThreshold: z.coerce.number().int().min(0).default(100),
 });
 
+/** Task manager and long reports (spec §7; docs/reports.md). */
+export const reportsSchema = z.object({
+  /** Countly's `api.request_threshold`: a report request still running after this answers with its task id, ms. Default 30 s. */
+  requestThresholdMs: positiveInt.default(30_000),
+  /** How often the auto-refresh job looks for `autoRefresh` tasks to refresh, ms. Default 5 minutes (Countly's). */
+  autoRefreshEveryMs: positiveInt.default(300_000),
+  /** Countly's `reports_regenerate_interval`: an auto-refreshed task is refreshed once this has passed since its last run, ms. Default 1 hour. */
+  regenerateIntervalMs: positiveInt.default(3_600_000),
+  /** How often a running report job checkpoints its position and partial state, and writes its progress, ms. Default 3 s. */
+  checkpointEveryMs: positiveInt.default(3_000),
+  /** Tasks not created by hand (`manually_create` not true) older than this are deleted by the daily cleanup, days. Default 90 (Countly's). */
+  cleanupAgeDays: positiveInt.default(90),
+  /** How often the cleanup of old tasks runs, ms. Default 1 day. */
+  cleanupEveryMs: positiveInt.default(86_400_000),
+  /** How often a report runner looks for tasks no runner holds (queued, or left by a dead process), ms. Default 2 s. */
+  pollEveryMs: positiveInt.default(2_000),
+  /** Lease TTL of a report task: a dead runner's task is resumed by another after this, ms. Default 5 s. */
+  leaseTtlMs: positiveInt.default(5_000),
+  /** Events a report job pulls from the stream per fetch. Default 1000. */
+  fetchSize: positiveInt.default(1_000),
+  /** Largest part of a stored result or checkpoint state, bytes of JSON (documents stay far below MongoDB's 16 MB). Default 1 MiB. */
+  partBytes: positiveInt.min(1_024).default(1_048_576),
+  /** Report jobs one process runs at once. Default 2. */
+  maxConcurrentJobs: positiveInt.max(64).default(2),
+});
+
 export const servicesSchema = z.object({
   /** Port of the managed nats-server. Default 14222. */
   natsPort: port.default(14_222),
@@ -200,6 +226,7 @@ export const configSchema = z.object({
   ingest: ingestSchema.default(ingestSchema.parse({})),
   api: apiSchema.default(apiSchema.parse({})),
   mail: mailSchema.default(mailSchema.parse({})),
+  reports: reportsSchema.default(reportsSchema.parse({})),
   services: servicesSchema.default(servicesSchema.parse({})),
   connections: connectionsSchema.default(connectionsSchema.parse({})),
   admin: adminSchema.default({}),
@@ -213,6 +240,7 @@ export type IngestConfig = TallyConfig['ingest'];
 export type ApiConfig = TallyConfig['api'];
 export type MailConfig = TallyConfig['mail'];
 export type ServicesConfig = TallyConfig['services'];
+export type ReportsConfig = TallyConfig['reports'];
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Raised when configuration does not validate; the message lists every problem. */
@@ -302,6 +330,17 @@ export const ENV_VARS: readonly (readonly [env: string, path: ConfigPath])[] = [
   ['TALLY_MAIL_RETRY_MAX_MS', 'mail.retryMaxMs'],
   ['TALLY_MAIL_ERROR_INTERVAL_MS', 'mail.errorIntervalMs'],
   ['TALLY_MAIL_DEAD_LETTER_THRESHOLD', 'mail.deadLetterThreshold'],
+  ['TALLY_REPORTS_REQUEST_THRESHOLD_MS', 'reports.requestThresholdMs'],
+  ['TALLY_REPORTS_AUTO_REFRESH_EVERY_MS', 'reports.autoRefreshEveryMs'],
+  ['TALLY_REPORTS_REGENERATE_INTERVAL_MS', 'reports.regenerateIntervalMs'],
+  ['TALLY_REPORTS_CHECKPOINT_EVERY_MS', 'reports.checkpointEveryMs'],
+  ['TALLY_REPORTS_CLEANUP_AGE_DAYS', 'reports.cleanupAgeDays'],
+  ['TALLY_REPORTS_CLEANUP_EVERY_MS', 'reports.cleanupEveryMs'],
+  ['TALLY_REPORTS_POLL_EVERY_MS', 'reports.pollEveryMs'],
+  ['TALLY_REPORTS_LEASE_TTL_MS', 'reports.leaseTtlMs'],
+  ['TALLY_REPORTS_FETCH_SIZE', 'reports.fetchSize'],
+  ['TALLY_REPORTS_PART_BYTES', 'reports.partBytes'],
+  ['TALLY_REPORTS_MAX_CONCURRENT_JOBS', 'reports.maxConcurrentJobs'],
   ['TALLY_NATS_PORT', 'services.natsPort'],
   ['TALLY_MONGO_PORT', 'services.mongoPort'],
   ['TALLY_SERVICES_READY_TIMEOUT_MS', 'services.readyTimeoutMs'],
@@ -417,3 +456,16 @@ export function consumerEpoch(base: string, name: string): number | undefined {
   const rest = name.startsWith(`${base}_r`) ? name.slice(base.length + 2) : '';
   return /^[1-9][0-9]*$/.test(rest) ? Number(rest) : undefined;
 }
+/** Every partition of one app: the filter subject of a report job (reads only that app's events). */
+export const appEventsFilterSubject = (s: StreamsConfig, appId: string): string => `${s.prefix}.ev.${appId}.*`;
+/** Subject on which the API announces a queued or re-run report task, so a runner starts it at once (polling is the fallback). */
+export const reportQueuedSubject = (s: StreamsConfig): string => `${s.prefix}.ctl.report-queued`;
+/** Subject on which the API asks the runner holding a task to stop it (`/i/tasks/stop`). */
+export const reportStopSubject = (s: StreamsConfig): string => `${s.prefix}.ctl.report-stop`;
+/** KV bucket of the report task leases (one key per task being run). */
+export const reportLeaseBucket = (s: StreamsConfig): string => `${s.prefix}_report_leases`;
+/**
+ * Lease key of a task in `reportLeaseBucket`: whoever runs a task (report runner, export job)
+ * holds it, so a restart marks a running task errored only when nobody holds it (spec §7.1).
+ */
+export const taskLeaseKey = (taskId: string): string => `task-${taskId}`;

@@ -13,6 +13,7 @@ import { registerResetRoutes } from './reset.routes.ts';
 import { registerSigninRoutes } from './signin.routes.ts';
 import { registerOpenApiRoute } from './openapi.ts';
 import { packageVersion, registerSystemRoutes } from './system.routes.ts';
+import { registerTaskRoutes } from './tasks.routes.ts';
 import { registerTokenRoutes } from './token.routes.ts';
 import { registerUserRoutes } from './users.routes.ts';
 
@@ -43,6 +44,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   registerSystemRoutes(app, ctx);
   if (deps.metrics !== undefined) registerMetricsRoute(app, ctx, deps.metrics);
   registerRebuildRoutes(app, ctx);
+  registerTaskRoutes(app, ctx);
   registerOpenApiRoute(app, packageVersion());
 }
 

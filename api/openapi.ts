@@ -12,16 +12,26 @@ import { apiRoute } from './http.ts';
 import { deleteArgs, updateMemberArgs } from './member-admin.ts';
 import { O_METHODS, oParams } from './o.routes.ts';
 import { tokenCreateParams } from './tokens.ts';
+import { REPORT_KINDS, REPORT_SPECS } from '../projections/index.ts';
+import { REPORTS_BASE } from './report-jobs.ts';
+import { reportCommonParams, taskIdParams } from './tasks.ts';
+import { taskListParams } from './tasks-read.ts';
+import { taskEditParams } from './tasks-write.ts';
 
 interface RouteDoc {
   readonly path: string;
   readonly summary: string;
-  readonly validator: 'none' | 'member' | 'global admin' | 'app admin' | 'read (core)';
+  readonly validator: 'none' | 'member' | 'global admin' | 'app admin' | 'read (core)' | 'user write (core)';
   /** Query (or form) parameters. */
   readonly params?: z.ZodObject;
   /** The JSON `args` parameter of management calls. */
   readonly args?: z.ZodType;
 }
+
+/** What the task list reads take besides credentials (the query is allow-listed, §9.2). */
+const taskQueryParams = z
+  .object({ app_id: z.string().length(24), query: z.string().optional(), period: z.string().optional() })
+  .extend(taskListParams.omit({ subtask_key: true }).shape);
 
 const ROUTES: readonly RouteDoc[] = [
   { path: '/o', summary: `Read API; method = ${O_METHODS.join(' | ')}`, validator: 'read (core)', params: oParams },
@@ -49,6 +59,37 @@ const ROUTES: readonly RouteDoc[] = [
   { path: '/o/system/rebuilds', summary: 'Projection pointers and rebuild progress', validator: 'global admin' },
   { path: '/i/system/rebuild', summary: 'Start or cancel a projection rebuild', validator: 'global admin', params: rebuildParams },
   { path: '/o/ping', summary: 'Liveness', validator: 'none' },
+  ...REPORT_KINDS.map((kind): RouteDoc => ({
+    path: `${REPORTS_BASE}/${kind}`,
+    summary: `Long report over the raw event stream: ${kind} (docs/reports.md). Answers the result within reports.requestThresholdMs, else {"result":{"task_id":...}}`,
+    validator: 'read (core)',
+    params: reportCommonParams.extend(REPORT_SPECS[kind].shape),
+  })),
+  { path: '/o/tasks/all', summary: 'Tasks of app_id (or app_ids), global or own, without data (§7.3)', validator: 'read (core)', params: taskQueryParams },
+  { path: '/o/tasks/count', summary: 'Task count: [{_id: app_id, c}]', validator: 'read (core)', params: taskQueryParams },
+  { path: '/o/tasks/list', summary: 'Task table page (DataTables): search, sort, paging', validator: 'read (core)', params: taskQueryParams },
+  {
+    path: '/o/tasks/task',
+    summary: 'One task with its result (data), or its subtask by subtask_key',
+    validator: 'read (core)',
+    params: taskIdParams.extend({ subtask_key: z.string().optional() }),
+  },
+  {
+    path: '/o/tasks/check',
+    summary: 'Status of a task, or of a JSON array of tasks (deleted ones: "deleted")',
+    validator: 'read (core)',
+    params: taskIdParams,
+  },
+  { path: '/i/tasks/update', summary: 'Re-run a task from the start of its period', validator: 'user write (core)', params: taskIdParams },
+  { path: '/i/tasks/delete', summary: 'Delete a task with its result, checkpoint and subtasks', validator: 'user write (core)', params: taskIdParams },
+  { path: '/i/tasks/name', summary: 'Rename a task', validator: 'user write (core)', params: taskIdParams.extend({ name: z.string() }) },
+  {
+    path: '/i/tasks/edit',
+    summary: 'Edit report_name, report_desc, global, autoRefresh, period_desc',
+    validator: 'user write (core)',
+    params: taskIdParams.extend(taskEditParams.shape),
+  },
+  { path: '/i/tasks/stop', summary: 'Stop a running task', validator: 'user write (core)', params: taskIdParams.extend({ op_id: z.string().optional() }) },
 ];
 
 const CREDENTIALS = new Set(['api_key', 'auth_token']);

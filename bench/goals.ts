@@ -20,6 +20,7 @@ export const GOALS: readonly Goal[] = [
   { figureId: 'cardinality.largestDocument', text: 'every projection document < 1 MB at high cardinality', pick: 'value', op: '<=', target: 1_048_576 },
   { figureId: 'rebuild.speedup', text: 'rebuild ≥ 5× live', pick: 'value', op: '>=', target: 5 },
   { figureId: 'read.o.30d', text: '/o p95 ≤ 50 ms for 30 days', pick: 'p95', op: '<=', target: 50 },
+  { figureId: 'report.scan.share', text: 'report scan ≥ 0.3× the raw ordered read', pick: 'value', op: '>=', target: 0.3 },
   { figureId: 'read.o.1y', text: '/o p95 ≤ 200 ms for one year', pick: 'p95', op: '<=', target: 200 },
 ];
 

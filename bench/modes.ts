@@ -45,6 +45,8 @@ export interface Budget {
   readonly foldEnvelopes: number;
   /** Longest wait for the processors to apply what was published, ms. */
   readonly foldTimeoutMs: number;
+  /** Envelopes of one app a report job scans (issue 16: ≥ 1M); TALLY_BENCH_REPORT_EVENTS overrides it. */
+  readonly reportEnvelopes: number;
   /** New devices of the cardinality scenario (each one request: a session, 5 events, metrics). */
   readonly cardinalityDevices: number;
   /** Devices of the read scenario's history (split over the apps by traffic share). */
@@ -83,6 +85,7 @@ const QUICK: Budget = {
   foldWarmupEnvelopes: 100,
   foldEnvelopes: 300,
   foldTimeoutMs: 300_000,
+  reportEnvelopes: 1_000_000,
   cardinalityDevices: 20_000,
   // The read goals name data from 10k devices over 400 days.
   historyDevices: 10_000,
@@ -130,6 +133,7 @@ export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
     foldWarmupEnvelopes: 20,
     foldEnvelopes: 100,
     foldTimeoutMs: 120_000,
+    reportEnvelopes: 2_000,
     cardinalityDevices: 200,
     historyDevices: 100,
     readWarmupMs: 100,

@@ -55,6 +55,12 @@ export const REFUSALS = {
   TALLY_HTTP_NOT_FOUND: { statusCode: 404 },
   /** `/i/token/delete` without `tokenid` (Countly's 404). */
   TALLY_HTTP_TOKEN_ID_MISSING: { statusCode: 404, message: 'Token id not provided' },
+  /** A task id names no task the caller may see (spec §7.3). */
+  TALLY_HTTP_TASK_NOT_FOUND: { statusCode: 400, message: 'Task does not exist' },
+  /** `/o/tasks/list` could not query the tasks (Countly's 500 with a quoted text). */
+  TALLY_HTTP_QUERY_FAILED: { statusCode: 500, message: '"Query failed"' },
+  /** `/i/tasks/edit` could not store the change (Countly's 503 `Error`). */
+  TALLY_HTTP_TASK_EDIT_FAILED: { statusCode: 503, message: 'Error' },
   /** The app's ingest rate limit is used up; Retry-After says when to come back. */
   TALLY_HTTP_RATE_LIMITED: { statusCode: 429, message: 'Too many requests' },
   /** The request carries more (events, bulk items, bytes) than is accepted. */

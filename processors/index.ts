@@ -20,3 +20,6 @@ export { knownVersions, type RebuildStart } from './rebuild-plan.ts';
 export { serveRebuildCommands, type RebuildService } from './rebuild-service.ts';
 export { RebuildBusyError, RebuildRefusedError, UnknownProjectionError } from './errors.ts';
 export { describeProjection, pruneProjection, rollbackProjection, type ProjectionInfo, type VersionInfo } from './projection-admin.ts';
+export { startReportRunner, KILLED_MESSAGE, type ReportRunner, type ReportRunnerDeps, type NotifyTaskFinished } from './report-runner.ts';
+export { runReportJob, historyRefusal, type JobOutcome } from './report-job.ts';
+export { autoRefreshDue, cleanupOldTasks, isRefreshDue } from './task-jobs.ts';

@@ -9,8 +9,8 @@ export { firstUnwritable, unwritableReason, MAX_WRITABLE_MAGNITUDE } from './wri
 export { DEFAULT_TIMEZONE, requestTimestampMs, startOfDayS, startOfHourS, startOfMonthS, startOfYearS, timeObject } from './time.ts';
 export type { TimeObject } from './time.ts';
 export { appUserId, eventHash, md5Base64FirstChar, valueShard, VALUE_SHARDS } from './hash.ts';
-export { deviceKeyOf, normalizeRequest, normalizedRequestOf, NEGATIVE_DURATION_S, SESSION_DURATION_LIMIT_S } from './request.ts';
-export type { NormalizedLocation, NormalizedRequest } from './request.ts';
+export { deviceKeyOf, normalizeRequest, normalizedRequestOf, reportRequestOf, NEGATIVE_DURATION_S, SESSION_DURATION_LIMIT_S } from './request.ts';
+export type { NormalizedLocation, NormalizedRequest, ReportRequest } from './request.ts';
 export { AGGREGATED_INTERNAL_EVENTS, cleanEventKey, EVENT_KEY_MAX_LENGTH, stripEventKey } from './event-clean.ts';
 export type { CleanEvent, CleanSegment } from './event-clean.ts';
 export { escapeMetricValue, normalizeMetrics } from './metric-normalize.ts';
@@ -91,3 +91,4 @@ export {
   type RebuildReply,
   type ProjectionSwitched,
 } from './control.ts';
+export * from './reports/index.ts';

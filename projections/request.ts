@@ -253,3 +253,36 @@ export function normalizedRequestOf(event: SdkRequestReceived): NormalizedReques
   normalized.set(event, result);
   return result;
 }
+
+/** What long reports read of a request: the same facts as `normalizeRequest`, from the same helpers, without the parts only projections need (metrics, location, hashing). */
+export interface ReportRequest {
+  readonly deviceId: string;
+  readonly timezone: string;
+  readonly time: TimeObject;
+  readonly beginSession: boolean;
+  readonly sessionDurationS: number | null;
+  readonly events: readonly CleanEvent[];
+  readonly userDetails: UserDetails | null;
+}
+
+const reportFacts = new WeakMap<SdkRequestReceived, ReportRequest>();
+
+/** The report facts of a request, memoised per event object (pure, like `normalizedRequestOf`). */
+export function reportRequestOf(event: SdkRequestReceived): ReportRequest {
+  const hit = reportFacts.get(event);
+  if (hit) return hit;
+  const p = event.params;
+  const timeMs = requestTimestampMs(p.timestamp, event.receivedAtMs);
+  const details = p.user_details === undefined ? undefined : jsonObject.parse(p.user_details);
+  const result: ReportRequest = {
+    deviceId: event.deviceId,
+    timezone: event.appTimezone,
+    time: timeObject(timeMs, event.appTimezone),
+    beginSession: jsTruthy(p.begin_session),
+    sessionDurationS: sessionDurationOf(p.session_duration),
+    events: p.events === undefined ? [] : cleanEvents(eventsOf(p.events).list, timeMs, event.receivedAtMs),
+    userDetails: (details && parseUserDetails(details)) ?? null,
+  };
+  reportFacts.set(event, result);
+  return result;
+}

@@ -9,15 +9,18 @@ import type { Logger } from 'pino';
 import { ensureAdmin, ensureManagementIndexes, registerApi, registerMetricsOnly } from '../api/index.ts';
 import { createHttpServer } from '../http/index.ts';
 import { registerIngest } from '../ingest/index.ts';
-import { createMailDeps, notifyError, type MailDeps } from '../mail/index.ts';
+import { createMailDeps, notifyError, notifyTaskFinished, type MailDeps } from '../mail/index.ts';
 import {
   ensureStreams,
   LIVE_PIPELINES,
   serveRebuildCommands,
   startProcessors,
+  startReportRunner,
   type IncidentReporter,
   type LivePipeline,
+  type NotifyTaskFinished,
   type ProcessorsHandle,
+  type ReportRunner,
 } from '../processors/index.ts';
 import { loadConfig, natsServers, type TallyConfig } from '../streams.config.ts';
 import { registerHealth } from './health.ts';
@@ -35,6 +38,8 @@ export interface StartOptions {
   readonly roles?: readonly Role[];
   /** Pipelines the processor role runs. Default: the live projections. */
   readonly pipelines?: readonly LivePipeline[];
+  /** Completion notice of tasks created by hand (the mail issue wires it); default none. */
+  readonly notifyTaskFinished?: NotifyTaskFinished;
 }
 
 export interface TallyHandle {
@@ -49,6 +54,8 @@ export interface TallyHandle {
   readonly services: readonly ManagedService[];
   /** The processor role's handle, when this process runs it. */
   readonly processors: ProcessorsHandle | undefined;
+  /** The processor role's report runner, when this process runs it. */
+  readonly reports: ReportRunner | undefined;
   close(): Promise<void>;
 }
 
@@ -132,6 +139,21 @@ const mailIncidents =
       await notifyError(mail, incident);
     });
 
+/**
+ * A finished report task: its creator is mailed (the runner calls this only for tasks created by
+ * hand), and a failed one is also an incident for global admins (rate-limited per kind).
+ */
+const mailTaskNotices =
+  (mail: MailDeps): NotifyTaskFinished =>
+  (task, outcome) => {
+    mail.mailer.track(`task ${task._id} ${outcome}`, async () => {
+      await notifyTaskFinished(mail, { task, outcome });
+      if (outcome === 'errored')
+        await notifyError(mail, { kind: 'task-failed', title: `Task ${task.report_name || task.name} failed`, detail: task.errormsg ?? '' });
+    });
+    return Promise.resolve();
+  };
+
 /** Starts Tally with the given roles and listens on config.host:config.port (0 picks a free port). */
 export async function startTally(opts: StartOptions): Promise<TallyHandle> {
   const { config, log } = opts;
@@ -159,6 +181,7 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
     const metrics = createMetrics(config, { db: conn.db, nc: conn.nc, log: log.child({ component: 'metrics' }) });
     metrics.observeHttp(http);
     let processors: ProcessorsHandle | undefined;
+    let reports: ReportRunner | undefined;
     if (roles.has('processor')) {
       const processorDeps = { ...deps, jsm: conn.jsm, log: log.child({ component: 'processors' }), observer: metrics.processors };
       processors = await startProcessors(processorDeps, opts.pipelines ?? LIVE_PIPELINES);
@@ -166,6 +189,14 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
       closers.push(() => p.stop());
       const rebuilds = serveRebuildCommands(processorDeps, opts.pipelines ?? LIVE_PIPELINES);
       closers.push(() => rebuilds.stop());
+      const runner = await startReportRunner({
+        ...deps,
+        jsm: conn.jsm,
+        log: log.child({ component: 'reports' }),
+        notifyTaskFinished: opts.notifyTaskFinished ?? mailTaskNotices(mail),
+      });
+      reports = runner;
+      closers.push(() => runner.stop());
     }
     registerHealth(http, {
       nc: conn.nc,
@@ -185,7 +216,7 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
     const addr = http.server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    return { url, http, ...conn, services, processors, close: closeAll };
+    return { url, http, ...conn, services, processors, reports, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

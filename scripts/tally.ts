@@ -2,10 +2,10 @@
 import { parseArgs } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { createMember, ensureManagementIndexes, pipelineStatus } from '../api/index.ts';
-import { countMembers, readMailStats } from '../projections/index.ts';
+import { ACTIVE_STATUSES, countMembers, findTasks, readMailStats, REPORT_TASK_TYPE } from '../projections/index.ts';
 import { ConfigError, deadLetterStreamName, eventsStreamName, loadConfig, natsServers, type TallyConfig } from '../streams.config.ts';
 import { createLogger } from './logger.ts';
 import { cmdProjections, cmdRebuild } from './rebuild-cli.ts';
@@ -99,11 +99,23 @@ async function cmdStatus(config: Readonly<TallyConfig>, log: Logger): Promise<vo
     const mail = await readMailStats(mongo.db(config.mongodbDb)).catch(() => undefined);
     if (mail !== undefined)
       process.stdout.write(`mail: ${mail.sent} sent, ${mail.retried} retries, ${mail.failed} failed, ${mail.outbox} to the outbox of ${mail.queued} queued\n`);
+    for (const line of await reportTaskLines(mongo.db(config.mongodbDb))) process.stdout.write(`${line}\n`);
   } finally {
     await nc.close();
     await mongo.close();
     await Promise.all(services.map((s) => s.stop()));
   }
+}
+
+/** One line per running report task: events done of total, rate and ETA (docs/reports.md). */
+async function reportTaskLines(db: Db): Promise<string[]> {
+  const tasks = await findTasks(db, { filter: { type: REPORT_TASK_TYPE, status: { $in: [...ACTIVE_STATUSES] } } });
+  return tasks.map((t) => {
+    const p = t.progress;
+    const pct = p === undefined || p.total === 0 ? 0 : Math.floor((p.done * 100) / p.total);
+    const eta = p?.etaMs === null || p?.etaMs === undefined ? '?' : `${Math.ceil(p.etaMs / 1_000)} s`;
+    return `report task ${t._id} (${t.report_name || t.name}, ${t.status}): ${p?.done ?? 0} of ${p?.total ?? '?'} events (${pct}%), ${p?.rate ?? 0} events/s, ETA ${eta}`;
+  });
 }
 
 async function cmdAdmin(config: Readonly<TallyConfig>, log: Logger, args: string[]): Promise<void> {

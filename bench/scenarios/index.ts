@@ -8,7 +8,8 @@ import { ingest } from './ingest.ts';
 import { processing } from './processing.ts';
 import { read } from './read.ts';
 import { rebuild } from './rebuild.ts';
+import { report } from './report.ts';
 
-export const SCENARIOS: readonly Scenario[] = [ingest, processing, read, rebuild, cardinality, exportScenario];
+export const SCENARIOS: readonly Scenario[] = [ingest, processing, read, rebuild, cardinality, exportScenario, report];
 
 export const scenarioNames = (): string[] => SCENARIOS.map((s) => s.name);

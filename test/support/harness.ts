@@ -104,7 +104,12 @@ export async function dropAll(config: Readonly<TallyConfig>): Promise<void> {
   try {
     const jsm = await jetstreamManager(nc);
     for await (const name of jsm.streams.names()) {
-      if (name.startsWith(config.streams.prefix.toUpperCase()) || name === `KV_${config.streams.prefix}_leases`) await jsm.streams.delete(name);
+      if (
+        name.startsWith(config.streams.prefix.toUpperCase()) ||
+        name === `KV_${config.streams.prefix}_leases` ||
+        name === `KV_${config.streams.prefix}_report_leases`
+      )
+        await jsm.streams.delete(name);
     }
     await mongo.db(config.mongodbDb).dropDatabase();
     await rm(config.dataDir, { recursive: true, force: true });
