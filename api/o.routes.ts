@@ -6,6 +6,7 @@ import { CountlyReplyError, sendOutput } from '../http/index.ts';
 import { allApps } from './all-apps.ts';
 import { requireAppRight, requireGlobalAdmin, type AppAccess } from './auth.ts';
 import type { ApiContext } from './context.ts';
+import { getEventGroup, getEventGroups } from './event-groups.ts';
 import { getEvents, readEvents } from './events-read.ts';
 import { apiRoute, parseParams, type Params } from './http.ts';
 import { TIME_OBJECT_METHODS } from './metric-map.ts';
@@ -77,15 +78,8 @@ const METHODS: Readonly<Record<string, Method>> = {
     await readAccess(ctx, request, params);
     return false;
   },
-  // Event groups are not stored by Tally: no groups.
-  get_event_groups: async (ctx, request, params) => {
-    await readAccess(ctx, request, params);
-    return [];
-  },
-  get_event_group: async (ctx, request, params) => {
-    await readAccess(ctx, request, params);
-    return {};
-  },
+  get_event_groups: async (ctx, request, params) => getEventGroups(ctx, (await readAccess(ctx, request, params)).access.app._id.toHexString()),
+  get_event_group: async (ctx, request, params) => getEventGroup(ctx, (await readAccess(ctx, request, params)).access.app._id.toHexString(), params._id),
   all_apps: async (ctx, request, params) => {
     await requireGlobalAdmin(ctx, request, params);
     return allApps(ctx, parseParams(oParams, params));

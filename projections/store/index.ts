@@ -12,3 +12,4 @@ export * from './tokens.store.ts';
 export * from './read.store.ts';
 export * from './rebuild.store.ts';
 export * from './signin.store.ts';
+export * from './event-groups.store.ts';
