@@ -134,3 +134,34 @@ describe('edit_map', () => {
     expect((await o({ method: 'get_events' })).body).toEqual(before);
   });
 });
+
+describe('top_events', () => {
+  /** Keys by count (most first, ties by name), from the traffic sent today. */
+  const ranked = Object.keys(SENT).sort((a, b) => total([b], 'count') - total([a], 'count') || a.localeCompare(b));
+  const all = Object.keys(SENT);
+
+  it('ranks today’s events by count with totals, for each period the daily job knows', async () => {
+    for (const period of ['today', '7days', '30days', 'month']) {
+      const res = await o({ method: 'top_events', period, limit: 2 });
+      expect(res.body, period).toMatchObject({
+        app_id: app._id,
+        period,
+        data: ranked.slice(0, 2).map((name) => ({ name, count: total([name], 'count'), sum: total([name], 'sum'), duration: 0 })),
+        totalCount: total(all, 'count'),
+        totalSum: total(all, 'sum'),
+        totalDuration: 0,
+        prevTotalCount: 0,
+        totalSessionCount: 0,
+      });
+    }
+  });
+
+  it('with filter=sum: the summed events first, with trend and change', async () => {
+    const res = await o({ method: 'top_events', period: '7days', filter: 'sum', limit: 1 });
+    expect(at(res.body, 'data')).toEqual([{ name: 'buy', sum: total(['buy'], 'sum'), trend: 'u', change: 'NA' }]);
+  });
+
+  it('answers false for a period the job does not compute', async () => {
+    expect((await o({ method: 'top_events', period: 'yesterday' })).text).toBe('false');
+  });
+});
