@@ -57,15 +57,23 @@ const segmentOf = (q: EventsQuery): string | undefined =>
   q.segmentation === undefined || q.segmentation === '' || q.segmentation === 'no-segment' ? undefined : q.segmentation;
 
 /** One key's time object; a `[CLY]_group_` key is the sum of its group's source events (unknown group: `{}`). */
-async function keyTimeObject(ctx: ApiContext, appId: string, key: string, period: PeriodObject, q: EventsQuery, metaValueLimit?: number): Promise<TimeObject> {
-  if (key.startsWith(GROUP)) {
-    const group = await findEventGroup(ctx.deps.db, appId, key);
-    if (group === undefined) return {};
-    const sources = group.source_events.filter((k) => !k.startsWith(GROUP));
-    return sumTimeObjects(await Promise.all(sources.map((k) => eventTimeObject(ctx, appId, eventHash(k, appId), period, segmentOf(q), { metaValueLimit }))));
-  }
-  return eventTimeObject(ctx, appId, eventHash(key, appId), period, segmentOf(q), { metaValueLimit });
+export async function eventKeyTimeObject(
+  ctx: ApiContext,
+  appId: string,
+  key: string,
+  period: PeriodObject,
+  segment: string | undefined,
+  metaValueLimit?: number,
+): Promise<TimeObject> {
+  const read = (k: string) => eventTimeObject(ctx, appId, eventHash(k, appId), period, segment, { metaValueLimit });
+  if (!key.startsWith(GROUP)) return read(key);
+  const group = await findEventGroup(ctx.deps.db, appId, key);
+  if (group === undefined) return {};
+  return sumTimeObjects(await Promise.all(group.source_events.filter((k) => !k.startsWith(GROUP)).map(read)));
 }
+
+const keyTimeObject = (ctx: ApiContext, appId: string, key: string, period: PeriodObject, q: EventsQuery, metaValueLimit?: number): Promise<TimeObject> =>
+  eventKeyTimeObject(ctx, appId, key, period, segmentOf(q), metaValueLimit);
 
 /** Keys of `events=[...]` (JSON array, a JSON string of one key, or a real array); undefined when unusable. */
 export function eventKeys(raw: unknown): string[] | undefined {

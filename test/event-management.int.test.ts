@@ -69,6 +69,8 @@ describe('event groups', () => {
     expect((await o({ method: 'events', events: [id] })).body).toEqual((await o({ method: 'events', events: GROUP.source_events })).body);
     const bySegment = await o({ method: 'events', event: id, segmentation: 'plan' });
     expect(at(bySegment.body, year, 'pro')).toMatchObject({ c: total(GROUP.source_events, 'count') });
+    const rows = await apiGet(tally.url, '/o/analytics/events', { api_key: adminKey, app_id: app._id, event: id, segmentation: 'plan', period: '7days' });
+    expect(rows.body).toEqual([{ _id: 'pro', c: total(GROUP.source_events, 'count'), s: total(GROUP.source_events, 'sum'), dur: 0 }]);
   });
 
   it('update renames, event_order orders, update_status switches off', async () => {
