@@ -89,6 +89,17 @@ export const ingestSchema = z.object({
   rateLimitPerAppPerS: z.coerce.number().int().min(0).default(0),
   /** How long a resolved app key stays cached without an invalidation, ms. Default 60 s. */
   appCacheTtlMs: positiveInt.default(60_000),
+  /**
+   * Proxies whose X-Forwarded-For and X-Real-IP are believed: comma-separated IPs or CIDR ranges
+   * of the peer address; from any other peer those headers are ignored. Empty trusts none.
+   * Default `127.0.0.1,::1` (a reverse proxy on the same host).
+   */
+  trustedProxies: z
+    .string()
+    .regex(/^\s*([0-9A-Fa-f:.]+(\/\d{1,3})?\s*(,\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*)*)?$/, 'comma-separated IP addresses or CIDR ranges')
+    .default('127.0.0.1,::1'),
+  /** Look up country, region and city of session starts in the bundled DB-IP city database (loads ~135 MB). Default true. */
+  geoIp: boolFromEnv.default(true),
 });
 
 export const apiSchema = z.object({
@@ -309,6 +320,8 @@ export const ENV_VARS: readonly (readonly [env: string, path: ConfigPath])[] = [
   ['TALLY_RETRY_AFTER_S', 'ingest.retryAfterS'],
   ['TALLY_RATE_LIMIT_PER_APP_PER_S', 'ingest.rateLimitPerAppPerS'],
   ['TALLY_INGEST_APP_CACHE_TTL_MS', 'ingest.appCacheTtlMs'],
+  ['TALLY_TRUSTED_PROXIES', 'ingest.trustedProxies'],
+  ['TALLY_GEO_IP', 'ingest.geoIp'],
   ['TALLY_API_MEMBER_CACHE_TTL_MS', 'api.memberCacheTtlMs'],
   ['TALLY_API_APP_CACHE_TTL_MS', 'api.appCacheTtlMs'],
   ['TALLY_API_TOTAL_USERS', 'api.totalUsers'],

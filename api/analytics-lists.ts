@@ -1,9 +1,9 @@
 // `/o/analytics/sessions`, `/metric`, `/loyalty`, `/frequency`, `/durations` and `/events` (§4.8).
 import { CountlyReplyError } from '../http/index.ts';
-import { eventHash, type AppRecord } from '../projections/index.ts';
+import type { AppRecord } from '../projections/index.ts';
 import { metaValues } from './analytics-dashboard.ts';
 import type { ApiContext } from './context.ts';
-import { eventKeys } from './events-read.ts';
+import { eventKeys, eventKeyTimeObject } from './events-read.ts';
 import { metricSource } from './metric-map.ts';
 import {
   buildEventTicks,
@@ -15,7 +15,7 @@ import {
   type PeriodObject,
   type TimeObject,
 } from './read/index.ts';
-import { eventTimeObject, familyTimeObject } from './time-docs.ts';
+import { familyTimeObject } from './time-docs.ts';
 import { exactCountsApply, TOTAL_USERS_FIELDS, totalUsers } from './total-users.ts';
 
 export type Bucket = 'daily' | 'monthly';
@@ -75,7 +75,7 @@ async function eventRows(
 ): Promise<unknown[]> {
   const appId = app._id.toHexString();
   const segment = segmentation === undefined || segmentation === '' || segmentation === 'no-segment' ? undefined : segmentation;
-  const tree = await eventTimeObject(ctx, appId, eventHash(key, appId), period, segment);
+  const tree = await eventKeyTimeObject(ctx, appId, key, period, segment);
   if (segment === undefined) return buildEventTicks(tree, period, { bucket });
   return metaValues(tree, segment).map((value) => ({
     _id: value,

@@ -3,7 +3,16 @@
 // answered `Success` is never lost and a rebuild replays it.
 import { z } from 'zod';
 import { CountlyReplyError } from '../http/index.ts';
-import { deleteApp, findAppById, findAppByKey, removeAppFromMembers, updateApp, type AppRecord, type MemberRecord } from '../projections/index.ts';
+import {
+  deleteApp,
+  deleteEventManagement,
+  findAppById,
+  findAppByKey,
+  removeAppFromMembers,
+  updateApp,
+  type AppRecord,
+  type MemberRecord,
+} from '../projections/index.ts';
 import { appArgs, APP_TYPES, CATEGORIES } from './app-create.ts';
 import { publishAppReset, type ResetPeriod } from './app-reset.ts';
 import type { ApiContext } from './context.ts';
@@ -98,6 +107,7 @@ export async function deleteAppFromArgs(ctx: ApiContext, params: Params): Promis
   await publishAppReset(ctx, appId, 'delete');
   await deleteApp(ctx.deps.db, appId);
   await removeAppFromMembers(ctx.deps.db, appId);
+  await deleteEventManagement(ctx.deps.db, appId);
   ctx.lookups.appChanged(appId);
   ctx.lookups.memberChanged(appId);
   ctx.log.info({ appId }, 'app deleted');

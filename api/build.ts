@@ -4,6 +4,8 @@ import { registerAnalyticsRoutes } from './analytics.routes.ts';
 import { registerApiKeyRoute } from './api-key.route.ts';
 import { registerAppUserRoutes } from './app-users.routes.ts';
 import { registerAppRoutes } from './apps.routes.ts';
+import { registerEventGroupRoutes } from './event-groups.ts';
+import { registerEventMapRoutes } from './event-map.ts';
 import { createApiContext } from './context.ts';
 import type { ApiDeps } from './deps.ts';
 import { registerMetricsRoute, type MetricsSource } from './metrics.route.ts';
@@ -36,6 +38,8 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   registerSigninRoutes(app, ctx);
   registerResetRoutes(app, ctx);
   registerAppRoutes(app, ctx);
+  registerEventGroupRoutes(app, ctx);
+  registerEventMapRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
   registerReadRoute(app, ctx);

@@ -6,12 +6,14 @@ import {
   EVENT_SEGMENTATION_VALUE_LIMIT,
   eventHash,
   eventRegistryFromStored,
+  findEventGroup,
   readEventRegistryDocs,
   type EventRegistry,
 } from '../projections/index.ts';
 import type { ApiContext } from './context.ts';
 import { jsonParam } from './keys.ts';
 import { percentChange, periodSeries, periodSum, sumTimeObjects, type PeriodObject, type TimeObject } from './read/index.ts';
+import { eventSettingsOutput } from './event-map.ts';
 import { eventTimeObject } from './time-docs.ts';
 
 const INTERNAL = '[CLY]';
@@ -28,13 +30,19 @@ export async function eventRegistry(ctx: ApiContext, appId: string): Promise<Eve
   return docs.length === 0 ? undefined : eventRegistryFromStored(docs);
 }
 
-/** `method=get_events`: `[CLY]` keys removed; `segments` only once some event has one. */
+/** `method=get_events`: `[CLY]` keys removed; `segments` only once some event has one; `order`, `map`, `overview` from edit_map. */
 export async function getEvents(ctx: ApiContext, appId: string): Promise<Record<string, unknown>> {
-  const registry = await eventRegistry(ctx, appId);
-  if (registry === undefined) return { limits: EVENT_LIMITS };
+  const [registry, settings] = await Promise.all([eventRegistry(ctx, appId), eventSettingsOutput(ctx, appId)]);
+  if (registry === undefined) return { ...settings, limits: EVENT_LIMITS };
   const list = registry.list.filter((k) => !k.startsWith(INTERNAL));
   const segments = Object.fromEntries(Object.entries(registry.segments).filter(([k]) => !k.startsWith(INTERNAL)));
-  return { _id: appId, list, ...(Object.keys(segments).length > 0 ? { segments } : {}), limits: EVENT_LIMITS };
+  return { _id: appId, list, ...(Object.keys(segments).length > 0 ? { segments } : {}), ...settings, limits: EVENT_LIMITS };
+}
+
+/** The registry's `order` when edit_map set one, else undefined (the default key then comes from `list`). */
+async function editedOrder(ctx: ApiContext, appId: string): Promise<readonly string[] | undefined> {
+  const order = (await eventSettingsOutput(ctx, appId)).order;
+  return Array.isArray(order) ? order.filter((k): k is string => typeof k === 'string') : undefined;
 }
 
 export interface EventsQuery {
@@ -48,11 +56,24 @@ export interface EventsQuery {
 const segmentOf = (q: EventsQuery): string | undefined =>
   q.segmentation === undefined || q.segmentation === '' || q.segmentation === 'no-segment' ? undefined : q.segmentation;
 
-/** One key's time object; event groups are not stored by Tally, so group keys read as unknown keys. */
-function keyTimeObject(ctx: ApiContext, appId: string, key: string, period: PeriodObject, q: EventsQuery, metaValueLimit?: number): Promise<TimeObject> {
-  if (key.startsWith(GROUP)) return Promise.resolve({});
-  return eventTimeObject(ctx, appId, eventHash(key, appId), period, segmentOf(q), { metaValueLimit });
+/** One key's time object; a `[CLY]_group_` key is the sum of its group's source events (unknown group: `{}`). */
+export async function eventKeyTimeObject(
+  ctx: ApiContext,
+  appId: string,
+  key: string,
+  period: PeriodObject,
+  segment: string | undefined,
+  metaValueLimit?: number,
+): Promise<TimeObject> {
+  const read = (k: string) => eventTimeObject(ctx, appId, eventHash(k, appId), period, segment, { metaValueLimit });
+  if (!key.startsWith(GROUP)) return read(key);
+  const group = await findEventGroup(ctx.deps.db, appId, key);
+  if (group === undefined) return {};
+  return sumTimeObjects(await Promise.all(group.source_events.filter((k) => !k.startsWith(GROUP)).map(read)));
 }
+
+const keyTimeObject = (ctx: ApiContext, appId: string, key: string, period: PeriodObject, q: EventsQuery, metaValueLimit?: number): Promise<TimeObject> =>
+  eventKeyTimeObject(ctx, appId, key, period, segmentOf(q), metaValueLimit);
 
 /** Keys of `events=[...]` (JSON array, a JSON string of one key, or a real array); undefined when unusable. */
 export function eventKeys(raw: unknown): string[] | undefined {
@@ -81,9 +102,10 @@ async function overview(ctx: ApiContext, appId: string, keys: string[], period: 
   return out;
 }
 
-/** The first key (no `[CLY]` keys) of the alphabetically sorted registry list. */
-function defaultKey(registry: EventRegistry | undefined): string | undefined {
-  return registry?.list.filter((k) => !k.startsWith(INTERNAL)).sort()[0];
+/** The first key (no `[CLY]` keys) of the registry `order` if set, else of the alphabetically sorted list. */
+function defaultKey(registry: EventRegistry | undefined, order: readonly string[] | undefined): string | undefined {
+  const first = order?.find((k) => !k.startsWith(INTERNAL));
+  return first ?? registry?.list.filter((k) => !k.startsWith(INTERNAL)).sort()[0];
 }
 
 /** `method=events` (§4.6). */
@@ -96,6 +118,7 @@ export async function readEvents(ctx: ApiContext, appId: string, period: PeriodO
     return sumTimeObjects(objects);
   }
   if (q.event !== undefined && q.event !== '') return keyTimeObject(ctx, appId, q.event, period, q);
-  const first = defaultKey(await eventRegistry(ctx, appId));
+  const [registry, order] = await Promise.all([eventRegistry(ctx, appId), editedOrder(ctx, appId)]);
+  const first = registry === undefined ? undefined : defaultKey(registry, order);
   return first === undefined ? {} : keyTimeObject(ctx, appId, first, period, q, EVENT_SEGMENTATION_VALUE_LIMIT);
 }

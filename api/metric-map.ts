@@ -1,5 +1,5 @@
 // Which collection and meta set serve each `method=` time object and each analytics `metric`.
-import { METRIC_FAMILIES } from '../projections/index.ts';
+import { CITY_FAMILY, METRIC_FAMILIES } from '../projections/index.ts';
 import type { Family } from './read/index.ts';
 
 export interface FamilySource {
@@ -12,8 +12,8 @@ const USERS: FamilySource = { collection: 'users', family: 'users' };
 const metric = (collection: string): FamilySource => ({ collection, family: 'metric' });
 
 /**
- * `/o?method=<m>` time objects (§4.3). `null`: a family nothing writes (cities without city
- * data, the never-written countries collection, plugin families) answers `{}`.
+ * `/o?method=<m>` time objects (§4.3). `null`: a family nothing writes (the never-written
+ * countries collection, consents) answers `{}`.
  */
 export const TIME_OBJECT_METHODS: Readonly<Record<string, FamilySource | null>> = {
   sessions: USERS,
@@ -25,10 +25,10 @@ export const TIME_OBJECT_METHODS: Readonly<Record<string, FamilySource | null>> 
   carriers: metric('carriers'),
   langs: metric('langs'),
   density: metric('density'),
-  cities: null,
+  cities: metric('cities'),
   countries: null,
-  browser: null,
-  sources: null,
+  browser: metric('browser'),
+  sources: metric('sources'),
   consents: null,
 };
 
@@ -43,6 +43,6 @@ const ALIASES: Readonly<Record<string, string>> = { platforms: 'os', platform_ve
 export function metricSource(name: string): MetricSource | undefined {
   if (name === 'countries' || name === 'locations') return { ...USERS, set: 'countries' };
   const set = ALIASES[name] ?? name;
-  const family = METRIC_FAMILIES.find((f) => f.set === set);
+  const family = [...METRIC_FAMILIES, CITY_FAMILY].find((f) => f.set === set);
   return family === undefined ? undefined : { ...metric(family.collection), set };
 }

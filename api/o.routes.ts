@@ -6,12 +6,14 @@ import { CountlyReplyError, sendOutput } from '../http/index.ts';
 import { allApps } from './all-apps.ts';
 import { requireAppRight, requireGlobalAdmin, type AppAccess } from './auth.ts';
 import type { ApiContext } from './context.ts';
+import { getEventGroup, getEventGroups } from './event-groups.ts';
 import { getEvents, readEvents } from './events-read.ts';
 import { apiRoute, parseParams, type Params } from './http.ts';
 import { TIME_OBJECT_METHODS } from './metric-map.ts';
 import { parsePeriod, type PeriodObject } from './read/index.ts';
 import { CORE_FEATURE } from './rights.ts';
 import { familyTimeObject } from './time-docs.ts';
+import { topEvents } from './top-events.ts';
 import { totalUsers } from './total-users.ts';
 
 const text = (max: number) => z.string().max(max);
@@ -72,20 +74,12 @@ const METHODS: Readonly<Record<string, Method>> = {
     return readEvents(ctx, access.app._id.toHexString(), periodOf(ctx, access, p), p);
   },
   get_events: async (ctx, request, params) => getEvents(ctx, (await readAccess(ctx, request, params)).access.app._id.toHexString()),
-  // Precomputed by a daily job in Countly; Tally has no such job, so there is never a result.
   top_events: async (ctx, request, params) => {
-    await readAccess(ctx, request, params);
-    return false;
+    const { access, p } = await readAccess(ctx, request, params);
+    return topEvents(ctx, access.app, { period: p.period, limit: p.limit, filter: p.filter });
   },
-  // Event groups are not stored by Tally: no groups.
-  get_event_groups: async (ctx, request, params) => {
-    await readAccess(ctx, request, params);
-    return [];
-  },
-  get_event_group: async (ctx, request, params) => {
-    await readAccess(ctx, request, params);
-    return {};
-  },
+  get_event_groups: async (ctx, request, params) => getEventGroups(ctx, (await readAccess(ctx, request, params)).access.app._id.toHexString()),
+  get_event_group: async (ctx, request, params) => getEventGroup(ctx, (await readAccess(ctx, request, params)).access.app._id.toHexString(), params._id),
   all_apps: async (ctx, request, params) => {
     await requireGlobalAdmin(ctx, request, params);
     return allApps(ctx, parseParams(oParams, params));

@@ -6,6 +6,7 @@ import { rebuildParams } from './rebuild.routes.ts';
 import { sendJsonText } from '../http/index.ts';
 import { updateArgs, resetArgs } from './app-admin.ts';
 import { createArgs } from './app-create.ts';
+import { eventGroupCreateArgs, eventGroupUpdateArgs } from './event-groups.ts';
 import { analyticsParams, ANALYTICS_PATHS } from './analytics.routes.ts';
 import { appUsersParams } from './app-users.routes.ts';
 import { apiRoute } from './http.ts';
@@ -21,7 +22,8 @@ import { taskEditParams } from './tasks-write.ts';
 interface RouteDoc {
   readonly path: string;
   readonly summary: string;
-  readonly validator: 'none' | 'member' | 'global admin' | 'app admin' | 'read (core)' | 'user write (core)';
+  readonly validator:
+    'none' | 'member' | 'global admin' | 'app admin' | 'read (core)' | 'user write (core)' | 'create/update/delete (core)' | 'update (events)';
   /** Query (or form) parameters. */
   readonly params?: z.ZodObject;
   /** The JSON `args` parameter of management calls. */
@@ -42,6 +44,19 @@ const ROUTES: readonly RouteDoc[] = [
   { path: '/i/apps/update', summary: 'Update an app (app admin with top-level app_id)', validator: 'app admin', args: updateArgs },
   { path: '/i/apps/delete', summary: 'Delete an app and its data', validator: 'global admin', args: resetArgs.pick({ app_id: true }) },
   { path: '/i/apps/reset', summary: 'Reset app data (period reset|all|1month|3month|6month|1year|2year)', validator: 'global admin', args: resetArgs },
+  { path: '/i/event_groups/create', summary: 'Create an event group', validator: 'create/update/delete (core)', args: eventGroupCreateArgs },
+  {
+    path: '/i/event_groups/update',
+    summary: 'Update a group (args), order groups (event_order) or set status (update_status, status)',
+    validator: 'create/update/delete (core)',
+    args: eventGroupUpdateArgs,
+  },
+  { path: '/i/event_groups/delete', summary: 'Delete event groups (args: JSON array of ids)', validator: 'create/update/delete (core)' },
+  {
+    path: '/i/events/edit_map',
+    summary: 'Event order, display names, visibility and overview (event_map, event_order, event_overview)',
+    validator: 'update (events)',
+  },
   { path: '/o/apps/all', summary: 'Every app', validator: 'global admin' },
   { path: '/o/apps/mine', summary: "The caller's apps", validator: 'member' },
   { path: '/o/apps/details', summary: 'Ownership and members of an app', validator: 'app admin', params: z.object({ app_id: z.string().length(24) }) },

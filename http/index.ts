@@ -13,5 +13,5 @@ export { createHttpServer, type HttpServerOptions } from './server.ts';
 export { requestParams, type BodyIssue } from './body.ts';
 export { sendJsonText, sendMessage, sendOutput } from './reply.ts';
 export { escapeMessageValue } from './escape.ts';
-export { resolveClientIp } from './client-ip.ts';
+export { resolveClientIp, trustedProxies, type TrustedProxies } from './client-ip.ts';
 export { parseJsonText, type JsonText } from './json-text.ts';

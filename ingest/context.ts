@@ -2,16 +2,18 @@
 // steps every accepted request goes through (envelope, size check, publish, answer).
 import type { PubAck } from '@nats-io/jetstream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CountlyReplyError, escapeMessageValue, sendMessage } from '../http/index.ts';
+import { CountlyReplyError, escapeMessageValue, sendMessage, type TrustedProxies } from '../http/index.ts';
 import { ENVELOPE_VERSION, partitionOf, type AppSummary, type SdkRequestReceived } from '../projections/index.ts';
 import { eventSubject } from '../streams.config.ts';
 import type { AppCache } from './app-cache.ts';
+import type { GeoIp } from './geo-ip.ts';
 import type { IngestDeps } from './deps.ts';
 import { PublishUnavailableError } from './errors.ts';
 import type { IngestMetrics, IngestOutcome } from './metrics.ts';
 import type { NatsLink } from './nats-link.ts';
 import { encodeOutgoing, publishAllMessages, type OutgoingMessage } from './publisher.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { browserOf } from './user-agent.ts';
 import type { WarningList } from './warnings.ts';
 
 /** NATS' default max_payload, used while the server's own value is unknown (disconnected). */
@@ -27,6 +29,10 @@ export interface IngestContext {
   readonly limiter: RateLimiter | undefined;
   readonly metrics: IngestMetrics;
   readonly link: NatsLink;
+  /** Peers whose forwarding headers are believed (config.ingest.trustedProxies). */
+  readonly trusted: TrustedProxies;
+  /** Null when config.ingest.geoIp is off. */
+  readonly geo: GeoIp | null;
 }
 
 /** Ends the request with a Countly refusal, counted by outcome. */
@@ -54,8 +60,27 @@ export interface EnvelopeFacts {
   readonly deviceId: string;
   readonly receivedAtMs: number;
   readonly ip: string | null;
+  /** The request's User-Agent header. */
+  readonly userAgent: string | undefined;
   readonly params: Record<string, unknown>;
   readonly bulk?: { readonly index: number; readonly count: number };
+}
+
+const isRecord = (v: unknown): v is Readonly<Record<string, unknown>> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Facts only the edge knows, looked up for session starts (the only requests that use them,
+ * §2.7–2.8): the address's location (not for a user who opted out with `location=""`) and the
+ * browser of the user agent.
+ */
+function sessionStartFacts(ctx: IngestContext, f: EnvelopeFacts): Pick<SdkRequestReceived, 'geo' | 'browser'> {
+  if (f.params.begin_session === undefined) return {};
+  const out: Pick<SdkRequestReceived, 'geo' | 'browser'> = {};
+  if (ctx.geo !== null && f.ip !== null && f.params.location !== '') out.geo = ctx.geo.lookup(f.ip);
+  const metrics = f.params.metrics;
+  const browser = browserOf(isRecord(metrics) && typeof metrics._ua === 'string' ? metrics._ua : f.userAgent);
+  if (browser !== undefined) out.browser = browser;
+  return out;
 }
 
 /** The stream event of one accepted request or bulk item, encoded for publishing. */
@@ -73,6 +98,9 @@ export function outgoingEnvelope(ctx: IngestContext, f: EnvelopeFacts): Outgoing
     ip: f.ip,
     params: f.params,
     ...(f.bulk === undefined ? {} : { bulk: f.bulk }),
+    ...sessionStartFacts(ctx, f),
+    appCountry: f.app.country,
+    appType: f.app.type,
   };
   const streams = ctx.deps.config.streams;
   return encodeOutgoing(eventSubject(streams, f.app.id, partitionOf(f.deviceId, streams.partitions)), event);

@@ -5,3 +5,4 @@ export { publishAll, publishEnvelope, type PublishOptions } from './publisher.ts
 export { registerIngest, type IngestHandle } from './ingest.plugin.ts';
 export { IngestMetrics, type IngestObserver, type IngestOutcome } from './metrics.ts';
 export type { IngestDeps } from './deps.ts';
+export { loadGeoIp, type GeoIp } from './geo-ip.ts';

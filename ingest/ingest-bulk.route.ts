@@ -120,7 +120,8 @@ function admitItem(scope: BulkScope, item: unknown, index: number, warnings: War
     appKey,
     deviceId,
     receivedAtMs: scope.receivedAtMs,
-    ip: resolveClientIp(cleaned.params.ip_address, scope.request.headers, scope.request.socket.remoteAddress),
+    ip: resolveClientIp(cleaned.params.ip_address, scope.request.headers, scope.request.socket.remoteAddress, scope.ctx.trusted),
+    userAgent: scope.request.headers['user-agent'],
     params: { ...cleaned.params, app_key: appKey, device_id: deviceId },
     bulk: { index, count: scope.count },
   });

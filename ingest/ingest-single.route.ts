@@ -74,7 +74,8 @@ function singleMessage(ctx: IngestContext, request: FastifyRequest, f: SingleFac
     appKey: identity.appKey,
     deviceId: identity.deviceId,
     receivedAtMs: f.receivedAtMs,
-    ip: resolveClientIp(f.params.ip_address, request.headers, request.socket.remoteAddress),
+    ip: resolveClientIp(f.params.ip_address, request.headers, request.socket.remoteAddress, ctx.trusted),
+    userAgent: request.headers['user-agent'],
     params: { ...f.params, app_key: identity.appKey, device_id: identity.deviceId },
   });
 }

@@ -2,7 +2,7 @@
 // the app cache and its invalidation subscription, the rate limiter, the NATS link and metrics.
 import type { Subscription } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
-import { sendMessage } from '../http/index.ts';
+import { sendMessage, trustedProxies } from '../http/index.ts';
 import { appChangedSubject } from '../streams.config.ts';
 import { AppCache } from './app-cache.ts';
 import type { IngestContext } from './context.ts';
@@ -44,7 +44,15 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): IngestHa
   const apps = new AppCache({ db: deps.db, ttlMs: deps.config.ingest.appCacheTtlMs, stats: metrics.appCache });
   const link = new NatsLink(deps.nc, log);
   const perS = deps.config.ingest.rateLimitPerAppPerS;
-  const ctx: IngestContext = { deps: { ...deps, log }, apps, metrics, link, limiter: perS > 0 ? new RateLimiter(perS) : undefined };
+  const ctx: IngestContext = {
+    deps: { ...deps, log },
+    apps,
+    metrics,
+    link,
+    limiter: perS > 0 ? new RateLimiter(perS) : undefined,
+    trusted: trustedProxies(deps.config.ingest.trustedProxies),
+    geo: deps.geo,
+  };
   link.start(() => apps.invalidateAll());
   const sub = subscribeAppChanges(ctx.deps, apps);
   app.addHook('onClose', (_instance, done) => {

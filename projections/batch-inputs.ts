@@ -7,7 +7,7 @@ import type { FoldEvent } from './fold.ts';
 import { appUserId, eventHash } from './hash.ts';
 import { isJsonObject, toJson, type JsonObject } from './json.ts';
 import { knownMetaOf, metricValueCostBytes, segmentValueCostBytes, type KnownMeta } from './known-meta.ts';
-import { METRIC_FAMILIES, type MetricCollection } from './metric-families.ts';
+import { CITY_FAMILY, METRIC_FAMILIES, type MetricCollection } from './metric-families.ts';
 import { metricMetaKey } from './metrics.fold.ts';
 import { deviceKeyOf, normalizedRequestOf } from './request.ts';
 import { deviceStateFromAppUser, type DeviceState } from './session-rules.ts';
@@ -54,8 +54,11 @@ export function batchInputs(events: readonly FoldEvent[]): BatchInputs {
       const id = usersDocId(req.appId, period);
       usersPeriods.set(id, { appId: req.appId, period, id });
     }
-    if (req.beginSession && req.metrics !== null) {
-      for (const { collection } of METRIC_FAMILIES) {
+    if (req.beginSession) {
+      // Only the families this request has a value for: each is one more read of the batch.
+      const families = METRIC_FAMILIES.filter((f) => req.metrics?.[f.field] !== undefined);
+      if (req.cityValue !== null) families.push(CITY_FAMILY);
+      for (const { collection } of families) {
         const key = metricMetaKey(req.appId, collection, req.time.year);
         metricMeta.set(key, { key, appId: req.appId, collection, year: req.time.year });
       }

@@ -16,7 +16,8 @@ describe('batch inputs', () => {
       { key: `${APP}:dev-2`, appId: APP, deviceId: 'dev-2', id: appUserId(APP_KEY, 'dev-2') },
     ]);
     expect(inputs.usersPeriods.map((p) => p.id)).toEqual([`${APP}_2024:10`, `${APP}_2024:0`]);
-    expect(inputs.metricMeta.map((m) => m.collection).sort()).toEqual(['carriers', 'density', 'device_details', 'devices', 'langs']);
+    // `_os` feeds device_details and, as the default `_store`, sources.
+    expect(inputs.metricMeta.map((m) => m.collection).sort()).toEqual(['device_details', 'sources']);
     expect(inputs.eventApps).toEqual([APP]);
     expect(inputs.segmentMeta).toEqual([
       { key: `${APP}|${eventHash('buy', APP)}|plan|2024`, appId: APP, eventHash: eventHash('buy', APP), segKey: 'plan', year: 2024 },

@@ -9,6 +9,18 @@ export const ENVELOPE_VERSION = 1;
 
 export const objectIdHex = z.string().regex(/^[0-9a-f]{24}$/, 'must be 24 lowercase hex characters');
 
+/** Country (ISO alpha-2), region and city of a client address, as ingest looked them up (§2.8). */
+export const geoLocation = z.object({
+  country: z.string().regex(/^[A-Z]{2}$/),
+  region: z.string().min(1).nullable(),
+  city: z.string().min(1).nullable(),
+});
+export type GeoLocation = z.infer<typeof geoLocation>;
+
+/** Browser name and version read from a user agent at ingest (§2.7 browser). */
+export const browserFacts = z.object({ name: z.string().min(1), version: z.string().min(1).nullable() });
+export type BrowserFacts = z.infer<typeof browserFacts>;
+
 /** A parsed request parameter: JSON-valued ones (events, metrics, ...) are already objects. */
 const paramValue = z.unknown();
 
@@ -33,6 +45,18 @@ export const sdkRequestReceivedV1 = z.object({
   params: z.record(z.string(), paramValue),
   /** Position inside an /i/bulk request. */
   bulk: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional(),
+  // Added fields: absent on events written before them, which then fold as they always did.
+  /**
+   * Location of `ip` looked up at ingest for a request with `begin_session` (null: the address
+   * has none, e.g. private). Absent when not looked up (no session start, geo-IP off).
+   */
+  geo: geoLocation.nullable().optional(),
+  /** Browser of the user agent (`metrics._ua`, else the User-Agent header) of a `begin_session` request. */
+  browser: browserFacts.optional(),
+  /** The app's country when the request was received (cities are kept only for it, §2.7). */
+  appCountry: z.string().optional(),
+  /** The app's type (`mobile`, `web`, ...) when the request was received (web sources are URLs, §2.7). */
+  appType: z.string().optional(),
 });
 
 /** An operator reset an app's data (`/i/apps/reset` or delete); recorded so rebuilds agree. */

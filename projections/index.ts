@@ -14,7 +14,7 @@ export type { NormalizedLocation, NormalizedRequest, ReportRequest } from './req
 export { AGGREGATED_INTERNAL_EVENTS, cleanEventKey, EVENT_KEY_MAX_LENGTH, stripEventKey } from './event-clean.ts';
 export type { CleanEvent, CleanSegment } from './event-clean.ts';
 export { escapeMetricValue, normalizeMetrics } from './metric-normalize.ts';
-export { METRIC_COLLECTIONS, METRIC_FAMILIES } from './metric-families.ts';
+export { CITY_FAMILY, METRIC_COLLECTIONS, METRIC_FAMILIES } from './metric-families.ts';
 export type { MetricCollection, MetricFamily, MetricField, MetricValues } from './metric-families.ts';
 export { applyUserDetails, parseUserDetails, PROFILE_FIELDS } from './user-details.ts';
 export type { CustomChange, UserDetails } from './user-details.ts';

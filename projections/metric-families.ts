@@ -1,10 +1,10 @@
 // The aggregated metric families of §2.7: which app-user field feeds which collection and meta set.
 
 /** App-user field short codes that hold a metric value (§2.7 table). */
-export type MetricField = 'c' | 'd' | 'mnf' | 'av' | 'p' | 'dt' | 'pv' | 'r' | 'hh' | 'la' | 'dnst';
+export type MetricField = 'c' | 'd' | 'mnf' | 'av' | 'p' | 'dt' | 'pv' | 'r' | 'hh' | 'la' | 'dnst' | 'brw' | 'brwv' | 'src' | 'cty';
 
 /** Aggregate collections written by the metrics fold (`method=` of the read API). */
-export type MetricCollection = 'carriers' | 'devices' | 'device_details' | 'langs' | 'density';
+export type MetricCollection = 'carriers' | 'devices' | 'device_details' | 'langs' | 'density' | 'browser' | 'sources' | 'cities';
 
 export interface MetricFamily {
   readonly field: MetricField;
@@ -27,9 +27,19 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   { field: 'hh', metricKey: '_has_hinge', collection: 'device_details', set: 'has_hinge' },
   { field: 'la', metricKey: '_lang', collection: 'langs', set: 'langs' },
   { field: 'dnst', metricKey: '_density', collection: 'density', set: 'density' },
+  { field: 'brw', metricKey: '_browser', collection: 'browser', set: 'browser' },
+  { field: 'brwv', metricKey: '_browser_version', collection: 'browser', set: 'browser_version' },
+  { field: 'src', metricKey: '_store', collection: 'sources', set: 'sources' },
 ];
 
-export const METRIC_COLLECTIONS: readonly MetricCollection[] = ['carriers', 'devices', 'device_details', 'langs', 'density'];
+/**
+ * Cities (§2.7): the user's city, aggregated only when the user's country is the app's. The
+ * value comes from the location (§2.8), not from `metrics`, and the app-user field `cty` is the
+ * location's, unescaped; so this family is not in METRIC_FAMILIES.
+ */
+export const CITY_FAMILY: MetricFamily = { field: 'cty', metricKey: 'city', collection: 'cities', set: 'cities' };
+
+export const METRIC_COLLECTIONS: readonly MetricCollection[] = ['carriers', 'devices', 'device_details', 'langs', 'density', 'browser', 'sources', 'cities'];
 
 /** Normalised metric values of one request, keyed by app-user field. */
 export type MetricValues = Readonly<Partial<Record<MetricField, string>>>;

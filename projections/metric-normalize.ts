@@ -1,7 +1,9 @@
 // Normalisation of the `metrics` object (§2.7), before any aggregation or app-user write.
 import { own } from './dict.ts';
+import type { BrowserFacts } from './events.ts';
 import { stripEdgeSpace } from './json.ts';
 import type { MetricValues } from './metric-families.ts';
+import { browserValues, operatorName, sourceOf } from './metric-sources.ts';
 
 /** Lower-cased `_os` → `_os_version` prefix (§2.7). */
 const OS_CODES: Readonly<Record<string, string>> = {
@@ -69,13 +71,13 @@ export function escapeMetricValue(value: string): string {
 
 /**
  * `_carrier` cleaning: 16-char strings without spaces and `--` are dropped; 5–6 digit MCC+MNC
- * codes are dropped too, because the operator table is not shipped (Countly resolves known
- * codes to an operator name); the rest is title-cased word by word.
+ * codes become the operator's name (dropped when unknown); the result is title-cased word by word.
  */
-export function cleanCarrier(carrier: string): string | undefined {
-  if (carrier.length === 16 && !carrier.includes(' ')) return undefined;
-  if (carrier === '--') return undefined;
-  if (/^[0-9]{5,6}$/.test(carrier)) return undefined;
+export function cleanCarrier(raw: string): string | undefined {
+  if (raw.length === 16 && !raw.includes(' ')) return undefined;
+  if (raw === '--') return undefined;
+  const carrier = /^[0-9]{5,6}$/.test(raw) ? operatorName(raw) : raw;
+  if (carrier === undefined) return undefined;
   return carrier.replace(/\w\S*/g, (w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase());
 }
 
@@ -125,8 +127,16 @@ export interface NormalizedMetrics {
   readonly locale: string | undefined;
 }
 
+/** What the request knows besides `metrics`, for the plugin families (browser, sources). */
+export interface MetricContext {
+  /** Browser of the user agent, read at ingest (session starts only). */
+  readonly browser?: BrowserFacts | undefined;
+  /** The app's type; `web` apps' `_store` is a referrer URL. */
+  readonly appType?: string | undefined;
+}
+
 /** Applies every §2.7 rule to a parsed `metrics` object. */
-export function normalizeMetrics(raw: Readonly<Record<string, unknown>>): NormalizedMetrics {
+export function normalizeMetrics(raw: Readonly<Record<string, unknown>>, context: MetricContext = {}): NormalizedMetrics {
   const rawOs = text(raw._os);
   const os = rawOs !== undefined && own(OS_CODES, rawOs.toLowerCase()) === undefined ? rawOs.replace(/[[\]]/g, '') : rawOs;
   const rawVersion = text(raw._os_version);
@@ -136,6 +146,7 @@ export function normalizeMetrics(raw: Readonly<Record<string, unknown>>): Normal
   const device = text(raw._device);
   const carrier = text(raw._carrier);
   const locale = text(raw._locale);
+  const browser = browserValues(text(raw._browser), text(raw._browser_version), context.browser);
   const unescaped: Record<string, string | undefined> = {
     c: carrier === undefined ? undefined : cleanCarrier(carrier),
     d: device,
@@ -148,6 +159,9 @@ export function normalizeMetrics(raw: Readonly<Record<string, unknown>>): Normal
     hh: '_has_hinge' in raw ? hingeOf(raw._has_hinge) : undefined,
     la: locale === undefined ? undefined : languageFromLocale(locale),
     dnst: densityOf(raw._density, rawOs),
+    brw: browser.brw,
+    brwv: browser.brwv,
+    src: sourceOf(text(raw._store), rawOs, context.appType),
   };
   const values: Partial<Record<keyof MetricValues, string>> = {};
   for (const [field, value] of Object.entries(unescaped)) {
@@ -158,7 +172,7 @@ export function normalizeMetrics(raw: Readonly<Record<string, unknown>>): Normal
   return { values, locale };
 }
 
-const FIELDS = new Set<string>(['c', 'd', 'mnf', 'av', 'p', 'dt', 'pv', 'r', 'hh', 'la', 'dnst']);
+const FIELDS = new Set<string>(['c', 'd', 'mnf', 'av', 'p', 'dt', 'pv', 'r', 'hh', 'la', 'dnst', 'brw', 'brwv', 'src']);
 function isMetricField(field: string): field is keyof MetricValues {
   return FIELDS.has(field);
 }

@@ -11,7 +11,8 @@ import type { AppDataReset } from './events.ts';
 import { belongsToApp, handles, maxSeq, PROJECTION_EVENT_TYPES, type FoldEvent } from './fold.ts';
 import { valueShard } from './hash.ts';
 import { admitValue, EMPTY_META, metricValueCostBytes, type KnownMeta } from './known-meta.ts';
-import { METRIC_FAMILIES, type MetricCollection, type MetricFamily } from './metric-families.ts';
+import { CITY_FAMILY, METRIC_FAMILIES, type MetricCollection, type MetricFamily } from './metric-families.ts';
+import { escapeMetricValue } from './metric-normalize.ts';
 import { normalizedRequestOf, type NormalizedRequest } from './request.ts';
 import { periodBefore, resetCutoff } from './reset.ts';
 import { resolveDevice, stepDevice, type DeviceState, type SessionStart } from './session-rules.ts';
@@ -63,8 +64,8 @@ interface Drafts {
 
 type NewSession = Extract<SessionStart, { kind: 'new' }>;
 
-/** §3.6 for one metric value that passed the limits. */
-function writeValue(docs: DocsDraft, req: NormalizedRequest, session: NewSession, family: MetricFamily, value: string): void {
+/** §3.6 for one metric value that passed the limits; `before` is the user's value before the request. */
+function writeValue(docs: DocsDraft, req: NormalizedRequest, session: NewSession, family: MetricFamily, value: string, before: string | undefined): void {
   const t = req.time;
   const shard = valueShard(value);
   const month = docs.open(metricRef(family.collection, req.appId, monthPeriod(t), shard));
@@ -77,7 +78,7 @@ function writeValue(docs: DocsDraft, req: NormalizedRequest, session: NewSession
     incZero(year, t, `${value}.u`);
     return;
   }
-  if (session.before.metrics[family.field] !== value) {
+  if (before !== value) {
     incMonth(month, t, `${value}.u`);
     incZero(year, t, `${value}.u`);
     return;
@@ -89,18 +90,27 @@ function writeValue(docs: DocsDraft, req: NormalizedRequest, session: NewSession
   if (u.year) year.inc(`d.${value}.u`);
 }
 
+/** One value under `metric_limit` and the document budget, then written. */
+function admitAndWrite(d: Drafts, req: NormalizedRequest, session: NewSession, family: MetricFamily, value: string, before: string | undefined): void {
+  const key = metricMetaKey(req.appId, family.collection, req.time.year);
+  const admitted = admitValue(d.known.get(key) ?? EMPTY_META, family.set, value, METRIC_LIMIT, metricValueCostBytes(value));
+  if (admitted === null) return;
+  d.known.set(key, admitted);
+  writeValue(d.docs, req, session, family, value, before);
+}
+
 function applyRequest(d: Drafts, req: NormalizedRequest): void {
   const step = stepDevice(resolveDevice(d.devices, req), req);
   d.devices.set(req.deviceKey, step.device);
-  if (step.session.kind !== 'new' || req.metrics === null) return;
+  const session = step.session;
+  if (session.kind !== 'new') return;
   for (const family of METRIC_FAMILIES) {
-    const value = req.metrics[family.field];
-    if (value === undefined) continue;
-    const key = metricMetaKey(req.appId, family.collection, req.time.year);
-    const admitted = admitValue(d.known.get(key) ?? EMPTY_META, family.set, value, METRIC_LIMIT, metricValueCostBytes(value));
-    if (admitted === null) continue;
-    d.known.set(key, admitted);
-    writeValue(d.docs, req, step.session, family, value);
+    const value = req.metrics?.[family.field];
+    if (value !== undefined) admitAndWrite(d, req, session, family, value, session.before.metrics[family.field]);
+  }
+  if (req.cityValue !== null) {
+    const before = session.before.cty === null ? undefined : escapeMetricValue(session.before.cty);
+    admitAndWrite(d, req, session, CITY_FAMILY, req.cityValue, before);
   }
 }
 

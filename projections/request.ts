@@ -3,11 +3,11 @@
 import { dict } from './dict.ts';
 import { z } from 'zod';
 import { cleanEvents, type CleanEvent } from './event-clean.ts';
-import type { SdkRequestReceived } from './events.ts';
+import type { GeoLocation, SdkRequestReceived } from './events.ts';
 import { md5Base64FirstChar } from './hash.ts';
 import { isJsonObject, toJson } from './json.ts';
 import type { MetricValues } from './metric-families.ts';
-import { normalizeMetrics } from './metric-normalize.ts';
+import { escapeMetricValue, normalizeMetrics } from './metric-normalize.ts';
 import { requestTimestampMs, timeObject, type TimeObject } from './time.ts';
 import { parseUserDetails, type UserDetails } from './user-details.ts';
 
@@ -65,6 +65,8 @@ export interface NormalizedRequest {
   readonly location: NormalizedLocation;
   /** Country used by session aggregation: the user's country after this request, else Unknown. */
   readonly country: string;
+  /** Escaped city for the cities family (§2.7): on a session start whose country is the app's; else null. */
+  readonly cityValue: string | null;
   readonly userDetails: UserDetails | null;
   /** `old_device_id` when it differs from `device_id` (§6.4). */
   readonly oldDeviceId: string | null;
@@ -153,7 +155,12 @@ function coordinatesOf(location: string | undefined): NormalizedLocation['coordi
   return Number.isNaN(lat) || Number.isNaN(lon) ? null : { lat, lon };
 }
 
-function locationOf(p: Params): NormalizedLocation {
+/**
+ * §2.8. On a session start what the request does not say comes from the location ingest looked
+ * up (`geo`), then is Unknown. The looked-up region and city are used only with the looked-up
+ * country: an explicit `country_code` of another country keeps them Unknown.
+ */
+function locationOf(p: Params, geo: GeoLocation | null | undefined): NormalizedLocation {
   const coordinates = coordinatesOf(p.location);
   if (p.begin_session && p.location === '') {
     return { cc: 'Unknown', cty: 'Unknown', rgn: 'Unknown', coordinates, optedOut: true };
@@ -162,8 +169,16 @@ function locationOf(p: Params): NormalizedLocation {
   const cty = nonEmpty(p.city);
   const rgn = nonEmpty(p.region);
   if (!p.begin_session) return { cc, cty, rgn, coordinates, optedOut: false };
-  // No geo-IP here: whatever the request does not say becomes Unknown on a session start.
-  return { cc: cc ?? 'Unknown', cty: cty ?? 'Unknown', rgn: rgn ?? 'Unknown', coordinates, optedOut: false };
+  const country = cc ?? geo?.country ?? 'Unknown';
+  const local = geo != null && geo.country === country ? geo : null;
+  return { cc: country, cty: cty ?? local?.city ?? 'Unknown', rgn: rgn ?? local?.region ?? 'Unknown', coordinates, optedOut: false };
+}
+
+/** The cities family's value (§2.7): the session's city when its country is the app's. */
+function cityValueOf(beginSession: boolean, location: NormalizedLocation, appCountry: string | undefined): string | null {
+  if (!beginSession || location.cty === null || location.cc === null || location.cc !== appCountry) return null;
+  const value = escapeMetricValue(location.cty);
+  return value === '' ? null : value;
 }
 
 /** Parsed events plus the per-user counter, including Countly's char-by-char quirk (§2.1). */
@@ -199,9 +214,12 @@ function consentOf(raw: Readonly<Record<string, unknown>> | undefined): Readonly
 export function normalizeRequest(event: SdkRequestReceived): NormalizedRequest {
   const p = paramsSchema.parse(event.params);
   const timeMs = requestTimestampMs(p.timestamp, event.receivedAtMs);
-  const metrics = p.metrics ? normalizeMetrics(p.metrics) : null;
+  // A session start with a user agent has browser metrics even without `metrics` (browser plugin).
+  const rawMetrics = p.metrics ?? (p.begin_session && event.browser !== undefined ? {} : undefined);
+  const metricContext = { browser: p.begin_session ? event.browser : undefined, appType: event.appType };
+  const metrics = rawMetrics ? normalizeMetrics(rawMetrics, metricContext) : null;
   const events = eventsOf(p.events);
-  const location = locationOf(p);
+  const location = locationOf(p, event.geo);
   const t = p.t !== undefined && /^-?\d+$/.test(p.t) ? Number.parseInt(p.t, 10) : null;
   return {
     eventId: event.id,
@@ -226,6 +244,7 @@ export function normalizeRequest(event: SdkRequestReceived): NormalizedRequest {
     orientation: orientationOf(events.list),
     location,
     country: location.cc ?? 'Unknown',
+    cityValue: cityValueOf(p.begin_session, location, event.appCountry),
     userDetails: (p.user_details && parseUserDetails(p.user_details)) ?? null,
     oldDeviceId: p.old_device_id && p.old_device_id !== event.deviceId ? p.old_device_id : null,
     sdkName: nonEmpty(p.sdk_name),

@@ -10,12 +10,12 @@ const metrics = (raw: Record<string, unknown>) => normalizeMetrics(raw).values;
 
 describe('metric normalisation (§2.7)', () => {
   it('prefixes the OS version with the OS code and escapes dots: Android 4.4 → a4:4', () => {
-    expect(metrics({ _os: 'Android', _os_version: '4.4' })).toEqual({ p: 'Android', pv: 'a4:4' });
+    expect(metrics({ _os: 'Android', _os_version: '4.4' })).toEqual({ p: 'Android', pv: 'a4:4', src: 'Android' });
     expect(metrics({ _os_version: '4.4' })).toEqual({ pv: '4:4' });
   });
 
   it('brackets an unknown OS in the version prefix and strips brackets from the OS', () => {
-    expect(metrics({ _os: '[Plan9]', _os_version: '4' })).toEqual({ p: 'Plan9', pv: '[Plan9]4' });
+    expect(metrics({ _os: '[Plan9]', _os_version: '4' })).toEqual({ p: 'Plan9', pv: '[Plan9]4', src: '[Plan9]' });
   });
 
   it('derives device type and manufacturer for Apple platforms', () => {
@@ -34,11 +34,13 @@ describe('metric normalisation (§2.7)', () => {
     expect(metrics({ _app_version: 'beta' })).toEqual({ av: 'beta' });
   });
 
-  it('cleans carriers: random ids, "--" and MCC/MNC codes dropped, words title-cased', () => {
+  it('cleans carriers: random ids and "--" dropped, MCC/MNC codes named (unknown ones dropped), words title-cased', () => {
     expect(cleanCarrier('vodafone uk')).toBe('Vodafone Uk');
     expect(cleanCarrier('abcdef0123456789')).toBeUndefined();
     expect(cleanCarrier('--')).toBeUndefined();
-    expect(cleanCarrier('310260')).toBeUndefined();
+    expect(cleanCarrier('23415')).toBe('Vodafone Uk');
+    expect(cleanCarrier('28601')).toBe('Turkcell');
+    expect(cleanCarrier('00000')).toBeUndefined();
     expect(metrics({ _carrier: 'T-MOBILE' })).toEqual({ c: 'T-mobile' });
   });
 
@@ -50,6 +52,20 @@ describe('metric normalisation (§2.7)', () => {
     expect(normalizeMetrics({ _locale: 'en_US' })).toEqual({ values: { la: 'en' }, locale: 'en_US' });
     expect(languageFromLocale('zh-Hant-TW')).toBeUndefined();
     expect(languageFromLocale('zh_TW')).toBe('zh_hant');
+  });
+
+  it('names browsers (the SDK before the user agent) and sources (`_store`, else `_os`; referrers of web apps)', () => {
+    const chrome = { name: 'Chrome', version: '120.0.1' };
+    expect(normalizeMetrics({}, { browser: chrome }).values).toEqual({ brw: 'Chrome', brwv: '[chrome]_120:0:1' });
+    expect(normalizeMetrics({ _browser: 'Firefox', _browser_version: '[firefox]_121' }, { browser: chrome }).values).toEqual({
+      brw: 'Firefox',
+      brwv: '[firefox]_121',
+    });
+    expect(metrics({ _store: 'com.android.vending', _os: 'Android' })).toMatchObject({ src: 'com&#46;android&#46;vending' });
+    const web = (store: string) => normalizeMetrics({ _store: store }, { appType: 'web' }).values.src;
+    expect(web('https://www.google.com/search?q=tally&client=x')).toBe('google&#46;com/search?q=tally');
+    expect(web('https://example.org/page/?utm_source=mail&id=7')).toBe('example&#46;org/page/?id=7');
+    expect(web('http://example.org/')).toBe('example&#46;org');
   });
 
   it('removes a leading $ and never keeps empty or falsy values', () => {
@@ -83,9 +99,21 @@ describe('request flags, duration and location', () => {
     expect(norm({ location: 'x,y' }).location.coordinates).toBeNull();
   });
 
+  it('fills a session start from the looked-up location; the request and opting out win', () => {
+    const geo = { country: 'DE', region: 'Bavaria', city: 'Nuremberg' };
+    const withGeo = (params: Record<string, unknown>, appCountry = 'DE') => normalizeRequest({ ...request(at, params), geo, appCountry });
+    expect(withGeo({ begin_session: 1 }).location).toMatchObject({ cc: 'DE', rgn: 'Bavaria', cty: 'Nuremberg' });
+    expect(withGeo({ begin_session: 1 }).cityValue).toBe('Nuremberg');
+    expect(withGeo({ begin_session: 1 }, 'TR').cityValue).toBeNull();
+    expect(withGeo({ begin_session: 1, city: 'Fürth' }).location).toMatchObject({ cc: 'DE', cty: 'Fürth', rgn: 'Bavaria' });
+    expect(withGeo({ begin_session: 1, country_code: 'FR' }).location).toMatchObject({ cc: 'FR', cty: 'Unknown', rgn: 'Unknown' });
+    expect(withGeo({ begin_session: 1, location: '' }).location).toMatchObject({ cc: 'Unknown', cty: 'Unknown', optedOut: true });
+    expect(withGeo({ session_duration: 5 }).location).toMatchObject({ cc: null, cty: null });
+  });
+
   it('parses JSON parameters sent as strings and drops junk', () => {
     const r = norm({ metrics: '{"_os":"Android"}', events: 'not json', user_details: '[1,2]' });
-    expect(r.metrics).toEqual({ p: 'Android' });
+    expect(r.metrics).toEqual({ p: 'Android', src: 'Android' });
     expect(r.events).toEqual([]);
     expect(r.userEventCount).toBe('not json'.length); // Countly iterates the string (quirk)
     expect(r.userDetails).toBeNull();

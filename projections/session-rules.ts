@@ -34,11 +34,13 @@ export interface DeviceState {
   readonly sc: number;
   /** Stored country. */
   readonly cc: string | null;
+  /** Stored city (as the location gave it, unescaped). */
+  readonly cty: string | null;
   /** Stored metric values by app-user field. */
   readonly metrics: MetricValues;
 }
 
-export const EMPTY_DEVICE: DeviceState = { fs: null, ls: null, lbst: null, lest: null, hos: false, sd: 0, tsd: 0, sc: 0, cc: null, metrics: {} };
+export const EMPTY_DEVICE: DeviceState = { fs: null, ls: null, lbst: null, lest: null, hos: false, sd: 0, tsd: 0, sc: 0, cc: null, cty: null, metrics: {} };
 
 export interface UniqueLevels {
   readonly hour: boolean;
@@ -148,6 +150,7 @@ export function stepDevice(prev: DeviceState | null, req: NormalizedRequest): De
     sd: before.sd + v,
     tsd: before.tsd + v,
     cc: req.location.cc ?? before.cc,
+    cty: req.location.cty ?? before.cty,
     metrics: req.metrics ? { ...before.metrics, ...req.metrics } : before.metrics,
   };
   const plainRequest = !req.beginSession && !req.sessionDurationGiven;
@@ -179,7 +182,7 @@ export function stepDevice(prev: DeviceState | null, req: NormalizedRequest): De
 const numberOrNull = (v: Json | undefined): number | null => (typeof v === 'number' ? v : null);
 const numberOrZero = (v: Json | undefined): number => (typeof v === 'number' ? v : 0);
 
-const METRIC_FIELDS: readonly MetricField[] = ['c', 'd', 'mnf', 'av', 'p', 'dt', 'pv', 'r', 'hh', 'la', 'dnst'];
+const METRIC_FIELDS: readonly MetricField[] = ['c', 'd', 'mnf', 'av', 'p', 'dt', 'pv', 'r', 'hh', 'la', 'dnst', 'brw', 'brwv', 'src'];
 
 /** Device state from a stored app-user document (plain JSON); null for "no such user". */
 export function deviceStateFromAppUser(doc: JsonObject | null): DeviceState | null {
@@ -199,6 +202,7 @@ export function deviceStateFromAppUser(doc: JsonObject | null): DeviceState | nu
     tsd: numberOrZero(doc.tsd),
     sc: numberOrZero(doc.sc),
     cc: typeof doc.cc === 'string' ? doc.cc : null,
+    cty: typeof doc.cty === 'string' ? doc.cty : null,
     metrics,
   };
 }
@@ -206,7 +210,7 @@ export function deviceStateFromAppUser(doc: JsonObject | null): DeviceState | nu
 /** The app-user fields a device state stands for (inverse of deviceStateFromAppUser). */
 export function deviceStateToAppUserFields(device: DeviceState): JsonObject {
   const out: Record<string, Json> = { sd: device.sd, tsd: device.tsd, sc: device.sc, ...device.metrics };
-  for (const key of ['fs', 'ls', 'lbst', 'lest', 'cc'] as const) {
+  for (const key of ['fs', 'ls', 'lbst', 'lest', 'cc', 'cty'] as const) {
     const value = device[key];
     if (value !== null) out[key] = value;
   }

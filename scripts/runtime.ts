@@ -8,7 +8,7 @@ import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { ensureAdmin, ensureManagementIndexes, registerApi, registerMetricsOnly } from '../api/index.ts';
 import { createHttpServer } from '../http/index.ts';
-import { registerIngest } from '../ingest/index.ts';
+import { loadGeoIp, registerIngest, type GeoIp } from '../ingest/index.ts';
 import { createMailDeps, notifyError, notifyTaskFinished, type MailDeps } from '../mail/index.ts';
 import {
   ensureStreams,
@@ -154,6 +154,14 @@ const mailTaskNotices =
     return Promise.resolve();
   };
 
+/** The geo-IP database when config.ingest.geoIp is on: read once here, handed to ingest. */
+function geoIpFor(config: Readonly<TallyConfig>, log: Logger): GeoIp | null {
+  if (!config.ingest.geoIp) return null;
+  const geo = loadGeoIp();
+  log.info({ builtAt: geo.builtAt }, 'geo-IP database loaded (DB-IP city lite, CC-BY-4.0)');
+  return geo;
+}
+
 /** Starts Tally with the given roles and listens on config.host:config.port (0 picks a free port). */
 export async function startTally(opts: StartOptions): Promise<TallyHandle> {
   const { config, log } = opts;
@@ -208,7 +216,7 @@ export async function startTally(opts: StartOptions): Promise<TallyHandle> {
         ...(processors ? { processor: processors.running() } : {}),
       }),
     });
-    if (roles.has('ingest')) registerIngest(http, { ...deps, observer: metrics.ingest });
+    if (roles.has('ingest')) registerIngest(http, { ...deps, observer: metrics.ingest, geo: geoIpFor(config, log) });
     if (roles.has('api')) registerApi(http, { ...deps, metrics });
     else registerMetricsOnly(http, { ...deps, metrics });
     closers.push(() => http.close());

@@ -191,11 +191,11 @@ describe('partly malformed requests', () => {
 });
 
 describe('client IP (spec §2.2)', () => {
-  it('ip_address wins, then the first X-Forwarded-For entry, then X-Real-IP, then the socket', async () => {
+  it('ip_address wins, then (from a trusted proxy, loopback by default) the rightmost untrusted X-Forwarded-For entry, then X-Real-IP, then the socket', async () => {
     const q = (n: string, extra: Record<string, string> = {}) => ({ query: { app_key: app.key, device_id: 'dev-ip', timestamp: n, ...extra } });
     const got = await stored(async () => {
       await send(tally.url, { ...q('1', { ip_address: '203.0.113.9' }), headers: { 'x-forwarded-for': '198.51.100.1' } });
-      await send(tally.url, { ...q('2'), headers: { 'x-forwarded-for': '198.51.100.1, 10.0.0.1', 'x-real-ip': '192.0.2.1' } });
+      await send(tally.url, { ...q('2'), headers: { 'x-forwarded-for': '203.0.113.7, 198.51.100.1', 'x-real-ip': '192.0.2.1' } });
       await send(tally.url, { ...q('3'), headers: { 'x-real-ip': '192.0.2.1' } });
       const bad = await send(tally.url, q('4', { ip_address: 'not-an-ip' }));
       expect(warningReasons(bad)).toEqual(['invalid_ip_address']);

@@ -30,6 +30,8 @@ export interface AppSummary {
   readonly key: string;
   readonly timezone: string;
   readonly country: string;
+  /** `mobile`, `web`, ... */
+  readonly type: string;
   readonly salt: string;
   readonly paused: boolean;
   readonly locked: boolean;
@@ -41,6 +43,7 @@ export function toAppSummary(app: AppRecord): AppSummary {
     key: app.key,
     timezone: app.timezone,
     country: app.country,
+    type: app.type,
     salt: app.salt ?? app.checksum_salt ?? '',
     paused: app.paused === true,
     locked: app.locked === true,

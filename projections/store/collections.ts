@@ -12,3 +12,7 @@ export const SIGNIN_LINKS = 'signin_links';
 export const MAIL_STATS = 'mail_stats';
 /** Last send of each rate-limited notice kind (error notifications). */
 export const NOTICE_SLOTS = 'notice_slots';
+/** Event groups (`[CLY]_group_<md5>` ids), one small document each. */
+export const EVENT_GROUPS = 'event_groups';
+/** Per app: the event list's order, display names and visibility, and the overview (`/i/events/edit_map`); `_id` is the app id. */
+export const EVENT_SETTINGS = 'event_settings';

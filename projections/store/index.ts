@@ -13,3 +13,4 @@ export * from './read.store.ts';
 export * from './rebuild.store.ts';
 export * from './signin.store.ts';
 export * from './tasks.store.ts';
+export * from './event-groups.store.ts';

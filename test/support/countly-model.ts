@@ -22,6 +22,9 @@ const FAMILIES: readonly (readonly [string, string, string])[] = [
   ['pv', 'device_details', 'os_versions'],
   ['r', 'device_details', 'resolutions'],
   ['la', 'langs', 'langs'],
+  ['src', 'sources', 'sources'],
+  ['brw', 'browser', 'browser'],
+  ['brwv', 'browser', 'browser_version'],
 ];
 
 export interface ExpectedMerge {
@@ -52,6 +55,8 @@ export class CountlyModel {
   constructor(
     private readonly appKey: string,
     private readonly timeZone: string,
+    /** The app's country: cities are counted only for users in it (§2.7). */
+    private readonly appCountry = 'TR',
   ) {}
 
   apply(r: StoredRequest): void {
@@ -65,7 +70,7 @@ export class CountlyModel {
     }
     const before = { ...doc };
     const session = this.session(f, doc, before);
-    if (session !== null && f.metrics !== null) this.metrics(f, before, session);
+    if (session !== null) this.metrics(f, before, session);
     this.events(f);
     this.userFields(f, doc, before, session);
     this.users.set(f.did, doc);
@@ -200,16 +205,20 @@ export class CountlyModel {
     return { newUser: false, levels, countryChanged };
   }
 
-  /** §3.6: metric values of a new session. */
+  /** §3.6: metric values of a new session; the city only when the session's country is the app's. */
   private metrics(f: Facts, before: Doc, s: NewSession): void {
     const c = calendar(f.timeMs, this.timeZone);
     const a = this.aggregates;
-    for (const [field, collection, set] of FAMILIES) {
-      const v = f.metrics?.[field];
+    const city: Record<string, string> =
+      (f.countryCode ?? 'Unknown') === this.appCountry ? { cty: (f.city ?? 'Unknown').replace(/^\$/, '').replace(/\./g, ':') } : {};
+    const values: Record<string, string> = { ...f.metrics, ...city };
+    const stored: Doc = { ...before, cty: typeof before.cty === 'string' ? before.cty.replace(/^\$/, '').replace(/\./g, ':') : undefined };
+    for (const [field, collection, set] of [...FAMILIES, ['cty', 'cities', 'cities'] as const]) {
+      const v = values[field];
       if (v === undefined) continue;
       a.month(collection, c, `${v}.t`);
       a.meta(collection, c.year, set, v);
-      if (s.newUser || before[field] !== v) {
+      if (s.newUser || stored[field] !== v) {
         if (s.newUser) a.month(collection, c, `${v}.n`);
         a.month(collection, c, `${v}.u`);
         a.zero(collection, c, `${v}.u`);

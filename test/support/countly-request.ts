@@ -88,6 +88,10 @@ function metricsOf(raw: Record<string, unknown>): Record<string, string> {
     c: str(raw._carrier) === null ? null : titleCase(String(raw._carrier)),
     r: str(raw._resolution),
     la: locale === null ? null : (locale.toLowerCase().split(/[-_]/)[0] ?? null),
+    // Plugins on by default: sources (`_store`, else `_os`; `$` and `.` entity-encoded), browser.
+    src: (str(raw._store) ?? os)?.slice(0, 100).replace(/^\$/, '&#36;').replace(/\./g, '&#46;') ?? null,
+    brw: str(raw._browser),
+    brwv: str(raw._browser_version) === null ? null : `[${String(raw._browser).toLowerCase()}]_${String(raw._browser_version)}`,
   };
   return Object.fromEntries(Object.entries(values).flatMap(([field, v]) => (v === null ? [] : [[field, escape(v)]])));
 }

@@ -27,6 +27,8 @@ declare module 'countly-sdk-nodejs' {
   export interface BulkInit {
     app_key: string;
     url: string;
+    /** Called with node's request options before each request (headers may be added). */
+    http_options?: (options: { headers?: Record<string, string | number> }) => void;
     interval?: number;
     bulk_size?: number;
     fail_timeout?: number;

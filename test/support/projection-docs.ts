@@ -14,7 +14,7 @@ export interface StoredAggregates {
 }
 
 /** The metric and users collections Tally writes (spec §2.7 table, plus `users`). */
-export const COUNTER_COLLECTIONS = ['users', 'carriers', 'devices', 'device_details', 'langs', 'density'] as const;
+export const COUNTER_COLLECTIONS = ['users', 'carriers', 'devices', 'device_details', 'langs', 'density', 'browser', 'sources', 'cities'] as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
