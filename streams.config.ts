@@ -109,6 +109,8 @@ export const apiSchema = z.object({
   loginTries: positiveInt.default(3),
   /** Block length per completed round of failed sign-ins, s. Default 300 (Countly's). */
   loginWaitS: positiveInt.default(300),
+  /** Most documents one `/o/export/db` returns (Countly's `api.export_limit`); a larger `limit` is cut to it. Default 10000. */
+  exportLimit: positiveInt.default(10_000),
 });
 
 export const servicesSchema = z.object({
@@ -257,6 +259,7 @@ export const ENV_VARS: readonly (readonly [env: string, path: ConfigPath])[] = [
   ['TALLY_API_TOKEN_TTL_S', 'api.tokenTtlS'],
   ['TALLY_API_LOGIN_TRIES', 'api.loginTries'],
   ['TALLY_API_LOGIN_WAIT_S', 'api.loginWaitS'],
+  ['TALLY_API_EXPORT_LIMIT', 'api.exportLimit'],
   ['TALLY_NATS_PORT', 'services.natsPort'],
   ['TALLY_MONGO_PORT', 'services.mongoPort'],
   ['TALLY_SERVICES_READY_TIMEOUT_MS', 'services.readyTimeoutMs'],
