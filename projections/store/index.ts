@@ -11,3 +11,5 @@ export * from './pointer.store.ts';
 export * from './tokens.store.ts';
 export * from './read.store.ts';
 export * from './rebuild.store.ts';
+export * from './export-tasks.store.ts';
+export * from './export-read.store.ts';
