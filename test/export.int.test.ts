@@ -84,6 +84,7 @@ const FLAT: Record<string, unknown>[] = [
 const COLUMNS = ['_id', 'name', 'n', 'ok', 'note', 'custom_plan', 'custom_seats_used', 'tags', 'formula', 'at', 'dash', 'tab', 'cr', 'list_0', 'list_1'];
 
 const usersOf = (appId: string): string => `app_users${appId}`;
+const tasks = () => tally.db.collection<{ _id: string; [field: string]: unknown }>(LONG_TASKS);
 const exportDb = (params: Record<string, unknown>, key = adminKey) => download(tally.url, '/o/export/db', { api_key: key, ...params });
 const sortById = { _id: 1 };
 
@@ -103,12 +104,15 @@ beforeAll(async () => {
   appB = (await createApp(tally.url, adminKey, { name: 'Other', timezone: 'Africa/Abidjan' }))._id;
   reader = await createMemberViaApi(tally.url, adminKey, { username: 'reader', email: 'reader@example.com', user_of: [appA._id] });
   await tally.db.collection(usersOf(appA._id)).insertMany(DOCS.map((d) => ({ ...d })));
-  await tally.db.collection(usersOf(appB)).insertMany(Array.from({ length: BIG_ROWS }, (_, i) => ({ _id: `u${String(i).padStart(5, '0')}`, i, pad: PAD })));
+  await tally.db
+    .collection<{ _id: string }>(usersOf(appB))
+    .insertMany(Array.from({ length: BIG_ROWS }, (_, i) => ({ _id: `u${String(i).padStart(5, '0')}`, i, pad: PAD })));
   const mc = new MongoClient(tally.config.mongodbUrl ?? '', { monitorCommands: true });
   client = mc;
   mc.on('commandStarted', (e) => commands.push(e));
   mc.on('commandSucceeded', (e) => {
-    const cursor: unknown = e.reply.cursor;
+    const reply: unknown = e.reply;
+    const cursor: unknown = typeof reply === 'object' && reply !== null && 'cursor' in reply ? reply.cursor : undefined;
     if (typeof cursor !== 'object' || cursor === null || !('ns' in cursor) || !String(cursor.ns).endsWith(usersOf(appB))) return;
     const batch = 'firstBatch' in cursor ? cursor.firstBatch : 'nextBatch' in cursor ? cursor.nextBatch : [];
     replies.push(Array.isArray(batch) ? batch.length : 0);
@@ -374,7 +378,7 @@ describe('/o/export/request and requestQuery: time objects by period bucket, tas
     expect(taskId).toMatch(/^[0-9a-f]{40}$/);
     const task = await waitUntil(
       async () => {
-        const doc = await tally.db.collection<{ _id: string }>(LONG_TASKS).findOne({ _id: taskId });
+        const doc = await tasks().findOne({ _id: taskId });
         return doc !== null && doc.status !== 'running' ? doc : undefined;
       },
       10_000,
@@ -431,7 +435,7 @@ describe('/o/export/request and requestQuery: time objects by period bucket, tas
     const base = { status: 'completed', app_id: appA._id, creator: 'x', global: true, gridfs: true };
     const noName = 'a'.repeat(40);
     const empty = 'b'.repeat(40);
-    await tally.db.collection<{ _id: string }>(LONG_TASKS).insertMany([
+    await tasks().insertMany([
       { _id: noName, ...base },
       { _id: empty, ...base, report_name: 'empty.json' },
     ]);
@@ -455,7 +459,7 @@ describe('/o/export/request and requestQuery: time objects by period bucket, tas
     const taskId = String((resultOf(res) as { task_id?: unknown }).task_id);
     const task = await waitUntil(
       async () => {
-        const doc = await tally.db.collection<{ _id: string }>(LONG_TASKS).findOne({ _id: taskId });
+        const doc = await tasks().findOne({ _id: taskId });
         return doc?.status === 'completed' ? doc : undefined;
       },
       10_000,
