@@ -5,7 +5,6 @@
 // cells are looked up by dotted path; without one each document is flattened, its row holds the
 // columns seen so far, and the header listing every column is written last (Countly's quirk).
 import { PassThrough, Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import { csvLine, flattenDocument, guardCell, projectedCell, type Cell } from './cells.ts';
 import type { ExportType } from './formats.ts';
 import type { Table } from './table.ts';
@@ -91,9 +90,11 @@ const xlsxCell = (cell: Cell): Cell => (typeof cell === 'string' && cell.include
 /** An XLSX workbook of rows (exceljs's streaming writer: inline strings, no styles kept in memory). */
 function xlsxStream(rows: AsyncIterable<readonly Cell[]>): Readable {
   const out = new PassThrough();
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
-  const sheet = workbook.addWorksheet(XLSX_SHEET);
   const write = async (): Promise<void> => {
+    // Loaded on the first XLSX export: exceljs adds about 28 MB to a process that imports it.
+    const { default: ExcelJS } = await import('exceljs');
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
+    const sheet = workbook.addWorksheet(XLSX_SHEET);
     let n = 0;
     for await (const cells of rows) {
       if (out.destroyed) return;
