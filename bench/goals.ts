@@ -21,6 +21,8 @@ export const GOALS: readonly Goal[] = [
   { figureId: 'rebuild.speedup', text: 'rebuild ≥ 5× live', pick: 'value', op: '>=', target: 5 },
   { figureId: 'read.o.30d', text: '/o p95 ≤ 50 ms for 30 days', pick: 'p95', op: '<=', target: 50 },
   { figureId: 'read.o.1y', text: '/o p95 ≤ 200 ms for one year', pick: 'p95', op: '<=', target: 200 },
+  { figureId: 'export.csv.peakRssMb', text: 'CSV export of 1M rows in ≤ 200 MB RSS', pick: 'value', op: '<=', target: 200 },
+  { figureId: 'export.xlsx.peakRssMb', text: 'XLSX export of 1M rows in ≤ 200 MB RSS', pick: 'value', op: '<=', target: 200 },
 ];
 
 export interface GoalStatus {
