@@ -21,12 +21,15 @@ const XLSX_SHEET = 'Data';
 async function* jsonChunks(docs: AsyncIterable<unknown>): AsyncGenerator<string> {
   let buf = '[';
   let first = true;
+  // The first document goes out alone, so the first byte does not wait for a whole chunk.
+  let flushAt = 0;
   for await (const doc of docs) {
     buf += (first ? '' : ',') + (JSON.stringify(doc) ?? 'null');
     first = false;
-    if (buf.length >= CHUNK_CHARS) {
+    if (buf.length >= flushAt) {
       yield buf;
       buf = '';
+      flushAt = CHUNK_CHARS;
     }
   }
   yield `${buf}]`;
@@ -56,11 +59,14 @@ async function* rowsOf(docs: AsyncIterable<unknown>, opts: EncodeOptions): Async
 
 async function* csvChunks(docs: AsyncIterable<unknown>, opts: EncodeOptions): AsyncGenerator<string> {
   let buf = '';
+  // The first row goes out alone, so the first byte does not wait for a whole chunk.
+  let flushAt = 0;
   for await (const cells of rowsOf(docs, opts)) {
     buf += csvLine(cells);
-    if (buf.length >= CHUNK_CHARS) {
+    if (buf.length >= flushAt) {
       yield buf;
       buf = '';
+      flushAt = CHUNK_CHARS;
     }
   }
   if (buf !== '') yield buf;
