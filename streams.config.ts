@@ -121,6 +121,8 @@ export const apiSchema = z.object({
   loginTries: positiveInt.default(3),
   /** Block length per completed round of failed sign-ins, s. Default 300 (Countly's). */
   loginWaitS: positiveInt.default(300),
+  /** Most documents one `/o/export/db` returns (Countly's `api.export_limit`); a larger `limit` is cut to it. Default 10000. */
+  exportLimit: positiveInt.default(10_000),
   /** Address members reach the dashboard at; links in mails start with it (https also marks cookies Secure). Default http://127.0.0.1:3001. */
   publicUrl: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3001'),
   /** Lifetime of a dashboard sign-in session, s. Default 28800 (8 hours). */
@@ -331,6 +333,7 @@ export const ENV_VARS: readonly (readonly [env: string, path: ConfigPath])[] = [
   ['TALLY_API_TOKEN_TTL_S', 'api.tokenTtlS'],
   ['TALLY_API_LOGIN_TRIES', 'api.loginTries'],
   ['TALLY_API_LOGIN_WAIT_S', 'api.loginWaitS'],
+  ['TALLY_API_EXPORT_LIMIT', 'api.exportLimit'],
   ['TALLY_PUBLIC_URL', 'api.publicUrl'],
   ['TALLY_API_SESSION_TTL_S', 'api.sessionTtlS'],
   ['TALLY_API_INVITE_TTL_S', 'api.inviteTtlS'],

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createHttpServer, sendMessage } from '../http/index.ts';
 import { registerAnalyticsRoutes } from './analytics.routes.ts';
 import { registerApiKeyRoute } from './api-key.route.ts';
+import { registerExportRoutes } from './export/index.ts';
 import { registerAppUserRoutes } from './app-users.routes.ts';
 import { registerAppRoutes } from './apps.routes.ts';
 import { registerEventGroupRoutes } from './event-groups.ts';
@@ -45,6 +46,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   registerReadRoute(app, ctx);
   registerAnalyticsRoutes(app, ctx);
   registerAppUserRoutes(app, ctx);
+  registerExportRoutes(app, ctx);
   registerSystemRoutes(app, ctx);
   if (deps.metrics !== undefined) registerMetricsRoute(app, ctx, deps.metrics);
   registerRebuildRoutes(app, ctx);

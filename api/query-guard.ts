@@ -4,7 +4,7 @@
 // pattern of bounded length and no nested quantifiers. Field paths are plain dotted names.
 // Anything else ($where, $function, $expr, $jsonSchema, unknown operators, embedded
 // documents, functions) is refused with 400 naming what was refused.
-import type { Document, Sort } from 'mongodb';
+import { ObjectId, type Document, type Sort } from 'mongodb';
 import { QueryRefusedError } from './errors.ts';
 import { jsonParam } from './keys.ts';
 
@@ -22,6 +22,20 @@ export interface GuardLimits {
 }
 
 export const DEFAULT_GUARD_LIMITS: GuardLimits = { maxDepth: 4, maxPathSegments: 8, maxItems: 100, maxRegexLength: 100, maxStringLength: 1000 };
+
+/**
+ * Countly's value revival for export filters (spec §8), off by default: a string
+ * `"__REGEXP /source/flags"` as a field's value becomes a `$regex` (checked like any other), and
+ * a 24-hex string compared with `_id` becomes an ObjectId.
+ */
+export interface FilterRevival {
+  readonly revive: boolean;
+}
+
+const NO_REVIVAL: FilterRevival = { revive: false };
+const REGEXP_PREFIX = '__REGEXP ';
+const REGEXP_TEXT = /^\/(.*)\/([a-z]*)$/s;
+const HEX_ID = /^[0-9a-fA-F]{24}$/;
 
 const COMPARISON = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte']);
 const LISTS = new Set(['$in', '$nin']);
@@ -90,26 +104,41 @@ function primitiveList(value: unknown, param: string, limits: GuardLimits): Prim
   return items.map((v) => primitive(v, param, limits));
 }
 
-function operatorValue(op: string, value: unknown, param: string, limits: GuardLimits): unknown {
-  if (COMPARISON.has(op)) return primitive(value, param, limits);
-  if (LISTS.has(op)) return primitiveList(value, param, limits);
+/** `_id` compared with a 24-hex string: the ObjectId it names (revival on). */
+const idValue = (path: string, value: Primitive, revival: FilterRevival): Primitive | ObjectId =>
+  revival.revive && path === '_id' && typeof value === 'string' && HEX_ID.test(value) ? new ObjectId(value) : value;
+
+/** `"__REGEXP /source/flags"` as a `$regex` condition, checked like one. */
+function revivedRegex(text: string, param: string, limits: GuardLimits): Document {
+  const match = REGEXP_TEXT.exec(text.slice(REGEXP_PREFIX.length));
+  if (match === null) return refuse(param, 'A __REGEXP value that is not /pattern/flags');
+  const options = match[2] ?? '';
+  if (!/^[imsx]{0,4}$/.test(options)) refuse(param, 'Regular expression flags other than i, m, s, x');
+  const $regex = safeRegexSource(match[1], param, limits);
+  return options === '' ? { $regex } : { $regex, $options: options };
+}
+
+function operatorValue(op: string, value: unknown, param: string, limits: GuardLimits, path: string, revival: FilterRevival): unknown {
+  if (COMPARISON.has(op)) return idValue(path, primitive(value, param, limits), revival);
+  if (LISTS.has(op)) return primitiveList(value, param, limits).map((v) => idValue(path, v, revival));
   if (op === '$exists') return typeof value === 'boolean' ? value : refuse(param, '$exists without a boolean');
   if (op === '$regex') return safeRegexSource(value, param, limits);
   if (op === '$options') return typeof value === 'string' && /^[imsx]{0,4}$/.test(value) ? value : refuse(param, '$options other than i, m, s, x');
   return refuse(param, `Operator "${op.slice(0, 40)}"`);
 }
 
-function fieldCondition(value: unknown, param: string, limits: GuardLimits): unknown {
+function fieldCondition(value: unknown, param: string, limits: GuardLimits, path: string, revival: FilterRevival): unknown {
   if (Array.isArray(value)) return primitiveList(value, param, limits);
-  if (!isPlainObject(value)) return primitive(value, param, limits);
+  if (revival.revive && typeof value === 'string' && value.startsWith(REGEXP_PREFIX)) return revivedRegex(value, param, limits);
+  if (!isPlainObject(value)) return idValue(path, primitive(value, param, limits), revival);
   const entries = Object.entries(value);
   if (entries.length === 0 || entries.length > limits.maxItems) refuse(param, 'An empty or oversized condition');
   if (!entries.every(([k]) => k.startsWith('$'))) return primitive(value, param, limits);
   if ('$options' in value && !('$regex' in value)) refuse(param, '$options without $regex');
-  return Object.fromEntries(entries.map(([op, v]) => [op, operatorValue(op, v, param, limits)]));
+  return Object.fromEntries(entries.map(([op, v]) => [op, operatorValue(op, v, param, limits, path, revival)]));
 }
 
-function guardObject(value: unknown, param: string, limits: GuardLimits, depth: number): Document {
+function guardObject(value: unknown, param: string, limits: GuardLimits, depth: number, revival: FilterRevival): Document {
   if (!isPlainObject(value)) return refuse(param, 'A filter that is not an object');
   if (depth > limits.maxDepth) refuse(param, `Nesting deeper than ${limits.maxDepth} levels`);
   const entries = Object.entries(value);
@@ -119,9 +148,9 @@ function guardObject(value: unknown, param: string, limits: GuardLimits, depth: 
     if (LOGICAL.has(key)) {
       if (!Array.isArray(v) || v.length === 0 || v.length > limits.maxItems) refuse(param, `${key} without a non-empty array`);
       const branches: readonly unknown[] = Array.isArray(v) ? v : [];
-      out[key] = branches.map((b) => guardObject(b, param, limits, depth + 1));
+      out[key] = branches.map((b) => guardObject(b, param, limits, depth + 1, revival));
     } else {
-      out[guardPath(key, param, limits)] = fieldCondition(v, param, limits);
+      out[guardPath(key, param, limits)] = fieldCondition(v, param, limits, key, revival);
     }
   }
   return out;
@@ -135,8 +164,13 @@ export function parseJsonParam(raw: unknown, param: string): unknown {
 }
 
 /** A client filter checked against the allow-list, as a MongoDB filter document. */
-export function guardFilter(raw: unknown, param: string, limits: GuardLimits = DEFAULT_GUARD_LIMITS): Document {
-  return guardObject(parseJsonParam(raw, param), param, limits, 0);
+export function guardFilter(raw: unknown, param: string, limits: GuardLimits = DEFAULT_GUARD_LIMITS, revival: FilterRevival = NO_REVIVAL): Document {
+  return guardObject(parseJsonParam(raw, param), param, limits, 0, revival);
+}
+
+/** A filter value already parsed from JSON, checked against the allow-list (with revival when asked). */
+export function guardFilterValue(value: unknown, param: string, revival: FilterRevival, limits: GuardLimits = DEFAULT_GUARD_LIMITS): Document {
+  return guardObject(value, param, limits, 0, revival);
 }
 
 /** A client sort: up to 4 plain field paths with 1 or -1. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HOSTILE_FILTERS, HOSTILE_PROJECTIONS, HOSTILE_SORTS } from '../test/support/hostile-queries.ts';
 import { QueryRefusedError } from './errors.ts';
-import { guardFilter, guardProjection, guardSort, safeRegexSource } from './query-guard.ts';
+import { ObjectId } from 'mongodb';
+import { guardFilter, guardFilterValue, guardProjection, guardSort, safeRegexSource } from './query-guard.ts';
 
 const refusal = (run: () => unknown): string => {
   try {
@@ -69,5 +70,36 @@ describe('safeRegexSource', () => {
     expect(safeRegexSource('^(foo|bar)-\\d+$', 'endpoint')).toBe('^(foo|bar)-\\d+$');
     expect(() => safeRegexSource('(a+)+$', 'endpoint')).toThrow(QueryRefusedError);
     expect(() => safeRegexSource('(a|b', 'endpoint')).toThrow(QueryRefusedError);
+  });
+});
+
+describe('guardFilterValue with revival (exports, spec §8)', () => {
+  const revive = { revive: true };
+  it('"__REGEXP /re/flags" becomes a checked $regex; a 24-hex _id an ObjectId', () => {
+    const out = guardFilterValue(
+      { name: '__REGEXP /^é.*x/im', _id: '65a0000000000000000000a1', $or: [{ _id: { $in: ['65a0000000000000000000a2', 'short'] } }] },
+      'query',
+      revive,
+    );
+    expect(out.name).toEqual({ $regex: '^é.*x', $options: 'im' });
+    expect(out._id).toBeInstanceOf(ObjectId);
+    expect(String(out._id)).toBe('65a0000000000000000000a1');
+    const branch = (out.$or as { _id: { $in: unknown[] } }[])[0]!._id.$in;
+    expect(branch[0]).toBeInstanceOf(ObjectId);
+    expect(branch[1]).toBe('short');
+  });
+  it('without revival the strings stay strings; bad or dangerous patterns are refused', () => {
+    expect(guardFilterValue({ name: '__REGEXP /a/', _id: '65a0000000000000000000a1' }, 'query', { revive: false })).toEqual({
+      name: '__REGEXP /a/',
+      _id: '65a0000000000000000000a1',
+    });
+    expect(refusal(() => guardFilterValue({ name: '__REGEXP /(a+)+$/' }, 'query', revive))).toBe('A pattern with nested quantifiers is not allowed in "query"');
+    expect(refusal(() => guardFilterValue({ name: '__REGEXP /a/g' }, 'query', revive))).toBe(
+      'Regular expression flags other than i, m, s, x is not allowed in "query"',
+    );
+    expect(refusal(() => guardFilterValue({ name: '__REGEXP a' }, 'query', revive))).toBe(
+      'A __REGEXP value that is not /pattern/flags is not allowed in "query"',
+    );
+    expect(refusal(() => guardFilterValue({ $where: '1' }, 'query', revive))).toBe('Operator "$where" is not allowed in "query"');
   });
 });

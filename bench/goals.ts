@@ -22,6 +22,8 @@ export const GOALS: readonly Goal[] = [
   { figureId: 'read.o.30d', text: '/o p95 ≤ 50 ms for 30 days', pick: 'p95', op: '<=', target: 50 },
   { figureId: 'report.scan.share', text: 'report scan ≥ 0.3× the raw ordered read', pick: 'value', op: '>=', target: 0.3 },
   { figureId: 'read.o.1y', text: '/o p95 ≤ 200 ms for one year', pick: 'p95', op: '<=', target: 200 },
+  { figureId: 'export.csv.peakRssMb', text: 'CSV export of 1M rows in ≤ 200 MB RSS', pick: 'value', op: '<=', target: 200 },
+  { figureId: 'export.xlsx.peakRssMb', text: 'XLSX export of 1M rows in ≤ 200 MB RSS', pick: 'value', op: '<=', target: 200 },
 ];
 
 export interface GoalStatus {

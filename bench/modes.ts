@@ -62,6 +62,8 @@ export interface Budget {
   readonly readWarmupMs: number;
   /** Measured window of each read query, and of its raw-driver baseline, ms. */
   readonly readDurationMs: number;
+  /** Documents of the collection the export scenario reads, each as CSV and as XLSX. */
+  readonly exportRows: number;
 }
 
 const QUICK: Budget = {
@@ -95,6 +97,8 @@ const QUICK: Budget = {
   historyEventSegments: 1,
   readWarmupMs: 1_000,
   readDurationMs: 4_000,
+  // The exports issue's figure: 1M rows per format.
+  exportRows: 1_000_000,
 };
 
 export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
@@ -138,5 +142,6 @@ export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
     historyDevices: 100,
     readWarmupMs: 100,
     readDurationMs: 300,
+    exportRows: 2_000,
   },
 };

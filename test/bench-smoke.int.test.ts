@@ -69,4 +69,16 @@ describe('bench harness (smoke mode)', () => {
     }
     expect(report.goals.find((g) => g.goal.figureId === 'read.o.1y')?.status).not.toBe('not measured yet');
   });
+
+  it('runs the export scenario: CSV and XLSX rates next to a raw cursor, peak RSS of the API child', { timeout: 120_000 }, async () => {
+    const { report } = await smokeRun(['export']);
+
+    expect(report.scenarios.map((s) => [s.name, s.status, s.error])).toEqual([['export', 'ok', undefined]]);
+    for (const type of ['csv', 'xlsx']) {
+      const rate = report.figures.find((x) => x.id === `export.${type}.rate`);
+      expect(positive(rate?.value) && positive(rate?.ratio), `${type}: ${rate?.note}`).toBe(true);
+      expect(positive(report.figures.find((x) => x.id === `export.${type}.peakRssMb`)?.value)).toBe(true);
+      expect(positive(report.figures.find((x) => x.id === `export.${type}.ttfb`)?.value)).toBe(true);
+    }
+  });
 });

@@ -14,3 +14,5 @@ export * from './rebuild.store.ts';
 export * from './signin.store.ts';
 export * from './tasks.store.ts';
 export * from './event-groups.store.ts';
+export * from './export-tasks.store.ts';
+export * from './export-read.store.ts';

@@ -2,6 +2,7 @@
 // hot path (check, task, runner claims). Results and report checkpoints of any size are split
 // into parts of bounded size in `long_tasks_parts`, so no document nears MongoDB's 16 MB limit.
 import type { Db, Document, Filter, Sort } from 'mongodb';
+import { deleteExportFile } from './export-tasks.store.ts';
 
 export const LONG_TASKS = 'long_tasks';
 /** Result and checkpoint-state parts: `_id` `<taskId>_r<gen>_<n>` (result) or `<taskId>_s<gen>_<n>` (state). */
@@ -217,6 +218,8 @@ export async function deleteTaskAndParts(db: Db, task: Pick<LongTask, '_id' | 'd
     await checkpoints(db).deleteOne({ _id: task._id });
   }
   if (task.data_parts !== undefined) await deleteParts(db, task._id, 'r', task.data_gen ?? 0, task.data_parts);
+  // An export task's file goes with it (a no-op for other tasks).
+  await deleteExportFile(db, task._id);
   await tasks(db).deleteOne({ _id: task._id });
 }
 

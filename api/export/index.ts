@@ -1,0 +1,2 @@
+// Public surface of api/export/: the `/o/export/*` routes (spec §8).
+export { registerExportRoutes } from './export.routes.ts';
