@@ -60,6 +60,8 @@ export interface Budget {
   readonly readWarmupMs: number;
   /** Measured window of each read query, and of its raw-driver baseline, ms. */
   readonly readDurationMs: number;
+  /** App users the app-users scenario searches (inserted into one app's collection). */
+  readonly searchAppUsers: number;
 }
 
 const QUICK: Budget = {
@@ -92,6 +94,8 @@ const QUICK: Budget = {
   historyEventSegments: 1,
   readWarmupMs: 1_000,
   readDurationMs: 4_000,
+  // The app-user search figure of issue 18.
+  searchAppUsers: 100_000,
 };
 
 export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
@@ -134,5 +138,6 @@ export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
     historyDevices: 100,
     readWarmupMs: 100,
     readDurationMs: 300,
+    searchAppUsers: 2_000,
   },
 };
