@@ -69,7 +69,7 @@ interface Query {
   readonly expect: RegExp;
 }
 
-function queries(tally: BenchTally, appId: string): Query[] {
+function queries(tally: BenchTally, appId: string, users: number): Query[] {
   const auth = `api_key=${tally.apiKey}&app_id=${appId}`;
   const q = (v: unknown): string => encodeURIComponent(JSON.stringify(v));
   return [
@@ -82,7 +82,7 @@ function queries(tally: BenchTally, appId: string): Query[] {
     {
       id: 'app-users.did',
       label: '/o/app_users/list: one did (read by _id)',
-      path: `/o/app_users/list?${auth}&query=${q({ did: 'bench-user-4242' })}`,
+      path: `/o/app_users/list?${auth}&query=${q({ did: `bench-user-${Math.floor(users / 2)}` })}`,
       expect: /"iTotalDisplayRecords":1/,
     },
   ];
@@ -141,7 +141,7 @@ export const appUserSearch: Scenario = {
       if (app === undefined) throw new BenchSetupError('no apps');
       const note = await seedUsers(ctx, tally, app.id, app.key, ctx.budget.searchAppUsers);
       const figures: Figure[] = [];
-      for (const q of queries(tally, app.id)) figures.push(await measure(ctx, tally, q, note));
+      for (const q of queries(tally, app.id, ctx.budget.searchAppUsers)) figures.push(await measure(ctx, tally, q, note));
       return figures;
     } finally {
       await tally.destroy();
