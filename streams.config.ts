@@ -109,8 +109,13 @@ export const apiSchema = z.object({
   appCacheTtlMs: positiveInt.default(60_000),
   /** Countly's `api.total_users`: exact unique users from app users when a period contains today. Default true. */
   totalUsers: boolFromEnv.default(true),
-  /** Most documents `/o/app_users/consents` returns in one page. Default 1000. */
+  /** Most documents `/o/app_users/consents` and `/list` return in one page, and most users one forced `/i/app_users/update|delete` changes. Default 1000. */
   maxPageSize: positiveInt.default(1_000),
+  /**
+   * Longest wait of `/i/app_users/create` and `/delete` for the processor to fold the change before
+   * answering (the change is on the stream either way), ms. Default 10 s.
+   */
+  appUserWaitMs: positiveInt.default(10_000),
   /** Longest `period` a read may ask for, days; longer answers 400. Default 3660 (10 years). */
   maxPeriodDays: positiveInt.default(3_660),
   /** Longest wait for a processor to answer a rebuild command (`/i/tally/rebuild`), ms. Default 30 s. */
@@ -328,6 +333,7 @@ export const ENV_VARS: readonly (readonly [env: string, path: ConfigPath])[] = [
   ['TALLY_API_APP_CACHE_TTL_MS', 'api.appCacheTtlMs'],
   ['TALLY_API_TOTAL_USERS', 'api.totalUsers'],
   ['TALLY_API_MAX_PAGE_SIZE', 'api.maxPageSize'],
+  ['TALLY_API_APP_USER_WAIT_MS', 'api.appUserWaitMs'],
   ['TALLY_API_MAX_PERIOD_DAYS', 'api.maxPeriodDays'],
   ['TALLY_API_REBUILD_COMMAND_TIMEOUT_MS', 'api.rebuildCommandTimeoutMs'],
   ['TALLY_API_TOKEN_TTL_S', 'api.tokenTtlS'],

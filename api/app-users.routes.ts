@@ -1,14 +1,16 @@
-// `/o/app_users/loyalty` (§6.6) and `/o/app_users/consents` (§6.1): the read routes that take a
-// client filter. `query`/`filter`, `sort` and `projection` go through the query guard first, so
-// a refused object never reaches MongoDB.
+// `/o/app_users/loyalty` (§6.6), `/o/app_users/consents` (§6.1) and `/o/app_users/list` (the user
+// search of the dashboard's user profiles): the read routes that take a client filter.
+// `query`/`filter`, `sort` and `projection` go through the query guard first, so a refused object
+// never reaches MongoDB. `/i/app_users/*` (the changes) are in app-user-changes.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Document } from 'mongodb';
 import { z } from 'zod';
 import { CountlyReplyError, sendOutput } from '../http/index.ts';
-import { appUsersCollection, countAppUsers, findAppUsers } from '../projections/index.ts';
+import { appUserId, appUsersCollection, countAppUsers, estimateAppUsers, findAppUsers, type AppRecord } from '../projections/index.ts';
+import { createAppUser, deleteAppUsers, exportNotAvailable, updateAppUsers } from './app-user-changes.ts';
 import { requireAppRight } from './auth.ts';
 import type { ApiContext } from './context.ts';
-import { actionOf, apiFamily, parseParams, type Params } from './http.ts';
+import { actionOf, apiFamily, apiRoute, parseParams, type Params } from './http.ts';
 import { guardFilter, guardProjection, guardSort } from './query-guard.ts';
 import { CORE_FEATURE } from './rights.ts';
 
@@ -73,33 +75,61 @@ async function loyalty(ctx: ApiContext, appId: string, p: AppUsersParams): Promi
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-async function consents(ctx: ApiContext, appId: string, p: AppUsersParams): Promise<Record<string, unknown>> {
-  const filter = userFilter(p);
+/**
+ * A filter naming one `did` also names its `_id` (sha1 of app key + did, §2.4): the one
+ * condition FerretDB answers from an index (docs/ferretdb.md); MongoDB uses `_id` too.
+ */
+function byIdWhenDid(app: AppRecord, filter: Document): Document {
+  return typeof filter.did === 'string' && filter._id === undefined ? { ...filter, _id: appUserId(app.key, filter.did) } : filter;
+}
+
+/**
+ * One page of users in the DataTables shape. `iTotalRecords` is the collection's estimated
+ * count (collection metadata, no scan); `iTotalDisplayRecords` counts the filter's matches.
+ */
+async function userPage(ctx: ApiContext, app: AppRecord, p: AppUsersParams): Promise<Record<string, unknown>> {
+  const filter = byIdWhenDid(app, userFilter(p));
   const rawProjection = present(p.projection) ? p.projection : p.project;
   const projection = present(rawProjection) ? guardProjection(rawProjection, present(p.projection) ? 'projection' : 'project') : undefined;
   const sort = present(p.sort) ? guardSort(p.sort, 'sort') : undefined;
   const search = p.sSearch === undefined || p.sSearch === '' ? filter : { $and: [filter, { did: { $regex: escapeRegex(p.sSearch) } }] };
   const limit = Math.min(Number(p.limit ?? p.iDisplayLength ?? DEFAULT_PAGE) || DEFAULT_PAGE, ctx.deps.config.api.maxPageSize);
   const skip = Number(p.skip ?? p.iDisplayStart ?? 0);
-  const name = appUsersCollection(appId);
+  const name = appUsersCollection(app._id.toHexString());
   const [total, shown, page] = await Promise.all([
-    countAppUsers(ctx.deps.db, name, {}),
+    estimateAppUsers(ctx.deps.db, name),
     countAppUsers(ctx.deps.db, name, search),
     findAppUsers(ctx.deps.db, name, search, { projection, sort, skip, limit }),
   ]);
   return { sEcho: p.sEcho ?? '0', iTotalRecords: total, iTotalDisplayRecords: shown, aaData: page };
 }
 
+const INVALID_PATH = 'Invalid path, must be one of /all or /me';
+const READS = new Set(['loyalty', 'consents', 'list']);
+
 async function handle(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params): Promise<FastifyReply> {
   const action = actionOf(request);
-  if (action !== 'loyalty' && action !== 'consents') throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', 'Invalid path, must be one of /all or /me');
+  if (action === 'download') exportNotAvailable();
+  if (!READS.has(action)) throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', INVALID_PATH);
   if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "app_id"');
   const { app } = await requireAppRight(ctx, request, params, CORE_FEATURE);
   const p = parseParams(appUsersParams, params);
-  const appId = app._id.toHexString();
-  return sendOutput(request, reply, params, action === 'loyalty' ? await loyalty(ctx, appId, p) : await consents(ctx, appId, p));
+  return sendOutput(request, reply, params, action === 'loyalty' ? await loyalty(ctx, app._id.toHexString(), p) : await userPage(ctx, app, p));
+}
+
+const CHANGES = { create: createAppUser, update: updateAppUsers, delete: deleteAppUsers } as const;
+
+async function handleChange(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, params: Params): Promise<FastifyReply> {
+  const action = actionOf(request);
+  if (action === 'export' || action === 'deleteExport') exportNotAvailable();
+  if (action !== 'create' && action !== 'update' && action !== 'delete') throw new CountlyReplyError('TALLY_HTTP_INVALID_PATH', INVALID_PATH);
+  if (params.app_id === undefined || params.app_id === '') throw new CountlyReplyError('TALLY_HTTP_MISSING_PARAMETER', 'Missing parameter "app_id"');
+  return CHANGES[action](ctx, request, reply, params);
 }
 
 export function registerAppUserRoutes(app: FastifyInstance, ctx: ApiContext): void {
   apiFamily(app, '/o/app_users', (request, reply, params) => handle(ctx, request, reply, params));
+  apiRoute(app, '/o/app_users/download/:file', () => exportNotAvailable());
+  apiFamily(app, '/i/app_users', (request, reply, params) => handleChange(ctx, request, reply, params));
+  apiRoute(app, '/i/app_users/deleteExport/:id', () => exportNotAvailable());
 }

@@ -64,6 +64,8 @@ export interface Budget {
   readonly readDurationMs: number;
   /** Documents of the collection the export scenario reads, each as CSV and as XLSX. */
   readonly exportRows: number;
+  /** App users the app-users scenario searches (inserted into one app's collection). */
+  readonly searchAppUsers: number;
 }
 
 const QUICK: Budget = {
@@ -99,6 +101,8 @@ const QUICK: Budget = {
   readDurationMs: 4_000,
   // The exports issue's figure: 1M rows per format.
   exportRows: 1_000_000,
+  // The app-user search figure of issue 18.
+  searchAppUsers: 100_000,
 };
 
 export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
@@ -143,5 +147,6 @@ export const BUDGETS: Readonly<Record<BenchMode, Budget>> = {
     readWarmupMs: 100,
     readDurationMs: 300,
     exportRows: 2_000,
+    searchAppUsers: 2_000,
   },
 };

@@ -1,7 +1,7 @@
 // A group runner's batch, decoded and folded: reads the chunk's inputs and folds it purely,
 // isolating poison events (processors/isolate.ts). Nothing here writes.
 import type { JsMsg } from '@nats-io/jetstream';
-import { decodeEvent, EventDecodeError, type Checkpoint, type TallyEvent } from '../projections/index.ts';
+import { decodeEvent, EventDecodeError, isAppUserChange, type Checkpoint, type TallyEvent } from '../projections/index.ts';
 import { assertWritable, foldIsolatingPoison, isContentFailure } from './isolate.ts';
 import type { FoldResult, Poisoned } from './pipeline.ts';
 import { pacer, type RunnerContext } from './runner-context.ts';
@@ -20,7 +20,12 @@ export interface FoldedChunk {
   readonly foldedMs: number;
 }
 
-export const isReset = (d: Delivered): boolean => 'event' in d && d.event.type === 'AppDataReset';
+/**
+ * A chunk ends after an app reset and after an operator's change to an app user: state loaded
+ * for the chunk (devices' session state, users) is stale after them, and chunk boundaries must
+ * not depend on how messages were pulled, or a rebuild would fold differently.
+ */
+export const endsChunk = (d: Delivered): boolean => 'event' in d && (d.event.type === 'AppDataReset' || isAppUserChange(d.event));
 
 export const eventsOf = (delivered: readonly Delivered[]): TallyEvent[] => delivered.flatMap((d) => ('event' in d ? [d.event] : []));
 

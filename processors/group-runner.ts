@@ -6,7 +6,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Checkpoint } from '../projections/index.ts';
 import { cutChunks, freshInOrder, lastBySeq } from './batch-cut.ts';
-import { decodeAll, isReset } from './batch-fold.ts';
+import { decodeAll, endsChunk } from './batch-fold.ts';
 import { applyWithRetry, readOwnCheckpoint, recover } from './batch-write.ts';
 import { batcher, type Batcher } from './batcher.ts';
 import { takeOverGroupConsumer } from './consumers.ts';
@@ -30,10 +30,10 @@ async function applyBatch<P>(ctx: RunnerContext<P>, cp: Checkpoint, pulled: read
   // Only redeliveries of applied messages: settle them (otherwise the chunk acks cover them).
   if (delivered.length === 0) lastBySeq(pulled)?.ack();
   const reads = crossGroupReadsBySeq(ctx, delivered);
-  // A chunk ends after a reset (state loaded before it is stale) and starts at a cross-group
+  // A chunk ends after a reset or an app-user change (state loaded before it is stale) and starts at a cross-group
   // merge, so a waiting group has applied everything before its merge: no two groups can
   // wait for each other (the one at the smaller sequence always proceeds).
-  const chunks = cutChunks(delivered, { endsChunk: isReset, startsChunk: (d) => reads.has(d.msg.seq) });
+  const chunks = cutChunks(delivered, { endsChunk, startsChunk: (d) => reads.has(d.msg.seq) });
   for (const [i, chunk] of chunks.entries()) {
     const first = chunk[0];
     const inHand = () => chunks.slice(i).flatMap((c) => c.map((d) => d.msg));

@@ -1,7 +1,8 @@
 // App-user state → the store's write operations: per user the `$set`/`$unset` that turn the
 // loaded document into the final one (one level deep into objects, so concurrent writers of
 // other sub-fields, e.g. `custom.x` from /i/app_users/update, are not clobbered), deletes of
-// merged-away users, and the derived records.
+// merged-away and erased users, the derived records, and the per-user follow-ups of merges and
+// erasures (uid re-keyed, per-user documents deleted).
 import type { AppUsersState } from './app-users.fold.ts';
 import { appUsersCollection } from './app-users.fold.ts';
 import { isJsonObject, jsonEqual, type Json, type JsonObject } from './json.ts';
@@ -57,5 +58,7 @@ export function appUsersWriteOps(state: AppUsersState): WriteOp[] {
   for (const record of Object.values(state.records)) {
     ops.push({ kind: 'upsert', collection: record.collection, id: record.id, set: { ...record.doc } });
   }
+  for (const { collection, id } of state.erasedRecords) ops.push({ kind: 'delete', collection, id });
+  ops.push(...state.followUps);
   return ops;
 }

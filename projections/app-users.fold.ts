@@ -3,15 +3,17 @@
 // the fold evolves whole documents, and `appUsersWriteOps` turns the difference between the
 // loaded and the final documents into `$set`/`$unset` upserts and deletes.
 import { appUserMergeId, mergeAppUserDocs } from './app-user-merge.ts';
+import { applyUserUpdate } from './app-user-ops.ts';
 import { metricChanges, updateAppUser } from './app-user-update.ts';
 import { RecordDraft } from './draft.ts';
-import type { AppDataReset } from './events.ts';
+import { isAppUserChange, type AppDataReset, type AppUserChange, type AppUserDeleted } from './events.ts';
 import { belongsToApp, handles, maxSeq, PROJECTION_EVENT_TYPES, type FoldEvent } from './fold.ts';
 import { appUserId } from './hash.ts';
-import type { JsonObject } from './json.ts';
+import { isJsonArray, isJsonObject, type Json, type JsonObject } from './json.ts';
 import { deviceKeyOf, normalizedRequestOf, type NormalizedRequest } from './request.ts';
 import { resetCutoff } from './reset.ts';
 import { deviceStateFromAppUser, stepDevice } from './session-rules.ts';
+import type { MatchingOp } from './writes.ts';
 
 /**
  * Uid numbers this batch may issue for an app: `next` up to `end` (exclusive), `step` apart
@@ -43,6 +45,10 @@ export interface AppUsersState {
   readonly uids: Readonly<Record<string, UidRange>>;
   /** Merge records and metric changes to write, by `collection/id`. */
   readonly records: Readonly<Record<string, PendingRecord>>;
+  /** Per-user follow-ups of merges (uid re-keyed) and erasures (per-user documents deleted), in order. */
+  readonly followUps: readonly MatchingOp[];
+  /** Document ids (`collection/id`) an erasure deletes outright (merge records of the erased user). */
+  readonly erasedRecords: readonly { readonly collection: string; readonly id: string }[];
   /** Device keys that became users when the app's uid range was exhausted (they have no uid). */
   readonly uidShortfall: readonly string[];
   readonly lastSeq: number | null;
@@ -53,13 +59,15 @@ export interface AppUsersInputs {
   readonly uids?: Readonly<Record<string, UidRange>>;
 }
 
-export const appUsersHandles = PROJECTION_EVENT_TYPES;
+export const appUsersHandles: readonly string[] = [...PROJECTION_EVENT_TYPES, 'AppUserCreated', 'AppUserUpdated', 'AppUserDeleted'];
 
 export const initialAppUsers = (inputs: AppUsersInputs = {}): AppUsersState => ({
   base: inputs.users ?? {},
   users: inputs.users ?? {},
   uids: inputs.uids ?? {},
   records: {},
+  followUps: [],
+  erasedRecords: [],
   uidShortfall: [],
   lastSeq: null,
 });
@@ -83,12 +91,18 @@ export const appUsersCollection = (appId: string): string => `app_users${appId}`
 export const APP_USER_MERGES = 'app_user_merges';
 /** Collection of an app's metric changes (§2.17). */
 export const metricChangesCollection = (appId: string): string => `metric_changes${appId}`;
+/** Collection of the deleted-users log (§6.3): one tombstone per erased user, read by `erasureIndex`. */
+export const APP_USER_DELETIONS = 'app_user_deletions';
+/** Most merges kept in a user's `merge_history` (the oldest go first). */
+export const MERGE_HISTORY_LIMIT = 50;
 
 interface Drafts {
   readonly users: RecordDraft<JsonObject | null>;
   readonly base: RecordDraft<JsonObject | null>;
   readonly uids: RecordDraft<UidRange>;
   readonly records: RecordDraft<PendingRecord>;
+  readonly followUps: MatchingOp[];
+  readonly erasedRecords: { readonly collection: string; readonly id: string }[];
   readonly shortfall: string[];
 }
 
@@ -108,27 +122,108 @@ function stub(d: Drafts, req: NormalizedRequest): JsonObject {
   return { ...doc, uid: uidOf(range.next) };
 }
 
-/** §6.4: fold the old device's user into the current one, delete it, record the merge. */
-function mergeOld(d: Drafts, req: NormalizedRequest, current: JsonObject): JsonObject {
+const isUid = (v: Json | undefined): v is string | number => typeof v === 'string' || typeof v === 'number';
+
+/**
+ * `merge_history` of a survivor (§6.4 step 4, visible on the user): every merge it absorbed,
+ * chained ones included, oldest first: `{uid, did, into, ts, seq}` (`seq` = stream sequence of
+ * the merging request, when known). Erasure reads it to find every device the person used.
+ */
+function withMergeHistory(merged: JsonObject, old: JsonObject, into: Json | undefined, req: NormalizedRequest, seq: number | undefined): JsonObject {
+  const before = isJsonArray(merged.merge_history) ? merged.merge_history.filter(isJsonObject) : [];
+  const entry: JsonObject = { uid: old.uid ?? null, did: old.did ?? null, into: into ?? null, ts: req.time.timestampS, ...(seq === undefined ? {} : { seq }) };
+  const ts = (e: JsonObject): number => (typeof e.ts === 'number' ? e.ts : 0);
+  const history = [...before, entry].sort((a, b) => ts(a) - ts(b)).slice(-MERGE_HISTORY_LIMIT);
+  return { ...merged, merge_history: history };
+}
+
+/** §6.4: fold the old device's user into the current one, delete it, record the merge, re-key the old uid's per-user data. */
+function mergeOld(d: Drafts, req: NormalizedRequest, current: JsonObject, seq: number | undefined): JsonObject {
   if (req.oldDeviceId === null) return current;
   const oldKey = deviceKeyOf(req.appId, req.oldDeviceId);
   const old = d.users.get(oldKey) ?? null;
   if (old === null) return current;
   d.users.set(oldKey, null);
-  const merged = mergeAppUserDocs(current, old, req.receivedAtMs);
+  const merged = withMergeHistory(mergeAppUserDocs(current, old, req.receivedAtMs), old, current.uid, req, seq);
   const id = appUserMergeId(req.appId, current.uid, old.uid);
   const doc: JsonObject = { merged_to: current.uid ?? null, ts: req.time.timestampS, lu: req.receivedAtMs, t: 0 };
   addRecord(d, { collection: APP_USER_MERGES, appId: req.appId, id, doc });
+  // Step 4's follow-up, written with the batch (and so retried with it until applied).
+  if (isUid(old.uid) && isUid(current.uid) && old.uid !== current.uid) {
+    d.followUps.push({ kind: 'matching', collection: metricChangesCollection(req.appId), match: { uid: old.uid }, set: { uid: current.uid } });
+  }
   return merged;
 }
 
-function applyRequest(d: Drafts, req: NormalizedRequest): void {
+function applyRequest(d: Drafts, req: NormalizedRequest, seq: number | undefined): void {
   const stored = d.users.get(req.deviceKey) ?? null;
-  const before = mergeOld(d, req, stored ?? stub(d, req));
+  const before = mergeOld(d, req, stored ?? stub(d, req), seq);
   const step = stepDevice(deviceStateFromAppUser(before), req);
   d.users.set(req.deviceKey, updateAppUser(before, req, step));
   const changes = metricChanges(before, req, step);
   if (changes !== null) addRecord(d, { collection: metricChangesCollection(req.appId), appId: req.appId, id: req.eventId, doc: changes });
+}
+
+/** A uid from the reserved range for a user created by an operator without one. */
+function issuedUid(d: Drafts, appId: string, deviceKey: string): string | undefined {
+  const range = d.uids.get(appId);
+  if (range === undefined || range.next >= range.end) {
+    d.shortfall.push(deviceKey);
+    return undefined;
+  }
+  d.uids.set(appId, { ...range, next: range.next + (range.step ?? 1) });
+  return uidOf(range.next);
+}
+
+/**
+ * The deleted-users log entry (§6.3): who was erased, and up to which stream sequence each of
+ * the person's devices' events are theirs (the erasing event for the user's own device, the
+ * merging request for devices merged in; null when the fold ran without sequences).
+ */
+function tombstone(e: AppUserDeleted, doc: JsonObject, seq: number | undefined): JsonObject {
+  const history = isJsonArray(doc.merge_history) ? doc.merge_history.filter(isJsonObject) : [];
+  const devices: JsonObject[] = [{ did: e.deviceId, before: seq ?? null }];
+  for (const h of history) if (typeof h.did === 'string') devices.push({ did: h.did, before: typeof h.seq === 'number' ? h.seq : (seq ?? null) });
+  return { a: e.appId, uid: doc.uid ?? null, did: e.deviceId, devices, ts: Math.floor(e.atMs / 1000), lu: e.atMs, seq: seq ?? null };
+}
+
+/** §6.3: the profile goes, its metric changes and merge records too; the uid is logged; aggregates stay. */
+function applyDeleted(d: Drafts, e: AppUserDeleted, seq: number | undefined): void {
+  const key = deviceKeyOf(e.appId, e.deviceId);
+  const doc = d.users.get(key) ?? null;
+  if (doc === null) return;
+  d.users.set(key, null);
+  addRecord(d, { collection: APP_USER_DELETIONS, appId: e.appId, id: `${e.appId}_${e.id}`, doc: tombstone(e, doc, seq) });
+  if (!isUid(doc.uid)) return;
+  d.followUps.push({ kind: 'matching', collection: metricChangesCollection(e.appId), match: { uid: doc.uid } });
+  const history = isJsonArray(doc.merge_history) ? doc.merge_history.filter(isJsonObject) : [];
+  for (const h of history) d.erasedRecords.push({ collection: APP_USER_MERGES, id: appUserMergeId(e.appId, h.into ?? undefined, h.uid ?? undefined) });
+  // A merge record written in this very batch must not be upserted after the delete.
+  d.records.dropWhere((_, r) => r.collection === APP_USER_MERGES && d.erasedRecords.some((x) => x.id === r.id));
+}
+
+/** Operators' changes (§6.1): create (a uid issued unless given), update (checked operators), delete. */
+function applyChange(d: Drafts, e: AppUserChange, seq: number | undefined): void {
+  if (e.type === 'AppUserDeleted') return applyDeleted(d, e, seq);
+  const key = deviceKeyOf(e.appId, e.deviceId);
+  const existing = d.users.get(key) ?? null;
+  if (e.type === 'AppUserUpdated') {
+    if (existing !== null) d.users.set(key, applyUserUpdate(existing, e.update));
+    return;
+  }
+  const { uid, ...fields } = e.fields;
+  // The API refuses a create for an existing user; one created meanwhile by its device keeps its identity.
+  if (existing !== null)
+    return d.users.set(key, {
+      ...existing,
+      ...fields,
+      _id: existing._id ?? null,
+      did: e.deviceId,
+      ...(existing.uid === undefined ? {} : { uid: existing.uid }),
+    });
+  const doc: JsonObject = { _id: appUserId(e.appKey, e.deviceId), did: e.deviceId, ...fields };
+  const given = uid === undefined ? issuedUid(d, e.appId, key) : uid;
+  d.users.set(key, given === undefined ? doc : { ...doc, uid: given });
 }
 
 /** A full reset empties the app's users collection and sequence; partial clears keep users. */
@@ -152,12 +247,15 @@ export function foldAppUsers(state: AppUsersState, events: readonly FoldEvent[])
     base: new RecordDraft(state.base),
     uids: new RecordDraft(state.uids),
     records: new RecordDraft(state.records),
+    followUps: [...state.followUps],
+    erasedRecords: [...state.erasedRecords],
     shortfall: [...state.uidShortfall],
   };
   let lastSeq = state.lastSeq;
   for (const event of events) {
-    if (event.type === 'SdkRequestReceived') applyRequest(d, normalizedRequestOf(event));
+    if (event.type === 'SdkRequestReceived') applyRequest(d, normalizedRequestOf(event), event.seq);
     else if (event.type === 'AppDataReset') applyReset(d, event);
+    else if (isAppUserChange(event)) applyChange(d, event, event.seq);
     else continue;
     lastSeq = maxSeq(lastSeq, event);
   }
@@ -166,10 +264,13 @@ export function foldAppUsers(state: AppUsersState, events: readonly FoldEvent[])
     users: d.users.result(),
     uids: d.uids.result(),
     records: d.records.result(),
+    followUps: d.followUps,
+    erasedRecords: d.erasedRecords,
     uidShortfall: d.shortfall,
     lastSeq,
   };
 }
 
 /** One event; unknown event types return the same state object. Prefer foldAppUsers for batches. */
-export const evolveAppUsers = (state: AppUsersState, event: FoldEvent): AppUsersState => (handles(event) ? foldAppUsers(state, [event]) : state);
+export const evolveAppUsers = (state: AppUsersState, event: FoldEvent): AppUsersState =>
+  handles(event) || isAppUserChange(event) ? foldAppUsers(state, [event]) : state;

@@ -1,6 +1,7 @@
 // What a processor must read before folding a batch, and the builders that turn stored
 // documents into fold inputs. Pure: the processor does the queries (one per kind).
 import { dict, own } from './dict.ts';
+import { isAppUserChange } from './events.ts';
 import type { EventRegistry } from './registry-draft.ts';
 import { segmentMetaKey } from './events.fold.ts';
 import type { FoldEvent } from './fold.ts';
@@ -44,6 +45,10 @@ export function batchInputs(events: readonly FoldEvent[]): BatchInputs {
   const eventApps = new Set<string>();
   const segmentMeta = new Map<string, BatchInputs['segmentMeta'][number]>();
   for (const event of events) {
+    if (isAppUserChange(event)) {
+      const key = deviceKeyOf(event.appId, event.deviceId);
+      appUsers.set(key, { key, appId: event.appId, deviceId: event.deviceId, id: appUserId(event.appKey, event.deviceId) });
+    }
     if (event.type !== 'SdkRequestReceived') continue;
     const req = normalizedRequestOf(event);
     for (const deviceId of req.oldDeviceId === null ? [req.deviceId] : [req.deviceId, req.oldDeviceId]) {
@@ -166,13 +171,22 @@ export function eventRegistryFromStored(docs: readonly unknown[]): EventRegistry
 
 /**
  * Exact number of uids each app needs for this batch: requests whose device has no user at
- * that point (a merge removes the old device's user). `exists` tells which keys were loaded.
+ * that point (a merge or an erasure removes a device's user), and operators' creates without a uid. `exists` tells which keys were loaded.
  */
 export function uidDemand(events: readonly FoldEvent[], exists: (deviceKey: string) => boolean): Record<string, number> {
   const present = new Map<string, boolean>();
   const has = (key: string): boolean => present.get(key) ?? exists(key);
   const demand = dict<number>();
   for (const event of events) {
+    if (isAppUserChange(event)) {
+      // An operator's create without a uid needs one; a delete leaves the device without a user.
+      const key = deviceKeyOf(event.appId, event.deviceId);
+      if (event.type === 'AppUserDeleted') present.set(key, false);
+      else if (event.type === 'AppUserCreated' && !has(key)) {
+        if (event.fields.uid === undefined) demand[event.appId] = (demand[event.appId] ?? 0) + 1;
+        present.set(key, true);
+      }
+    }
     if (event.type !== 'SdkRequestReceived') continue;
     const req = normalizedRequestOf(event);
     if (!has(req.deviceKey)) {

@@ -1,7 +1,15 @@
 // The core projections folded together over one batch: sessions/users, metric families,
 // events and app users. Pure: inputs are what the processor loaded for the batch
 // (store/core-inputs.store.ts), output is the batch's write operations.
-import { APP_USER_MERGES, appUsersCollection, foldAppUsers, initialAppUsers, metricChangesCollection, type UidRange } from './app-users.fold.ts';
+import {
+  APP_USER_DELETIONS,
+  APP_USER_MERGES,
+  appUsersCollection,
+  foldAppUsers,
+  initialAppUsers,
+  metricChangesCollection,
+  type UidRange,
+} from './app-users.fold.ts';
 import { appUsersWriteOps } from './app-user-writes.ts';
 import { devicesFromAppUsers } from './batch-inputs.ts';
 import type { EventRegistry } from './registry-draft.ts';
@@ -54,7 +62,7 @@ export const AGGREGATE_COLLECTIONS = ['users', ...METRIC_COLLECTIONS, 'events_da
 
 /** True for the logical collections the core projection writes (used to list and prune versions). */
 export function isCoreCollection(logical: string): boolean {
-  const fixed: readonly string[] = [...AGGREGATE_COLLECTIONS, EVENT_REGISTRY_COLLECTION, UID_SEQUENCES, APP_USER_MERGES];
+  const fixed: readonly string[] = [...AGGREGATE_COLLECTIONS, EVENT_REGISTRY_COLLECTION, UID_SEQUENCES, APP_USER_MERGES, APP_USER_DELETIONS];
   return fixed.includes(logical) || logical.startsWith(appUsersCollection('')) || logical.startsWith(metricChangesCollection(''));
 }
 

@@ -72,10 +72,57 @@ export const appDataResetV1 = z.object({
   partition: z.number().int().nonnegative(),
 });
 
-export const eventEnvelope = z.discriminatedUnion('type', [sdkRequestReceivedV1, appDataResetV1]);
+/**
+ * Fields of an operator's change to one app user (`/i/app_users/*`, spec §6.1). Published on the
+ * device's partition subject, so it is ordered with that device's requests, and a rebuild
+ * replays it where it happened. The API resolves a query to devices before it publishes; the
+ * event names the device, never the query.
+ */
+const appUserChange = {
+  v: z.literal(1),
+  /** Unique per change (also the Nats-Msg-Id). */
+  id: z.string().min(1).max(200),
+  appId: objectIdHex,
+  appKey: z.string().min(1),
+  deviceId: z.string().min(1),
+  /** When the operator's request was received, ms since epoch. */
+  atMs: z.number().int().nonnegative(),
+};
+
+/** `/i/app_users/create`: a user document from the operator's `data` (`did` is `deviceId`). */
+export const appUserCreatedV1 = z.object({
+  ...appUserChange,
+  type: z.literal('AppUserCreated'),
+  /** The fields to store, `_id` and `did` left out; a `uid` is kept, else one is issued. */
+  fields: z.record(z.string(), z.json()),
+});
+
+/** `/i/app_users/update`: allow-listed update operators applied to the device's user. */
+export const appUserUpdatedV1 = z.object({
+  ...appUserChange,
+  type: z.literal('AppUserUpdated'),
+  /** `{ "$set": { "<path>": value }, ... }`, checked by `checkUserUpdate` (app-user-ops.ts). */
+  update: z.record(z.string(), z.record(z.string(), z.json())),
+});
+
+/** `/i/app_users/delete`: the device's user and its per-user documents are erased (§6.3). */
+export const appUserDeletedV1 = z.object({
+  ...appUserChange,
+  type: z.literal('AppUserDeleted'),
+});
+
+export const eventEnvelope = z.discriminatedUnion('type', [sdkRequestReceivedV1, appDataResetV1, appUserCreatedV1, appUserUpdatedV1, appUserDeletedV1]);
 
 export type SdkRequestReceived = z.infer<typeof sdkRequestReceivedV1>;
 export type AppDataReset = z.infer<typeof appDataResetV1>;
+export type AppUserCreated = z.infer<typeof appUserCreatedV1>;
+export type AppUserUpdated = z.infer<typeof appUserUpdatedV1>;
+export type AppUserDeleted = z.infer<typeof appUserDeletedV1>;
+/** An operator's change to one app user. */
+export type AppUserChange = AppUserCreated | AppUserUpdated | AppUserDeleted;
+/** Event types of operators' changes to app users. */
+export const APP_USER_CHANGE_TYPES: readonly string[] = ['AppUserCreated', 'AppUserUpdated', 'AppUserDeleted'];
+export const isAppUserChange = (e: { readonly type: string }): e is AppUserChange => APP_USER_CHANGE_TYPES.includes(e.type);
 export type EventEnvelope = z.infer<typeof eventEnvelope>;
 /** A decoded event with the stream sequence it was read at. */
 export type TallyEvent = EventEnvelope & { readonly seq: number };

@@ -57,6 +57,7 @@ export {
 export type { EventsInputs, EventsState, RegistryEntry } from './events.fold.ts';
 export type { EventRegistry } from './registry-draft.ts';
 export {
+  APP_USER_DELETIONS,
   APP_USER_MERGES,
   appUsersCollection,
   appUsersHandles,
@@ -68,6 +69,10 @@ export {
 } from './app-users.fold.ts';
 export type { AppUsersInputs, AppUsersState, PendingRecord, UidRange } from './app-users.fold.ts';
 export { appUsersWriteOps, documentDiff } from './app-user-writes.ts';
+export { applyUserUpdate, checkUserFields, checkUserUpdate, PROTECTED_USER_FIELDS, USER_UPDATE_OPERATORS } from './app-user-ops.ts';
+export type { UserChangeRefusal } from './app-user-ops.ts';
+export { erasureIndex, isErased, tombstoneFromStored } from './erasure.ts';
+export type { ErasableEvent, ErasureIndex, Tombstone } from './erasure.ts';
 export { EVENT_REGISTRY_COLLECTION, eventsWriteOps, metricsWriteOps, sessionsWriteOps } from './write-ops.ts';
 export {
   appUserFromStored,

@@ -34,4 +34,17 @@ export interface DeleteAppOp {
   readonly periods?: readonly string[];
 }
 
-export type WriteOp = UpsertOp | DeleteOp | DeleteAppOp;
+/**
+ * Per-user follow-up over the documents of a collection that match `match` (equality on plain
+ * fields, built by the folds, never by a client): `set` re-keys them (a merge moves `uid` to the
+ * survivor, §6.4 step 4), no `set` deletes them (an erasure, §6.3). Idempotent, so re-applying
+ * a recovered batch changes nothing; rare (merges, erasures), and a scan on FerretDB.
+ */
+export interface MatchingOp {
+  readonly kind: 'matching';
+  readonly collection: string;
+  readonly match: Readonly<Record<string, string | number>>;
+  readonly set?: Readonly<Record<string, string | number>>;
+}
+
+export type WriteOp = UpsertOp | DeleteOp | DeleteAppOp | MatchingOp;

@@ -59,7 +59,7 @@ afterAll(async () => {
 
 /** App-user fields compared with the model: without the store's own fields, uids (checked apart), `lsid` and `data`. */
 function comparable(doc: Document | undefined): Record<string, unknown> {
-  const rest = Object.fromEntries(Object.entries(doc ?? {}).filter(([k]) => !['_s', '_g', 'uid', 'merged_uid', 'lsid', 'data'].includes(k)));
+  const rest = Object.fromEntries(Object.entries(doc ?? {}).filter(([k]) => !['_s', '_g', 'uid', 'merged_uid', 'merge_history', 'lsid', 'data'].includes(k)));
   // Counters nothing wrote yet may be absent; zero is the same fact.
   return { ...rest, sd: doc?.sd ?? 0, tsd: doc?.tsd ?? 0, sc: doc?.sc ?? 0 };
 }

@@ -10,7 +10,7 @@ import type { AnyBulkWriteOperation, Db, Document } from 'mongodb';
 import { groupBy } from '../group-by.ts';
 import { FlushFailedError, TallyError } from '../errors.ts';
 import { insertedDocument, type FirstWrites } from './first-writes.ts';
-import type { DeleteAppOp, DeleteOp, UpsertOp, WriteOp } from '../writes.ts';
+import type { DeleteAppOp, DeleteOp, MatchingOp, UpsertOp, WriteOp } from '../writes.ts';
 import { contentRefusal, type RefusedWrite } from './refusals.ts';
 
 type IdDoc = { _id: string } & Document;
@@ -169,6 +169,17 @@ async function applyDeletes(db: Db, deletesApp: readonly DeleteAppOp[], deletes:
   return n;
 }
 
+/** Re-keys and deletes by match, after the batch's upserts (so documents the batch itself wrote are covered). */
+async function applyMatching(db: Db, ops: readonly MatchingOp[], opts: ApplyOptions): Promise<number> {
+  for (const op of ops) {
+    opts.assertOwner?.();
+    const collection = db.collection<IdDoc>(opts.collectionName(op.collection));
+    if (op.set === undefined) await collection.deleteMany({ ...op.match });
+    else await collection.updateMany({ ...op.match }, { $set: { ...op.set } });
+  }
+  return ops.length;
+}
+
 /**
  * Upserts per bulkWrite call. FerretDB v1.24 holds one pooled SQLite connection per statement
  * of an update command until the command ends, from a pool of 100: one command of 100
@@ -210,11 +221,12 @@ async function applyUpserts(
   return { written: todo.length, inserted: inserts.size };
 }
 
-/** Applies deletes of whole apps, then single deletes, then upserts, collection by collection in bulkWrites of MAX_BULK_OPS. */
+/** Applies deletes of whole apps, then single deletes, then upserts, then matching re-keys and deletes, collection by collection in bulkWrites of MAX_BULK_OPS. */
 export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptions): Promise<ApplyResult> {
   const deletesApp = ops.filter((o): o is DeleteAppOp => o.kind === 'deleteApp');
   const deletes = ops.filter((o): o is DeleteOp => o.kind === 'delete');
   const upserts = ops.filter((o): o is UpsertOp => o.kind === 'upsert');
+  const matching = ops.filter((o): o is MatchingOp => o.kind === 'matching');
   try {
     let writeOps = await applyDeletes(db, deletesApp, deletes, opts);
     let skipped = 0;
@@ -226,6 +238,7 @@ export async function applyOps(db: Db, ops: readonly WriteOp[], opts: ApplyOptio
       skipped += list.length - r.written;
       inserted += r.inserted;
     }
+    writeOps += await applyMatching(db, matching, opts);
     return { writeOps, skipped, inserted, refused };
   } catch (err) {
     opts.firstWrites?.forget();

@@ -5,7 +5,8 @@ import type { Db, Document, Filter, Sort } from 'mongodb';
 import { StoreUnavailableError } from '../errors.ts';
 import { AGGREGATE_COLLECTIONS, groupIdSuffix } from '../core.ts';
 import { EVENT_REGISTRY_COLLECTION } from '../write-ops.ts';
-import { appUsersCollection } from '../app-users.fold.ts';
+import { APP_USER_DELETIONS, appUsersCollection } from '../app-users.fold.ts';
+import { tombstoneFromStored, type Tombstone } from '../erasure.ts';
 import { usersDocId } from '../sessions.fold.ts';
 import { revealUsersDocs } from '../users-reveal.ts';
 import { findByIds } from './by-ids.ts';
@@ -109,6 +110,12 @@ export async function countAppUsers(db: Db, logical: string, filter: Filter<Docu
   return guarded('app user count', () => db.collection(name).countDocuments(filter));
 }
 
+/** Estimated number of an app's users, from collection metadata (no scan). */
+export async function estimateAppUsers(db: Db, logical: string): Promise<number> {
+  const name = await activeCollection(db, logical);
+  return guarded('app user estimate', () => db.collection(name).estimatedDocumentCount());
+}
+
 /** App users matching `filter`, grouped by the value of `field`: `[{_id: value, u: count}]`. */
 export async function groupAppUsers(db: Db, logical: string, field: string, filter: Filter<Document>): Promise<{ _id: unknown; u: number }[]> {
   const name = await activeCollection(db, logical);
@@ -158,4 +165,16 @@ export async function findAppUsers(db: Db, logical: string, filter: Filter<Docum
 export async function ensureAppUserIndexes(db: Db, logical: string): Promise<void> {
   const name = await activeCollection(db, logical);
   await guarded('app user index', () => db.collection(name).createIndex({ ls: 1 }, { name: 'by_last_session' }));
+}
+
+/** Tombstones of the deleted-users log of the active version (for `erasureIndex`); every app, or one. */
+export async function readTombstones(db: Db, appId?: string): Promise<Tombstone[]> {
+  const name = await activeCollection(db, APP_USER_DELETIONS);
+  const docs = await guarded('tombstone read', () =>
+    db
+      .collection(name)
+      .find(appId === undefined ? {} : { a: appId })
+      .toArray(),
+  );
+  return docs.flatMap((d) => tombstoneFromStored(d) ?? []);
 }

@@ -32,6 +32,7 @@ function evolve(group: number) {
       const perDoc = Object.fromEntries(Object.entries(s.perDoc).filter(([, v]) => v.appId !== e.appId));
       return { perDoc, resets: [...s.resets, e.appId] };
     }
+    if (e.type !== 'SdkRequestReceived') return s;
     if (e.params.poison === 'throw') throw new Error('poison requested by the test');
     const appKey = `app/${e.appId}_g${group}`;
     const devKey = `dev/${e.appId}:${e.deviceId}`;
