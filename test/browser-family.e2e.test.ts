@@ -2,14 +2,13 @@
 // headless Chromium starts a session on a web app; the processors fold it and `method=browser`
 // shows the browser and version that the page's own user agent names.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAndApp, apiGet, at } from './support/api-client.ts';
-import { CHROMIUM } from './support/chromium.ts';
+import { CHROMIUM, serveSdkSite, type SdkSite } from './support/chromium.ts';
 import { startTestTally, type TestTally } from './support/harness.ts';
 import { processedThroughHead } from './support/processed.ts';
 import { waitForRequests } from './support/stream.ts';
@@ -17,8 +16,7 @@ import { waitForRequests } from './support/stream.ts';
 let tally: TestTally;
 let adminKey = '';
 let app = { _id: '', key: '', timezone: '' };
-let site: Server;
-let siteUrl = '';
+let site: SdkSite;
 let browser: BrowserContext | undefined;
 const profile = mkdtempSync(join(tmpdir(), 'tally-chromium-'));
 const sdkSource = readFileSync(createRequire(import.meta.url).resolve('countly-sdk-web/lib/countly.js'), 'utf8');
@@ -31,17 +29,11 @@ Countly.track_sessions();
 beforeAll(async () => {
   tally = await startTestTally();
   ({ adminKey, app } = await adminAndApp(tally.url, { type: 'web' }));
-  site = createServer((req, res) => {
-    if (req.url === '/countly.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(sdkSource);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end(page(app.key, tally.url));
-  });
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  const addr = site.address();
-  siteUrl = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+  site = await serveSdkSite(sdkSource, page(app.key, tally.url));
 });
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => site.close(() => resolve()));
+  await site.close();
   await tally.destroy();
   rmSync(profile, { recursive: true, force: true });
 });
@@ -55,7 +47,7 @@ describe('browser family from a web SDK session', () => {
     tab.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    await tab.goto(siteUrl);
+    await tab.goto(site.url);
     const requests = await waitForRequests(tally.jsm, tally.config.streams, (rs) => rs.some((r) => r.params.begin_session === '1'), 30_000);
     await processedThroughHead(tally);
 

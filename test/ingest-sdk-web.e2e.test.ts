@@ -3,13 +3,12 @@
 // finds them on the stream. The answer to the session start is lost once: the SDK re-sends it with
 // a new `rr` (queue length), and it must still be stored once.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM } from './support/chromium.ts';
+import { CHROMIUM, serveSdkSite, type SdkSite } from './support/chromium.ts';
 import { startTestTally, type TestTally } from './support/harness.ts';
 import { startLossyProxy, type LossyProxy } from './support/lossy-proxy.ts';
 import { INGEST_ROLE, newApp, type TestApp } from './support/ingest-client.ts';
@@ -28,9 +27,8 @@ const CHROMIUM_ARGS = [
 
 let tally: TestTally;
 let app: TestApp;
-let site: Server;
+let site: SdkSite;
 let proxy: LossyProxy;
-let siteUrl = '';
 let browser: BrowserContext | undefined;
 const profile = mkdtempSync(join(tmpdir(), 'tally-chromium-'));
 const sdkSource = readFileSync(createRequire(import.meta.url).resolve('countly-sdk-web/lib/countly.js'), 'utf8');
@@ -58,17 +56,11 @@ beforeAll(async () => {
   tally = await startTestTally({ roles: INGEST_ROLE });
   app = await newApp(tally, { timezone: 'Europe/Paris', type: 'web' });
   proxy = await startLossyProxy(tally.url, (r) => r.body.includes('begin_session=1') && proxy.dropped.length === 0);
-  site = createServer((req, res) => {
-    if (req.url === '/countly.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(sdkSource);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end(page(app.key, proxy.url));
-  });
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  const addr = site.address();
-  siteUrl = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+  site = await serveSdkSite(sdkSource, page(app.key, proxy.url));
 });
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => site.close(() => resolve()));
+  await site.close();
   await proxy.close();
   await tally.destroy();
   rmSync(profile, { recursive: true, force: true });
@@ -82,7 +74,7 @@ describe('countly-sdk-web in Chromium', () => {
     // 1. Open the page in a fresh profile; the SDK starts reporting on load.
     browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const tab = await browser.newPage();
-    await tab.goto(siteUrl);
+    await tab.goto(site.url);
 
     // 2. Wait for the session start and the custom event.
     const done = (rs: StoredRequest[]) => rs.some((r) => r.params.begin_session === '1') && eventsOf(rs).some((e) => e.key === 'web_click');

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifyError, notifyTaskFinished, type FinishedTask } from '../mail/index.ts';
 import { apiGet, createMemberViaApi } from './support/api-client.ts';
 import { Browser, csrfOf, pathOf } from './support/browser.ts';
-import { ADMIN, adminApiKey, startTestTally, type TestTally } from './support/harness.ts';
-import { PUBLIC_URL, startSigninApi, type SigninApi } from './support/signin-api.ts';
+import { ADMIN, type TestTally } from './support/harness.ts';
+import { PUBLIC_URL, startSigninApi, startSigninWorld, stopSigninWorld, type SigninApi } from './support/signin-api.ts';
 import { linkIn, parseMail, TestSmtp } from './support/smtp.ts';
 import { waitUntil } from './support/wait.ts';
 
@@ -19,16 +19,9 @@ let s: SigninApi;
 let adminKey: string;
 
 beforeAll(async () => {
-  tally = await startTestTally({ roles: ['api'] });
-  smtp = await TestSmtp.start();
-  s = await startSigninApi(tally, { smtpUrl: smtp.url });
-  adminKey = await adminApiKey(s.url);
+  ({ tally, smtp, s, adminKey } = await startSigninWorld());
 });
-afterAll(async () => {
-  await s.close();
-  await smtp.stop();
-  await tally.destroy();
-});
+afterAll(() => stopSigninWorld({ tally, smtp, s }));
 
 interface MailCounters {
   queued: number;

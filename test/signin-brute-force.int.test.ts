@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemberViaApi } from './support/api-client.ts';
 import { Browser, csrfOf } from './support/browser.ts';
-import { adminApiKey, startTestTally, type TestTally } from './support/harness.ts';
-import { startSigninApi, type SigninApi } from './support/signin-api.ts';
-import { TestSmtp } from './support/smtp.ts';
+import type { TestTally } from './support/harness.ts';
+import { startSigninWorld, stopSigninWorld, type SigninApi } from './support/signin-api.ts';
+import type { TestSmtp } from './support/smtp.ts';
 
 let tally: TestTally;
 let smtp: TestSmtp;
@@ -15,16 +15,9 @@ let s: SigninApi;
 let adminKey: string;
 
 beforeAll(async () => {
-  tally = await startTestTally({ roles: ['api'] });
-  smtp = await TestSmtp.start();
-  s = await startSigninApi(tally, { smtpUrl: smtp.url });
-  adminKey = await adminApiKey(s.url);
+  ({ tally, smtp, s, adminKey } = await startSigninWorld());
 });
-afterAll(async () => {
-  await s.close();
-  await smtp.stop();
-  await tally.destroy();
-});
+afterAll(() => stopSigninWorld({ tally, smtp, s }));
 beforeEach(async () => {
   await tally.db.collection('failed_logins').deleteMany({});
 });

@@ -6,9 +6,10 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemberViaApi } from './support/api-client.ts';
 import { Browser, csrfOf, pathOf, type Page } from './support/browser.ts';
-import { ADMIN, adminApiKey, startTestTally, type TestTally } from './support/harness.ts';
-import { PUBLIC_URL, startSigninApi, type SigninApi } from './support/signin-api.ts';
-import { linkIn, TestSmtp } from './support/smtp.ts';
+import { ADMIN, type TestTally } from './support/harness.ts';
+import { PUBLIC_URL, startSigninWorld, stopSigninWorld, type SigninApi } from './support/signin-api.ts';
+import type { TestSmtp } from './support/smtp.ts';
+import { linkIn } from './support/smtp.ts';
 
 let tally: TestTally;
 let smtp: TestSmtp;
@@ -16,16 +17,9 @@ let s: SigninApi;
 let adminKey: string;
 
 beforeAll(async () => {
-  tally = await startTestTally({ roles: ['api'] });
-  smtp = await TestSmtp.start();
-  s = await startSigninApi(tally, { smtpUrl: smtp.url });
-  adminKey = await adminApiKey(s.url);
+  ({ tally, smtp, s, adminKey } = await startSigninWorld());
 });
-afterAll(async () => {
-  await s.close();
-  await smtp.stop();
-  await tally.destroy();
-});
+afterAll(() => stopSigninWorld({ tally, smtp, s }));
 // Each test starts with no brute-force counters (the /forgot counter is per client address, shared by all).
 beforeEach(async () => {
   await tally.db.collection('failed_logins').deleteMany({});

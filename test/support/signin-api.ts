@@ -6,7 +6,8 @@ import { buildApi } from '../../api/index.ts';
 import { createMailDeps, type MailDeps } from '../../mail/index.ts';
 import { createLogger } from '../../scripts/logger.ts';
 import { loadConfig, type TallyConfig } from '../../streams.config.ts';
-import { LogCapture, type TestTally } from './harness.ts';
+import { adminApiKey, LogCapture, startTestTally, type TestTally } from './harness.ts';
+import { TestSmtp } from './smtp.ts';
 
 export const PUBLIC_URL = 'http://dashboard.example';
 
@@ -52,4 +53,26 @@ export async function startSigninApi(tally: TestTally, o: { smtpUrl?: string; ma
       await mail.mailer.close();
     },
   };
+}
+
+/** What the sign-in and mail test files share: an API-only Tally, a real SMTP server, the sign-in API mailing to it, the admin's key. */
+export interface SigninWorld {
+  readonly tally: TestTally;
+  readonly smtp: TestSmtp;
+  readonly s: SigninApi;
+  readonly adminKey: string;
+}
+
+export async function startSigninWorld(): Promise<SigninWorld> {
+  const tally = await startTestTally({ roles: ['api'] });
+  const smtp = await TestSmtp.start();
+  const s = await startSigninApi(tally, { smtpUrl: smtp.url });
+  return { tally, smtp, s, adminKey: await adminApiKey(s.url) };
+}
+
+/** Closes what startSigninWorld started, the API first. */
+export async function stopSigninWorld(w: Omit<SigninWorld, 'adminKey'>): Promise<void> {
+  await w.s.close();
+  await w.smtp.stop();
+  await w.tally.destroy();
 }
