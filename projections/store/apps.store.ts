@@ -1,7 +1,7 @@
 import { ObjectId, type Db } from 'mongodb';
 import { z } from 'zod';
-import { StoreUnavailableError } from '../errors.ts';
 import { APPS } from './collections.ts';
+import { guarded } from './guarded.ts';
 
 /** An app as stored (Countly field names, spec §5.2). */
 export const appRecordSchema = z.looseObject({
@@ -48,14 +48,6 @@ export function toAppSummary(app: AppRecord): AppSummary {
     paused: app.paused === true,
     locked: app.locked === true,
   };
-}
-
-async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw new StoreUnavailableError(`${what} failed`, { cause: err });
-  }
 }
 
 function parseApp(doc: unknown): AppRecord {

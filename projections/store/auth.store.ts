@@ -1,19 +1,12 @@
 import { MongoServerError, type Db } from 'mongodb';
 import { StoreUnavailableError } from '../errors.ts';
 import { FAILED_LOGINS } from './collections.ts';
+import { guarded } from './guarded.ts';
 
 /** Brute-force counter of one `[path, user]` key (spec §9.1). `lastFailS` is unix seconds. */
 export interface FailedLogins {
   readonly fails: number;
   readonly lastFailS: number;
-}
-
-async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw new StoreUnavailableError(`${what} failed`, { cause: err });
-  }
 }
 
 const keyOf = (path: string, user: string): string => JSON.stringify([path, user]);

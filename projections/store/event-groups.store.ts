@@ -2,8 +2,8 @@
 // API, read by `_id` (a group, an app's settings) or by app (an app's groups: a small collection).
 import type { Db } from 'mongodb';
 import { z } from 'zod';
-import { StoreUnavailableError } from '../errors.ts';
 import { EVENT_GROUPS, EVENT_SETTINGS } from './collections.ts';
+import { guarded } from './guarded.ts';
 
 /** An event group as stored (Countly's fields). */
 export const eventGroupSchema = z.looseObject({
@@ -29,14 +29,6 @@ export const eventSettingsSchema = z.looseObject({
   overview: z.array(z.unknown()).optional(),
 });
 export type EventSettingsRecord = z.infer<typeof eventSettingsSchema>;
-
-async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw new StoreUnavailableError(`${what} failed`, { cause: err });
-  }
-}
 
 const groups = (db: Db) => db.collection<EventGroupRecord>(EVENT_GROUPS);
 const settings = (db: Db) => db.collection<EventSettingsRecord>(EVENT_SETTINGS);

@@ -12,20 +12,13 @@ import { Binary, type Db } from 'mongodb';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.ts';
 import { LONG_TASKS } from './tasks.store.ts';
+import { guarded } from './guarded.ts';
 
 export const EXPORT_FILES = 'export_files';
 export const EXPORT_CHUNKS = 'export_chunks';
 
 /** Bytes per stored chunk (GridFS's default, well under the 16 MB document limit). */
 export const EXPORT_CHUNK_BYTES = 255 * 1024;
-
-async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw new StoreUnavailableError(`${what} failed`, { cause: err });
-  }
-}
 
 /** The fields of a `long_tasks` document an export reads back (the document has all of §7.1). */
 export const exportTaskSchema = z.looseObject({

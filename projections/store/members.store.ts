@@ -2,6 +2,7 @@ import { MongoServerError, ObjectId, type Db, type Document } from 'mongodb';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.ts';
 import { MEMBERS } from './collections.ts';
+import { guarded } from './guarded.ts';
 
 const rightsSchema = z.record(z.string(), z.object({ all: z.boolean().optional(), allowed: z.record(z.string(), z.boolean()).optional() }));
 
@@ -36,14 +37,6 @@ export const memberRecordSchema = z.looseObject({
   timezone: z.string().optional(),
 });
 export type MemberRecord = z.infer<typeof memberRecordSchema>;
-
-async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw new StoreUnavailableError(`${what} failed`, { cause: err });
-  }
-}
 
 const parseMember = (doc: unknown): MemberRecord => memberRecordSchema.parse(doc);
 

@@ -2,7 +2,6 @@
 // app users. Every aggregate read names its app and its periods (`a` + `m` list), so a 30-day
 // read touches only the month and year documents that cover it.
 import type { Db, Document, Filter, Sort } from 'mongodb';
-import { StoreUnavailableError } from '../errors.ts';
 import { AGGREGATE_COLLECTIONS, groupIdSuffix } from '../core.ts';
 import { EVENT_REGISTRY_COLLECTION } from '../write-ops.ts';
 import { APP_USER_DELETIONS, appUsersCollection } from '../app-users.fold.ts';
@@ -11,17 +10,10 @@ import { usersDocId } from '../sessions.fold.ts';
 import { revealUsersDocs } from '../users-reveal.ts';
 import { findByIds } from './by-ids.ts';
 import { listVersionCollections, readActiveVersion, versionedCollection } from './pointer.store.ts';
+import { guarded } from './guarded.ts';
 
 /** The projection whose version names the aggregate collections. */
 export const CORE_PROJECTION = 'core';
-
-async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw new StoreUnavailableError(`${what} failed`, { cause: err });
-  }
-}
 
 /** Fields a time object is built from; internal fields (watermarks) are not read. */
 const BUCKET_FIELDS = { _id: 0, m: 1, d: 1, meta: 1, meta_v2: 1 } as const;

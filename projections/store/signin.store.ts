@@ -5,14 +5,7 @@ import { MongoServerError, type Db } from 'mongodb';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../errors.ts';
 import { MAIL_STATS, NOTICE_SLOTS, SESSIONS, SIGNIN_LINKS } from './collections.ts';
-
-async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw new StoreUnavailableError(`${what} failed`, { cause: err });
-  }
-}
+import { guarded } from './guarded.ts';
 
 export const sessionRecordSchema = z.object({
   /** SHA-256 (hex) of the cookie's secret. */

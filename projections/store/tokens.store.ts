@@ -1,8 +1,8 @@
 // Auth tokens (spec §4.1): `auth_token` / `countly-token` credentials, stored as Countly does.
 import type { Db } from 'mongodb';
 import { z } from 'zod';
-import { StoreUnavailableError } from '../errors.ts';
 import { AUTH_TOKENS } from './collections.ts';
+import { guarded } from './guarded.ts';
 
 /** An endpoint restriction: a regular expression source, or one with required parameter patterns. */
 export const tokenEndpointSchema = z.union([z.string(), z.object({ endpoint: z.string(), params: z.record(z.string(), z.string()).optional() })]);
@@ -27,14 +27,6 @@ export const authTokenSchema = z.looseObject({
   temporary: z.boolean().default(false),
 });
 export type AuthToken = z.infer<typeof authTokenSchema>;
-
-async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw new StoreUnavailableError(`${what} failed`, { cause: err });
-  }
-}
 
 const tokens = (db: Db) => db.collection<{ _id: string }>(AUTH_TOKENS);
 
